@@ -1,0 +1,396 @@
+//! Settings read once from the environment at start and validated, so a bad
+//! deployment fails before it listens instead of failing every request.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// Why the process refused to start; every variant names the variable at fault.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A variable the chosen mode needs was not set (or set to blank).
+    #[error("{0} is required but not set")]
+    Missing(&'static str),
+    /// A variable was set to something unusable.
+    #[error("{var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+    /// The environment itself could not be read (e.g. a non-UTF-8 value).
+    #[error("could not read the environment: {0}")]
+    Environment(String),
+}
+
+fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var,
+        reason: reason.into(),
+    }
+}
+
+/// Where tokens come from: a real Cognito user pool or the built-in dev issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    Cognito,
+}
+
+/// Which Cognito token kinds the server accepts (`COGNITO_TOKEN_USE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUsePolicy {
+    Id,
+    Access,
+    Any,
+}
+
+/// Everything the server needs to run, already validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub auth_mode: AuthMode,
+    pub region: String,
+    pub user_pool_id: String,
+    /// App client ids whose tokens are accepted.
+    pub client_ids: Vec<String>,
+    /// Accepted `iss` values; Cognito uses two forms, so the default holds both.
+    pub issuers: Vec<String>,
+    pub jwks_url: String,
+    pub token_use: TokenUsePolicy,
+    /// Clock-skew allowance on `exp` and `nbf`.
+    pub leeway: Duration,
+    /// Background refresh interval: a key the JWKS drops is refused within this.
+    pub jwks_refresh: Duration,
+    /// Least time between refetches caused by unknown `kid`s, so made-up kids
+    /// cost the JWKS endpoint a bounded number of requests.
+    pub jwks_min_refetch: Duration,
+    pub admin_group: String,
+    pub host: String,
+    pub port: u16,
+}
+
+/// The raw environment as `envy` reads it (it lower-cases the names);
+/// everything optional so that each
+/// problem can be reported with the variable's name rather than a serde error.
+#[derive(Debug, Default, Deserialize)]
+struct RawEnv {
+    aws_region: Option<String>,
+    cognito_user_pool_id: Option<String>,
+    cognito_client_id: Option<String>,
+    cognito_issuer: Option<String>,
+    cognito_jwks_url: Option<String>,
+    cognito_token_use: Option<String>,
+    auth_leeway_secs: Option<String>,
+    jwks_refresh_secs: Option<String>,
+    jwks_min_refetch_secs: Option<String>,
+    admin_group: Option<String>,
+    auth_mode: Option<String>,
+    host: Option<String>,
+    port: Option<String>,
+}
+
+impl Settings {
+    /// Reads the process environment (call after loading any `.env`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let vars: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        Self::from_vars(vars)
+    }
+
+    /// Parses settings from explicit variables; tests use this instead of
+    /// mutating the process environment.
+    pub fn from_vars<I, K, V>(vars: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let map: HashMap<String, String> = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let raw: RawEnv =
+            envy::from_iter(map).map_err(|e| ConfigError::Environment(e.to_string()))?;
+        Self::validate(raw)
+    }
+
+    fn validate(raw: RawEnv) -> Result<Self, ConfigError> {
+        let auth_mode = match non_blank(raw.auth_mode).as_deref() {
+            None | Some("cognito") => AuthMode::Cognito,
+            Some(other) => {
+                return Err(invalid(
+                    "AUTH_MODE",
+                    format!("expected `cognito`, got `{other}`"),
+                ))
+            }
+        };
+
+        let region = required("AWS_REGION", raw.aws_region)?;
+        if !is_region(&region) {
+            return Err(invalid(
+                "AWS_REGION",
+                "expected a region such as `us-east-1`",
+            ));
+        }
+        let user_pool_id = required("COGNITO_USER_POOL_ID", raw.cognito_user_pool_id)?;
+        match user_pool_id.split_once('_') {
+            Some((prefix, id))
+                if prefix == region
+                    && !id.is_empty()
+                    && id.chars().all(|c| c.is_ascii_alphanumeric()) => {}
+            _ => {
+                return Err(invalid(
+                    "COGNITO_USER_POOL_ID",
+                    format!("expected `{region}_<id>` (the pool id starts with AWS_REGION)"),
+                ))
+            }
+        }
+
+        let client_ids = parse_client_ids(&required("COGNITO_CLIENT_ID", raw.cognito_client_id)?)?;
+
+        let configured_issuer = non_blank(raw.cognito_issuer)
+            .map(|iss| check_url("COGNITO_ISSUER", iss))
+            .transpose()?;
+        let issuers = match &configured_issuer {
+            Some(iss) => vec![iss.clone()],
+            None => vec![
+                format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
+                format!("https://issuer-cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
+            ],
+        };
+        let jwks_url = match non_blank(raw.cognito_jwks_url) {
+            Some(url) => check_url("COGNITO_JWKS_URL", url)?,
+            None => match &configured_issuer {
+                Some(iss) => format!("{}/.well-known/jwks.json", iss.trim_end_matches('/')),
+                None => format!(
+                    "https://cognito-idp.{region}.amazonaws.com/{user_pool_id}/.well-known/jwks.json"
+                ),
+            },
+        };
+
+        let token_use = match non_blank(raw.cognito_token_use).as_deref() {
+            None | Some("id") => TokenUsePolicy::Id,
+            Some("access") => TokenUsePolicy::Access,
+            Some("any") => TokenUsePolicy::Any,
+            Some(other) => {
+                return Err(invalid(
+                    "COGNITO_TOKEN_USE",
+                    format!("expected `id`, `access` or `any`, got `{other}`"),
+                ))
+            }
+        };
+
+        let leeway = seconds("AUTH_LEEWAY_SECS", raw.auth_leeway_secs, 0, 0..=600)?;
+        let jwks_refresh = seconds("JWKS_REFRESH_SECS", raw.jwks_refresh_secs, 900, 1..=86_400)?;
+        let jwks_min_refetch = seconds(
+            "JWKS_MIN_REFETCH_SECS",
+            raw.jwks_min_refetch_secs,
+            10,
+            0..=86_400,
+        )?;
+
+        let admin_group = non_blank(raw.admin_group).unwrap_or_else(|| "admin".to_owned());
+        let host = non_blank(raw.host).unwrap_or_else(|| "127.0.0.1".to_owned());
+        let port = match non_blank(raw.port) {
+            None => 6969,
+            Some(p) => p.parse::<u16>().map_err(|_| {
+                invalid("PORT", format!("expected a port number 0-65535, got `{p}`"))
+            })?,
+        };
+
+        Ok(Settings {
+            auth_mode,
+            region,
+            user_pool_id,
+            client_ids,
+            issuers,
+            jwks_url,
+            token_use,
+            leeway,
+            jwks_refresh,
+            jwks_min_refetch,
+            admin_group,
+            host,
+            port,
+        })
+    }
+}
+
+/// A value that is only white space counts as unset: `FOO=` in a `.env` file
+/// means "not configured", not "configured to the empty string".
+fn non_blank(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn required(var: &'static str, value: Option<String>) -> Result<String, ConfigError> {
+    non_blank(value).ok_or(ConfigError::Missing(var))
+}
+
+fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+fn parse_client_ids(value: &str) -> Result<Vec<String>, ConfigError> {
+    let ids: Vec<String> = value.split(',').map(|s| s.trim().to_owned()).collect();
+    if ids.iter().any(|id| id.is_empty()) {
+        return Err(invalid(
+            "COGNITO_CLIENT_ID",
+            "empty entry in the comma-separated list",
+        ));
+    }
+    if let Some(bad) = ids.iter().find(|id| {
+        !id.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }) {
+        return Err(invalid(
+            "COGNITO_CLIENT_ID",
+            format!("`{bad}` is not an app client id (letters, digits, `-`, `_`)"),
+        ));
+    }
+    Ok(ids)
+}
+
+fn check_url(var: &'static str, url: String) -> Result<String, ConfigError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(rest)
+            if !rest.is_empty() && !rest.starts_with('/') && !url.contains(char::is_whitespace) =>
+        {
+            Ok(url)
+        }
+        _ => Err(invalid(var, "expected an absolute http:// or https:// URL")),
+    }
+}
+
+fn seconds(
+    var: &'static str,
+    value: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Duration, ConfigError> {
+    let secs = match non_blank(value) {
+        None => default,
+        Some(v) => v.parse::<u64>().map_err(|_| {
+            invalid(
+                var,
+                format!("expected a whole number of seconds, got `{v}`"),
+            )
+        })?,
+    };
+    if !range.contains(&secs) {
+        return Err(invalid(
+            var,
+            format!(
+                "must be between {} and {} seconds",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("AWS_REGION", "eu-west-1"),
+            ("COGNITO_USER_POOL_ID", "eu-west-1_AbCdEf123"),
+            ("COGNITO_CLIENT_ID", "client1"),
+        ]
+    }
+
+    fn with(extra: &[(&'static str, &'static str)]) -> Result<Settings, ConfigError> {
+        let mut vars = base();
+        vars.retain(|(k, _)| !extra.iter().any(|(ek, _)| ek == k));
+        vars.extend_from_slice(extra);
+        Settings::from_vars(vars)
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let s = with(&[]).expect("valid settings");
+        assert_eq!(s.auth_mode, AuthMode::Cognito);
+        assert_eq!(
+            s.issuers,
+            vec![
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+                "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+            ]
+        );
+        assert_eq!(
+            s.jwks_url,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json"
+        );
+        assert_eq!(s.token_use, TokenUsePolicy::Id);
+        assert_eq!(s.leeway, Duration::ZERO);
+        assert_eq!(s.jwks_refresh, Duration::from_secs(900));
+        assert_eq!(s.jwks_min_refetch, Duration::from_secs(10));
+        assert_eq!(s.admin_group, "admin");
+        assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 6969));
+    }
+
+    #[test]
+    fn configured_issuer_replaces_both_forms_and_moves_the_jwks_url() {
+        let s = with(&[("COGNITO_ISSUER", "http://127.0.0.1:9229/pool")]).expect("valid");
+        assert_eq!(s.issuers, vec!["http://127.0.0.1:9229/pool"]);
+        assert_eq!(
+            s.jwks_url,
+            "http://127.0.0.1:9229/pool/.well-known/jwks.json"
+        );
+    }
+
+    #[test]
+    fn client_ids_are_a_comma_separated_list() {
+        let s = with(&[("COGNITO_CLIENT_ID", "a1, b2 ,c3")]).expect("valid");
+        assert_eq!(s.client_ids, vec!["a1", "b2", "c3"]);
+        assert!(matches!(
+            with(&[("COGNITO_CLIENT_ID", "a1,,b2")]),
+            Err(ConfigError::Invalid {
+                var: "COGNITO_CLIENT_ID",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn each_missing_required_variable_is_named() {
+        for var in ["AWS_REGION", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID"] {
+            let vars: Vec<_> = base().into_iter().filter(|(k, _)| *k != var).collect();
+            assert_eq!(
+                Settings::from_vars(vars).unwrap_err(),
+                ConfigError::Missing(var)
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        let cases = [
+            ("AWS_REGION", "mars"),
+            ("COGNITO_USER_POOL_ID", "us-east-1_AbC"),
+            ("COGNITO_TOKEN_USE", "refresh"),
+            ("AUTH_LEEWAY_SECS", "-1"),
+            ("AUTH_LEEWAY_SECS", "ten"),
+            ("JWKS_REFRESH_SECS", "0"),
+            ("PORT", "70000"),
+            ("COGNITO_ISSUER", "cognito-idp.example"),
+            ("COGNITO_JWKS_URL", "ftp://example.com/jwks"),
+            ("AUTH_MODE", "bypass"),
+        ];
+        for (var, value) in cases {
+            match with(&[(var, value)]) {
+                Err(ConfigError::Invalid { var: named, .. }) => assert_eq!(named, var, "{value}"),
+                other => panic!("{var}={value}: expected Invalid, got {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Request-time errors and the one place they become HTTP responses.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use thiserror::Error;
+
+/// Seconds a client is told to wait when signing keys are unavailable; about
+/// the time a failed JWKS fetch takes to be retried.
+pub const KEYS_UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// Which check a presented token failed. The text is what the client sees in
+/// `error_description`, so it never contains any part of the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum TokenRejection {
+    #[error("more than one Authorization header")]
+    MultipleAuthorizationHeaders,
+    #[error("the token is too large")]
+    TooLarge,
+    #[error("the token is not a compact JWS (header.payload.signature)")]
+    Malformed,
+    #[error("the token header is not valid base64url JSON")]
+    BadHeader,
+    #[error("the token algorithm is not RS256")]
+    BadAlgorithm,
+    #[error("the token header has no key id")]
+    MissingKid,
+    #[error("the token header carries parameters this server refuses (crit, jku, jwk, x5u, x5c)")]
+    ForbiddenHeaderParameter,
+    #[error("the token key id is not one of the signing keys")]
+    UnknownKid,
+    #[error("the token signature is invalid")]
+    BadSignature,
+    #[error("the token payload is not valid base64url JSON object")]
+    BadPayload,
+    #[error("the token has no exp claim")]
+    MissingExp,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid yet (nbf)")]
+    NotYetValid,
+    #[error("the token issuer is not accepted")]
+    WrongIssuer,
+    #[error("the token has no token_use claim")]
+    MissingTokenUse,
+    #[error("the token kind (token_use) is not accepted")]
+    WrongTokenUse,
+    #[error("the token was issued to another client")]
+    WrongClient,
+    #[error("the token has no subject")]
+    MissingSubject,
+    #[error("a token claim has the wrong JSON type")]
+    WrongClaimType,
+}
+
+/// Why a request was not authenticated or not authorised.
+#[derive(Debug, Error)]
+pub enum AuthError {
+    /// No `Authorization: Bearer` credentials at all.
+    #[error("missing bearer token")]
+    MissingCredentials,
+    /// Credentials were presented but are not acceptable.
+    #[error("invalid token: {0}")]
+    InvalidToken(TokenRejection),
+    /// Authenticated, but not a member of the group the route needs.
+    #[error("this route requires membership of the admin group")]
+    Forbidden,
+    /// No signing key could be obtained to check the token with.
+    #[error("signing keys are unavailable; try again shortly")]
+    KeysUnavailable,
+    /// The app was assembled without the authentication state: our bug.
+    #[error("authentication is not configured on this route")]
+    NotConfigured,
+}
+
+impl From<TokenRejection> for AuthError {
+    fn from(rejection: TokenRejection) -> Self {
+        AuthError::InvalidToken(rejection)
+    }
+}
+
+/// Errors of the API routes themselves (after authentication).
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("no such user")]
+    UserNotFound,
+    #[error("not found")]
+    RouteNotFound,
+    #[error("the user directory is unavailable; try again shortly")]
+    DirectoryUnavailable,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    detail: &'a str,
+}
+
+/// Error answers are about one request and one credential: never cache them.
+fn error_builder(status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut builder = HttpResponse::build(status);
+    builder.insert_header((header::CACHE_CONTROL, "no-store"));
+    builder
+}
+
+impl ResponseError for AuthError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AuthError::MissingCredentials | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            AuthError::Forbidden => StatusCode::FORBIDDEN,
+            AuthError::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let detail = self.to_string();
+        let mut builder = error_builder(self.status_code());
+        match self {
+            AuthError::MissingCredentials => {
+                builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            AuthError::InvalidToken(reason) => {
+                // RFC 6750 §3: the description is a quoted-string; the reasons
+                // are fixed texts without quotes or backslashes.
+                let value =
+                    format!(r#"Bearer error="invalid_token", error_description="{reason}""#);
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    builder.insert_header((header::WWW_AUTHENTICATE, value));
+                }
+            }
+            AuthError::Forbidden => {
+                builder.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    r#"Bearer error="insufficient_scope""#,
+                ));
+            }
+            AuthError::KeysUnavailable => {
+                builder.insert_header((header::RETRY_AFTER, KEYS_UNAVAILABLE_RETRY_AFTER_SECS));
+            }
+            AuthError::NotConfigured => {}
+        }
+        builder.json(Detail { detail: &detail })
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::UserNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
+            ApiError::DirectoryUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        error_builder(self.status_code()).json(Detail {
+            detail: &self.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rejection_fits_in_a_quoted_string() {
+        use TokenRejection::*;
+        for r in [
+            MultipleAuthorizationHeaders,
+            TooLarge,
+            Malformed,
+            BadHeader,
+            BadAlgorithm,
+            MissingKid,
+            ForbiddenHeaderParameter,
+            UnknownKid,
+            BadSignature,
+            BadPayload,
+            MissingExp,
+            Expired,
+            NotYetValid,
+            WrongIssuer,
+            MissingTokenUse,
+            WrongTokenUse,
+            WrongClient,
+            MissingSubject,
+            WrongClaimType,
+        ] {
+            let text = r.to_string();
+            assert!(!text.contains('"') && !text.contains('\\'), "{text}");
+            let response = AuthError::InvalidToken(r).error_response();
+            assert!(
+                response.headers().contains_key(header::WWW_AUTHENTICATE),
+                "{text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! cognito-guard: an Actix-web API protected by AWS Cognito JWTs.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod errors;
+pub mod extractors;
+pub mod jwks;
+pub mod routes;
+pub mod startup;
+pub mod users;
+pub mod verify;
+
+pub use config::Settings;
+pub use startup::Application;

@@ -1,0 +1,106 @@
+//! The HTTP API of the contract: `/messages`, `/users`, `/healthz`, `/readyz`.
+
+use actix_web::{web, HttpResponse, Responder};
+use serde_json::json;
+
+use crate::errors::ApiError;
+use crate::extractors::{AdminClaims, MaybeClaims};
+use crate::jwks::JwksCache;
+use crate::users::{Deletion, UserDirectory};
+use crate::verify::Claims;
+
+/// Registers every route on an app or scope.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/messages")
+            .route("/public", web::get().to(public_message))
+            .route("/private", web::get().to(private_message))
+            .route("/feed", web::get().to(feed)),
+    )
+    .service(
+        web::scope("/users")
+            .route("/me", web::get().to(me))
+            .route("/{user_id}", web::delete().to(delete_user)),
+    )
+    .route("/healthz", web::get().to(healthz))
+    .route("/readyz", web::get().to(readyz));
+}
+
+fn email_or_unknown(claims: &Claims) -> &str {
+    claims.email.as_deref().unwrap_or("unknown")
+}
+
+async fn public_message() -> impl Responder {
+    HttpResponse::Ok().json(json!({ "message": "Hello, world!" }))
+}
+
+async fn private_message(claims: Claims) -> impl Responder {
+    HttpResponse::Ok().json(json!({
+        "message": format!("Hello, {}!", email_or_unknown(&claims)),
+        "user_id": claims.sub,
+    }))
+}
+
+async fn feed(MaybeClaims(claims): MaybeClaims) -> impl Responder {
+    match claims {
+        Some(claims) => HttpResponse::Ok().json(json!({
+            "feed": "personalized",
+            "user": email_or_unknown(&claims),
+        })),
+        None => HttpResponse::Ok().json(json!({ "feed": "generic" })),
+    }
+}
+
+async fn me(claims: Claims) -> impl Responder {
+    HttpResponse::Ok().json(json!({
+        "sub": claims.sub,
+        "username": claims.username,
+        "email": claims.email,
+        "groups": claims.groups,
+        "token_use": claims.token_use.as_str(),
+    }))
+}
+
+async fn delete_user(
+    AdminClaims(admin): AdminClaims,
+    user_id: web::Path<String>,
+    directory: web::Data<dyn UserDirectory>,
+) -> Result<HttpResponse, ApiError> {
+    match directory.delete(&user_id).await {
+        Ok(Deletion::Deleted) => {
+            log::info!("admin sub={} deleted user sub={}", admin.sub, user_id);
+            Ok(HttpResponse::NoContent().finish())
+        }
+        Ok(Deletion::NotFound) => Err(ApiError::UserNotFound),
+        Err(e) => {
+            log::warn!(
+                "admin sub={} could not delete user sub={}: {e}",
+                admin.sub,
+                user_id
+            );
+            Err(ApiError::DirectoryUnavailable)
+        }
+    }
+}
+
+async fn healthz() -> impl Responder {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+async fn readyz(jwks: web::Data<JwksCache>) -> impl Responder {
+    if jwks.is_ready() {
+        HttpResponse::Ok().json(json!({ "status": "ready", "keys": jwks.key_count() }))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .insert_header((
+                "Retry-After",
+                crate::errors::KEYS_UNAVAILABLE_RETRY_AFTER_SECS,
+            ))
+            .json(json!({ "detail": "signing keys not loaded yet" }))
+    }
+}
+
+/// Unknown paths get the same JSON error shape as everything else.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound)
+}

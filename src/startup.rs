@@ -1,0 +1,118 @@
+//! Assembles the server: key cache, verifier, user directory, routes. The
+//! binary and the integration tests both go through [`Application::build`].
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Logger;
+use actix_web::{web, App, HttpServer};
+use thiserror::Error;
+
+use crate::config::Settings;
+use crate::extractors::AdminGroup;
+use crate::jwks::{run_refresh_loop, JwksCache};
+use crate::routes;
+use crate::users::{InMemoryDirectory, UserDirectory};
+use crate::verify::Verifier;
+
+/// Why the server could not start.
+#[derive(Debug, Error)]
+pub enum StartupError {
+    #[error("cannot listen on {addr} (check HOST and PORT): {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    jwks: Arc<JwksCache>,
+}
+
+impl Application {
+    /// Binds the listener, loads the signing keys once (a failure leaves the
+    /// server unready, not dead) and starts the background refresh.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let directory: Arc<dyn UserDirectory> = Arc::new(InMemoryDirectory::new());
+        Self::build_with_directory(settings, directory).await
+    }
+
+    /// As [`Application::build`], with a given user directory.
+    pub async fn build_with_directory(
+        settings: Settings,
+        directory: Arc<dyn UserDirectory>,
+    ) -> Result<Self, StartupError> {
+        let addr = format!("{}:{}", settings.host, settings.port);
+        let listener =
+            TcpListener::bind((settings.host.as_str(), settings.port)).map_err(|source| {
+                StartupError::Bind {
+                    addr: addr.clone(),
+                    source,
+                }
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind {
+                addr: addr.clone(),
+                source,
+            })?
+            .port();
+
+        let jwks = Arc::new(JwksCache::new(
+            settings.jwks_url.clone(),
+            settings.jwks_min_refetch,
+        ));
+        if let Err(e) = jwks.refresh().await {
+            log::warn!("signing keys not loaded at start ({e}); /readyz is 503 until they are");
+        }
+        actix_rt::spawn(run_refresh_loop(Arc::clone(&jwks), settings.jwks_refresh));
+
+        let verifier = web::Data::new(Verifier::new(&settings, Arc::clone(&jwks)));
+        let jwks_data = web::Data::from(Arc::clone(&jwks));
+        let directory = web::Data::from(directory);
+        let admin_group = web::Data::new(AdminGroup(settings.admin_group.clone()));
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(access_log())
+                .app_data(verifier.clone())
+                .app_data(jwks_data.clone())
+                .app_data(directory.clone())
+                .app_data(admin_group.clone())
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { addr, source })?
+        .run();
+
+        log::info!("listening on {}:{port}", settings.host);
+        Ok(Application { port, server, jwks })
+    }
+
+    /// The port actually bound (useful with `PORT=0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The signing-key cache, for inspection.
+    pub fn jwks(&self) -> Arc<JwksCache> {
+        Arc::clone(&self.jwks)
+    }
+
+    /// Serves until the process is told to stop.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Access log without the query string, headers or referrer: any of them may
+/// carry a token, and tokens never go to the log.
+fn access_log() -> Logger {
+    Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
+        .custom_request_replace("method", |req| req.method().to_string())
+}

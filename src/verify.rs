@@ -1,0 +1,616 @@
+//! Token verification: every Cognito rule in one place, cheapest checks first,
+//! so a malformed or forged token is refused before any crypto where possible.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::Algorithm;
+use serde::de::{Error as _, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+use crate::config::{Settings, TokenUsePolicy};
+use crate::errors::{AuthError, TokenRejection};
+use crate::jwks::{JwksCache, KeyLookupError};
+
+/// Longest token considered at all. Cognito ID tokens are 1-4 KiB even with
+/// many groups; anything far larger is not Cognito's and is refused unread.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// The two kinds of token Cognito issues to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUse {
+    Id,
+    Access,
+}
+
+impl TokenUse {
+    /// The claim value as Cognito writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenUse::Id => "id",
+            TokenUse::Access => "access",
+        }
+    }
+}
+
+impl fmt::Display for TokenUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verified identity of a caller. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Claims(Arc<ClaimsInner>);
+
+/// Fields of [`Claims`]; reached through `Deref`.
+#[derive(Debug)]
+pub struct ClaimsInner {
+    /// Cognito's stable user id.
+    pub sub: String,
+    /// `email`, when the token has one (ID tokens only).
+    pub email: Option<String>,
+    /// `cognito:username` (ID tokens) or `username` (access tokens).
+    pub username: Option<String>,
+    /// `cognito:groups`, empty when the user is in none.
+    pub groups: Vec<String>,
+    pub token_use: TokenUse,
+    /// Expiry, seconds since the epoch.
+    pub exp: u64,
+    /// Every claim of the token, for handlers that need more.
+    pub raw: Map<String, Value>,
+}
+
+impl std::ops::Deref for Claims {
+    type Target = ClaimsInner;
+    fn deref(&self) -> &ClaimsInner {
+        &self.0
+    }
+}
+
+impl Claims {
+    /// Whether the caller is a member of `group` (exact, case-sensitive match,
+    /// as Cognito group names are).
+    pub fn in_group(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| g == group)
+    }
+}
+
+/// Checks tokens against the configured pool, clients and signing keys.
+pub struct Verifier {
+    jwks: Arc<JwksCache>,
+    rules: ClaimRules,
+}
+
+/// The claim rules of [`check_claims`], taken from the settings once.
+#[derive(Debug, Clone)]
+pub struct ClaimRules {
+    pub issuers: Vec<String>,
+    pub client_ids: Vec<String>,
+    pub token_use: TokenUsePolicy,
+    pub leeway_secs: u64,
+}
+
+impl ClaimRules {
+    /// The rules a server with these settings enforces.
+    pub fn from_settings(settings: &Settings) -> Self {
+        ClaimRules {
+            issuers: settings.issuers.clone(),
+            client_ids: settings.client_ids.clone(),
+            token_use: settings.token_use,
+            leeway_secs: settings.leeway.as_secs(),
+        }
+    }
+}
+
+impl Verifier {
+    /// A verifier enforcing `settings`, with keys from `jwks`.
+    pub fn new(settings: &Settings, jwks: Arc<JwksCache>) -> Self {
+        Verifier {
+            jwks,
+            rules: ClaimRules::from_settings(settings),
+        }
+    }
+
+    /// The key cache behind this verifier.
+    pub fn jwks(&self) -> &JwksCache {
+        &self.jwks
+    }
+
+    /// Verifies a compact JWS from an `Authorization: Bearer` header.
+    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let parts = TokenParts::split(token)?;
+        let key = self.jwks.key_for(&parts.kid).await.map_err(|e| match e {
+            KeyLookupError::UnknownKid => AuthError::InvalidToken(TokenRejection::UnknownKid),
+            KeyLookupError::Unavailable => AuthError::KeysUnavailable,
+        })?;
+        let valid = jsonwebtoken::crypto::verify(
+            parts.signature,
+            parts.signing_input.as_bytes(),
+            &key,
+            Algorithm::RS256,
+        )
+        .map_err(|_| TokenRejection::BadSignature)?;
+        if !valid {
+            return Err(TokenRejection::BadSignature.into());
+        }
+        let claims = parse_payload(parts.payload)?;
+        Ok(check_claims(claims, &self.rules, unix_now())?)
+    }
+}
+
+/// A token cut into its parts, with the header already checked.
+#[derive(Debug)]
+pub struct TokenParts<'a> {
+    /// `header.payload`, the bytes the signature covers.
+    pub signing_input: &'a str,
+    pub payload: &'a str,
+    pub signature: &'a str,
+    pub kid: String,
+}
+
+#[derive(Deserialize)]
+struct JoseHeader {
+    alg: String,
+    kid: Option<String>,
+    crit: Option<Value>,
+    jku: Option<Value>,
+    jwk: Option<Value>,
+    x5u: Option<Value>,
+    x5c: Option<Value>,
+}
+
+impl<'a> TokenParts<'a> {
+    /// Structure and header checks; no crypto, no I/O.
+    pub fn split(token: &'a str) -> Result<Self, TokenRejection> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenRejection::TooLarge);
+        }
+        // base64url without padding, plus the two dots: nothing else may
+        // appear, which also rules out white space, NULs and non-ASCII.
+        if !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        {
+            return Err(TokenRejection::Malformed);
+        }
+        let mut segments = token.split('.');
+        let (Some(header_b64), Some(payload), Some(signature), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            return Err(TokenRejection::Malformed);
+        };
+        if header_b64.is_empty() || payload.is_empty() || signature.is_empty() {
+            return Err(TokenRejection::Malformed);
+        }
+        let header_json = URL_SAFE_NO_PAD
+            .decode(header_b64)
+            .map_err(|_| TokenRejection::BadHeader)?;
+        let header: JoseHeader =
+            serde_json::from_slice(&header_json).map_err(|_| TokenRejection::BadHeader)?;
+        if header.alg != "RS256" {
+            return Err(TokenRejection::BadAlgorithm);
+        }
+        // RFC 7515 §4.1.11: a `crit` we do not understand must be refused; we
+        // understand none. Embedded keys and key URLs (RFC 8725 §3.10) are
+        // never used to pick a key, and Cognito never sends them.
+        if header.crit.is_some()
+            || header.jku.is_some()
+            || header.jwk.is_some()
+            || header.x5u.is_some()
+            || header.x5c.is_some()
+        {
+            return Err(TokenRejection::ForbiddenHeaderParameter);
+        }
+        let kid = match header.kid {
+            Some(kid) if !kid.is_empty() => kid,
+            _ => return Err(TokenRejection::MissingKid),
+        };
+        let signing_input = &token[..header_b64.len() + 1 + payload.len()];
+        Ok(TokenParts {
+            signing_input,
+            payload,
+            signature,
+            kid,
+        })
+    }
+}
+
+/// A JSON object whose top-level keys must be unique: with duplicates, which
+/// value counts is up to the parser, and a verifier must not guess.
+struct StrictObject(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for StrictObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = StrictObject;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<StrictObject, A::Error> {
+                let mut map = Map::new();
+                while let Some((key, value)) = access.next_entry::<String, Value>()? {
+                    if map.contains_key(&key) {
+                        return Err(A::Error::custom("duplicate claim"));
+                    }
+                    map.insert(key, value);
+                }
+                Ok(StrictObject(map))
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+/// Decodes the payload segment into its claims object.
+pub fn parse_payload(payload: &str) -> Result<Map<String, Value>, TokenRejection> {
+    let json = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| TokenRejection::BadPayload)?;
+    serde_json::from_slice::<StrictObject>(&json)
+        .map(|o| o.0)
+        .map_err(|_| TokenRejection::BadPayload)
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A claim that must be a string when present.
+fn optional_str<'a>(
+    claims: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, TokenRejection> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(TokenRejection::WrongClaimType),
+    }
+}
+
+/// A NumericDate claim; Cognito writes whole seconds, so anything else
+/// (a string, a fraction, a negative) is refused rather than interpreted.
+fn optional_time(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, TokenRejection> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or(TokenRejection::WrongClaimType),
+    }
+}
+
+/// Applies every claim rule to a signature-checked payload, in the order AWS
+/// documents (expiry, then issuer, then token kind and client), and builds
+/// the typed claims. `now` is seconds since the epoch.
+pub fn check_claims(
+    claims: Map<String, Value>,
+    rules: &ClaimRules,
+    now: u64,
+) -> Result<Claims, TokenRejection> {
+    let exp = optional_time(&claims, "exp")?.ok_or(TokenRejection::MissingExp)?;
+    if now >= exp.saturating_add(rules.leeway_secs) {
+        return Err(TokenRejection::Expired);
+    }
+    if let Some(nbf) = optional_time(&claims, "nbf")? {
+        if now.saturating_add(rules.leeway_secs) < nbf {
+            return Err(TokenRejection::NotYetValid);
+        }
+    }
+    optional_time(&claims, "iat")?;
+
+    match optional_str(&claims, "iss")? {
+        Some(iss) if rules.issuers.iter().any(|accepted| accepted == iss) => {}
+        _ => return Err(TokenRejection::WrongIssuer),
+    }
+
+    let token_use = match optional_str(&claims, "token_use")? {
+        None => return Err(TokenRejection::MissingTokenUse),
+        Some("id") => TokenUse::Id,
+        Some("access") => TokenUse::Access,
+        Some(_) => return Err(TokenRejection::WrongTokenUse),
+    };
+    let allowed = match rules.token_use {
+        TokenUsePolicy::Id => token_use == TokenUse::Id,
+        TokenUsePolicy::Access => token_use == TokenUse::Access,
+        TokenUsePolicy::Any => true,
+    };
+    if !allowed {
+        return Err(TokenRejection::WrongTokenUse);
+    }
+
+    // ID tokens name the client in `aud`, access tokens in `client_id`; a
+    // token carrying the other claim instead is not Cognito's shape.
+    let client_claim = match token_use {
+        TokenUse::Id => "aud",
+        TokenUse::Access => "client_id",
+    };
+    match optional_str(&claims, client_claim)? {
+        Some(client) if rules.client_ids.iter().any(|id| id == client) => {}
+        _ => return Err(TokenRejection::WrongClient),
+    }
+
+    let sub = match optional_str(&claims, "sub")? {
+        Some(sub) if !sub.is_empty() => sub.to_owned(),
+        _ => return Err(TokenRejection::MissingSubject),
+    };
+    let email = optional_str(&claims, "email")?.map(str::to_owned);
+    let username_claim = match token_use {
+        TokenUse::Id => "cognito:username",
+        TokenUse::Access => "username",
+    };
+    let username = optional_str(&claims, username_claim)?.map(str::to_owned);
+    let groups = match claims.get("cognito:groups") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|g| {
+                g.as_str()
+                    .map(str::to_owned)
+                    .ok_or(TokenRejection::WrongClaimType)
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(TokenRejection::WrongClaimType),
+    };
+
+    Ok(Claims(Arc::new(ClaimsInner {
+        sub,
+        email,
+        username,
+        groups,
+        token_use,
+        exp,
+        raw: claims,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: u64 = 1_800_000_000;
+    const ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool";
+
+    fn rules() -> ClaimRules {
+        ClaimRules {
+            issuers: vec![ISS.to_owned()],
+            client_ids: vec!["client1".to_owned()],
+            token_use: TokenUsePolicy::Id,
+            leeway_secs: 0,
+        }
+    }
+
+    fn id_claims() -> Value {
+        json!({
+            "sub": "u-1", "iss": ISS, "aud": "client1", "token_use": "id",
+            "exp": NOW + 60, "iat": NOW - 10, "email": "a@example.com",
+            "cognito:username": "alice", "cognito:groups": ["admin"]
+        })
+    }
+
+    fn check(claims: Value, rules: &ClaimRules) -> Result<Claims, TokenRejection> {
+        let Value::Object(map) = claims else {
+            panic!("object expected")
+        };
+        check_claims(map, rules, NOW)
+    }
+
+    fn with(field: &str, value: Value) -> Value {
+        let mut claims = id_claims();
+        claims[field] = value;
+        claims
+    }
+
+    fn without(field: &str) -> Value {
+        let mut claims = id_claims();
+        claims.as_object_mut().map(|m| m.remove(field));
+        claims
+    }
+
+    #[test]
+    fn a_cognito_id_token_is_accepted_with_its_fields() {
+        let claims = check(id_claims(), &rules()).expect("valid");
+        assert_eq!(claims.sub, "u-1");
+        assert_eq!(claims.username.as_deref(), Some("alice"));
+        assert_eq!(claims.email.as_deref(), Some("a@example.com"));
+        assert!(claims.in_group("admin") && !claims.in_group("Admin"));
+        assert_eq!(claims.token_use, TokenUse::Id);
+    }
+
+    #[test]
+    fn expiry_is_exclusive_and_leeway_extends_it() {
+        assert_eq!(
+            check(with("exp", json!(NOW)), &rules()).unwrap_err(),
+            TokenRejection::Expired
+        );
+        let lenient = ClaimRules {
+            leeway_secs: 5,
+            ..rules()
+        };
+        assert!(check(with("exp", json!(NOW - 4)), &lenient).is_ok());
+        assert_eq!(
+            check(with("exp", json!(NOW - 5)), &lenient).unwrap_err(),
+            TokenRejection::Expired
+        );
+    }
+
+    #[test]
+    fn not_before_in_the_future_is_refused() {
+        assert_eq!(
+            check(with("nbf", json!(NOW + 1)), &rules()).unwrap_err(),
+            TokenRejection::NotYetValid
+        );
+        assert!(check(with("nbf", json!(NOW)), &rules()).is_ok());
+    }
+
+    #[test]
+    fn wrong_types_are_rejections_not_crashes() {
+        for (field, value) in [
+            ("exp", json!("1800000060")),
+            ("exp", json!(1.8e9)),
+            ("exp", json!(-1)),
+            ("nbf", json!(null)),
+            ("iat", json!([])),
+            ("iss", json!([ISS])),
+            ("aud", json!(["client1"])),
+            ("token_use", json!(1)),
+            ("email", json!({})),
+            ("cognito:groups", json!("admin")),
+            ("cognito:groups", json!(["admin", 1])),
+            ("cognito:username", json!(false)),
+        ] {
+            assert!(
+                check(with(field, value.clone()), &rules()).is_err(),
+                "{field}={value}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_required_claim_is_required() {
+        for (field, reason) in [
+            ("exp", TokenRejection::MissingExp),
+            ("iss", TokenRejection::WrongIssuer),
+            ("token_use", TokenRejection::MissingTokenUse),
+            ("aud", TokenRejection::WrongClient),
+            ("sub", TokenRejection::MissingSubject),
+        ] {
+            assert_eq!(
+                check(without(field), &rules()).unwrap_err(),
+                reason,
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn near_miss_issuers_and_clients_are_refused() {
+        for iss in [
+            format!("{ISS}/"),
+            ISS.to_uppercase(),
+            ISS.replace("https", "http"),
+            format!(" {ISS}"),
+        ] {
+            assert_eq!(
+                check(with("iss", json!(iss)), &rules()).unwrap_err(),
+                TokenRejection::WrongIssuer
+            );
+        }
+        for aud in ["Client1", "client1 ", "client"] {
+            assert_eq!(
+                check(with("aud", json!(aud)), &rules()).unwrap_err(),
+                TokenRejection::WrongClient
+            );
+        }
+    }
+
+    #[test]
+    fn access_tokens_are_checked_by_client_id() {
+        let access = json!({
+            "sub": "u-1", "iss": ISS, "client_id": "client1", "token_use": "access",
+            "exp": NOW + 60, "username": "alice", "scope": "aws.cognito.signin.user.admin"
+        });
+        assert_eq!(
+            check(access.clone(), &rules()).unwrap_err(),
+            TokenRejection::WrongTokenUse
+        );
+        let any = ClaimRules {
+            token_use: TokenUsePolicy::Any,
+            ..rules()
+        };
+        let claims = check(access.clone(), &any).expect("valid access token");
+        assert_eq!(claims.username.as_deref(), Some("alice"));
+        let mut wrong_client = access;
+        wrong_client["client_id"] = json!("other");
+        assert_eq!(
+            check(wrong_client, &any).unwrap_err(),
+            TokenRejection::WrongClient
+        );
+    }
+
+    #[test]
+    fn duplicate_claims_are_refused() {
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"a","sub":"b"}"#);
+        assert_eq!(
+            parse_payload(&payload).unwrap_err(),
+            TokenRejection::BadPayload
+        );
+        let array = URL_SAFE_NO_PAD.encode(b"[1]");
+        assert_eq!(
+            parse_payload(&array).unwrap_err(),
+            TokenRejection::BadPayload
+        );
+    }
+
+    fn header(json: &str) -> String {
+        format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode(json))
+    }
+
+    #[test]
+    fn header_checks_happen_before_any_key_lookup() {
+        let cases = [
+            (
+                header(r#"{"alg":"none","kid":"k"}"#),
+                TokenRejection::BadAlgorithm,
+            ),
+            (
+                header(r#"{"alg":"HS256","kid":"k"}"#),
+                TokenRejection::BadAlgorithm,
+            ),
+            (
+                header(r#"{"alg":"rs256","kid":"k"}"#),
+                TokenRejection::BadAlgorithm,
+            ),
+            (header(r#"{"kid":"k"}"#), TokenRejection::BadHeader),
+            (header(r#"{"alg":1,"kid":"k"}"#), TokenRejection::BadHeader),
+            (
+                header(r#"{"alg":"RS256","alg":"none","kid":"k"}"#),
+                TokenRejection::BadHeader,
+            ),
+            (header(r#"{"alg":"RS256"}"#), TokenRejection::MissingKid),
+            (
+                header(r#"{"alg":"RS256","kid":""}"#),
+                TokenRejection::MissingKid,
+            ),
+            (
+                header(r#"{"alg":"RS256","kid":7}"#),
+                TokenRejection::BadHeader,
+            ),
+            (
+                header(r#"{"alg":"RS256","kid":"k","crit":["exp"]}"#),
+                TokenRejection::ForbiddenHeaderParameter,
+            ),
+            (
+                header(r#"{"alg":"RS256","kid":"k","jku":"https://evil"}"#),
+                TokenRejection::ForbiddenHeaderParameter,
+            ),
+            ("a.b".to_owned(), TokenRejection::Malformed),
+            ("a.b.c.d".to_owned(), TokenRejection::Malformed),
+            ("a..c".to_owned(), TokenRejection::Malformed),
+            ("a.b.c=".to_owned(), TokenRejection::Malformed),
+            ("a.b.c\0".to_owned(), TokenRejection::Malformed),
+            ("x".repeat(MAX_TOKEN_BYTES + 1), TokenRejection::TooLarge),
+        ];
+        for (token, reason) in cases {
+            assert_eq!(
+                TokenParts::split(&token).unwrap_err(),
+                reason,
+                "{token:.60}"
+            );
+        }
+        let ok = header(r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#);
+        let parts = TokenParts::split(&ok).expect("well-formed");
+        assert_eq!(parts.kid, "k");
+        assert_eq!(parts.signature, "c2ln");
+        assert!(parts.signing_input.ends_with(".e30"));
+    }
+}
