@@ -1,0 +1,145 @@
+//! The binary as an operator runs it: start-up errors and what it logs.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::helpers::*;
+
+fn empty_dir(name: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("cognito-guard-test-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn run_with(vars: &[(&str, &str)]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+        .current_dir(empty_dir("config"))
+        .env_clear()
+        .envs(vars.iter().copied())
+        .output()
+        .expect("binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+const GOOD: [(&str, &str); 3] = [
+    ("AWS_REGION", REGION),
+    ("COGNITO_USER_POOL_ID", POOL_ID),
+    ("COGNITO_CLIENT_ID", CLIENT_ID),
+];
+
+#[test]
+fn a_missing_setting_stops_the_process_with_its_name() {
+    for missing in ["AWS_REGION", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID"] {
+        let vars: Vec<_> = GOOD
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != missing)
+            .collect();
+        let (code, stderr) = run_with(&vars);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(missing), "{missing}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
+}
+
+#[test]
+fn a_malformed_setting_stops_the_process_with_its_name() {
+    for (var, value) in [
+        ("PORT", "http"),
+        ("AUTH_LEEWAY_SECS", "-3"),
+        ("COGNITO_TOKEN_USE", "both"),
+    ] {
+        let mut vars = GOOD.to_vec();
+        vars.push((var, value));
+        let (code, stderr) = run_with(&vars);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(var), "{var}: {stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
+}
+
+#[actix_rt::test]
+async fn tokens_never_reach_the_log_even_at_debug() {
+    let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
+    let url = jwks.url();
+    let mut vars = GOOD.to_vec();
+    vars.extend([
+        ("COGNITO_JWKS_URL", url.as_str()),
+        ("PORT", "0"),
+        ("RUST_LOG", "debug"),
+    ]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+        .current_dir(empty_dir("logs"))
+        .env_clear()
+        .envs(vars)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let log = Arc::new(Mutex::new(String::new()));
+    let stderr = child.stderr.take().expect("stderr");
+    let sink = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(mut log) = sink.lock() {
+                log.push_str(&line);
+                log.push('\n');
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let port = loop {
+        let text = log.lock().map(|l| l.clone()).unwrap_or_default();
+        if let Some(rest) = text.split("listening on 127.0.0.1:").nth(1) {
+            break rest
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>();
+        }
+        assert!(Instant::now() < deadline, "server did not start: {text}");
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    };
+    let client = awc::Client::default();
+    let base = format!("http://127.0.0.1:{port}");
+    let valid = id_token("sub-log", Some("log@example.com"), &["admin"]);
+    let forged = sign(&id_claims("sub-log", None, &[]), rogue_key());
+    for token in [&valid, &forged] {
+        for path in ["/messages/private", "/messages/feed", "/users/sub-other"] {
+            let _ = client
+                .get(format!("{base}{path}?access_token={token}"))
+                .insert_header(("Authorization", format!("Bearer {token}")))
+                .insert_header(("Referer", format!("https://app.example/?t={token}")))
+                .send()
+                .await;
+        }
+    }
+    let status = client
+        .get(format!("{base}/messages/private"))
+        .insert_header(("Authorization", format!("Bearer {valid}")))
+        .send()
+        .await
+        .expect("answers")
+        .status();
+    assert_eq!(status, 200, "the logged server accepts valid tokens");
+    actix_rt::time::sleep(Duration::from_millis(300)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let text = log.lock().map(|l| l.clone()).unwrap_or_default();
+    assert!(
+        text.contains("/messages/private"),
+        "access log present: {text}"
+    );
+    for token in [&valid, &forged] {
+        for part in token.split('.') {
+            assert!(!text.contains(part), "a token segment was logged:\n{text}");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+use crate::helpers::*;
+use serde_json::json;
+
+#[actix_rt::test]
+async fn me_describes_an_id_token_holder() {
+    let app = spawn_app().await;
+    let token = id_token("sub-carol", Some("carol@example.com"), &["staff", "admin"]);
+    let response = app.get("/users/me", Some(&token)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.body,
+        json!({
+            "sub": "sub-carol",
+            "username": "user-sub-carol",
+            "email": "carol@example.com",
+            "groups": ["staff", "admin"],
+            "token_use": "id",
+        })
+    );
+}
+
+#[actix_rt::test]
+async fn me_describes_an_access_token_holder() {
+    let app = spawn_app_with(&[("COGNITO_TOKEN_USE", "access")]).await;
+    let token = sign(&access_claims("sub-dan", &["staff"]), trusted_key());
+    let response = app.get("/users/me", Some(&token)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body["username"], "user-sub-dan");
+    assert_eq!(response.body["email"], json!(null));
+    assert_eq!(response.body["token_use"], "access");
+}
+
+#[actix_rt::test]
+async fn me_needs_a_token() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/users/me", None).await.status, 401);
+}
+
+#[actix_rt::test]
+async fn a_non_admin_cannot_delete_and_gets_403_not_404() {
+    let app = spawn_app().await;
+    let victim = id_token("sub-victim", Some("v@example.com"), &[]);
+    assert_eq!(app.get("/users/me", Some(&victim)).await.status, 200);
+    let outsider = id_token(
+        "sub-outsider",
+        Some("o@example.com"),
+        &["staff", "Admin", "admins", " admin"],
+    );
+
+    let response = app
+        .request("DELETE", "/users/sub-victim", Some(&outsider))
+        .await;
+
+    assert_eq!(response.status, 403);
+    assert!(!response.detail().is_empty());
+    // The victim was not deleted: an admin can still delete them once.
+    let admin = id_token("sub-admin", Some("a@example.com"), &["admin"]);
+    assert_eq!(
+        app.request("DELETE", "/users/sub-victim", Some(&admin))
+            .await
+            .status,
+        204
+    );
+}
+
+#[actix_rt::test]
+async fn an_admin_deletes_a_known_user_once_then_gets_404() {
+    let app = spawn_app().await;
+    let victim = id_token("sub-victim", Some("v@example.com"), &[]);
+    assert_eq!(
+        app.get("/messages/private", Some(&victim)).await.status,
+        200
+    );
+    let admin = id_token("sub-admin", Some("a@example.com"), &["admin"]);
+
+    let first = app
+        .request("DELETE", "/users/sub-victim", Some(&admin))
+        .await;
+    let second = app
+        .request("DELETE", "/users/sub-victim", Some(&admin))
+        .await;
+
+    assert_eq!(first.status, 204);
+    assert_eq!(second.status, 404);
+    assert_eq!(second.detail(), "no such user");
+}
+
+#[actix_rt::test]
+async fn deleting_an_unknown_user_is_404() {
+    let app = spawn_app().await;
+    let admin = id_token("sub-admin", Some("a@example.com"), &["admin"]);
+    assert_eq!(
+        app.request("DELETE", "/users/never-seen", Some(&admin))
+            .await
+            .status,
+        404
+    );
+}
+
+#[actix_rt::test]
+async fn the_admin_group_is_configurable() {
+    let app = spawn_app_with(&[("ADMIN_GROUP", "ops")]).await;
+    let victim = id_token("sub-victim", None, &[]);
+    app.get("/users/me", Some(&victim)).await;
+    let admin = id_token("sub-admin", None, &["admin"]);
+    let ops = id_token("sub-ops", None, &["ops"]);
+    assert_eq!(
+        app.request("DELETE", "/users/sub-victim", Some(&admin))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        app.request("DELETE", "/users/sub-victim", Some(&ops))
+            .await
+            .status,
+        204
+    );
+}
+
+#[actix_rt::test]
+async fn deleting_without_a_token_is_401() {
+    let app = spawn_app().await;
+    let response = app.request("DELETE", "/users/anyone", None).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+}
