@@ -1,11 +1,22 @@
 # Every task of the project, so a fresh machine needs only `make run` and `make test`.
 CARGO ?= cargo
+# Options for `make token`, e.g. make token ARGS="--group admin"
+ARGS ?=
 
-.PHONY: run test build fmt lint check
+.PHONY: run token test build fmt lint check
 
-## run: start the server (reads .env when present)
+## run: start the server; with no .env, in dev mode (config/dev.env)
 run:
-	$(CARGO) run --release --locked
+	@if [ -f .env ]; then \
+		$(CARGO) run --release --locked; \
+	else \
+		echo "no .env: starting the built-in dev issuer (config/dev.env)" >&2; \
+		$(CARGO) run --release --locked -- --env-file config/dev.env; \
+	fi
+
+## token: print a dev-mode token (only a server in dev mode accepts it)
+token:
+	@$(CARGO) run --release --locked --quiet -- token $(ARGS)
 
 ## test: every unit and integration test
 test:

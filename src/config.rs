@@ -2,6 +2,8 @@
 //! deployment fails before it listens instead of failing every request.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -29,9 +31,13 @@ fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
 }
 
 /// Where tokens come from: a real Cognito user pool or the built-in dev issuer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMode {
     Cognito,
+    /// The local issuer of [`crate::dev`], signing with this key file.
+    Dev {
+        signing_key_file: PathBuf,
+    },
 }
 
 /// Which Cognito token kinds the server accepts (`COGNITO_TOKEN_USE`).
@@ -52,6 +58,8 @@ pub struct Settings {
     pub client_ids: Vec<String>,
     /// Accepted `iss` values; Cognito uses two forms, so the default holds both.
     pub issuers: Vec<String>,
+    /// In dev mode, filled in by `Application::build` once the dev issuer's
+    /// JWKS endpoint has bound its port.
     pub jwks_url: String,
     pub token_use: TokenUsePolicy,
     /// Clock-skew allowance on `exp` and `nbf`.
@@ -82,6 +90,7 @@ struct RawEnv {
     jwks_min_refetch_secs: Option<String>,
     admin_group: Option<String>,
     auth_mode: Option<String>,
+    dev_signing_key_file: Option<String>,
     host: Option<String>,
     port: Option<String>,
 }
@@ -112,16 +121,50 @@ impl Settings {
         Self::validate(raw)
     }
 
-    fn validate(raw: RawEnv) -> Result<Self, ConfigError> {
-        let auth_mode = match non_blank(raw.auth_mode).as_deref() {
+    /// Dev mode's pool, client and issuer are fixed values; a pool setting
+    /// next to `AUTH_MODE=dev` is a mix-up, refused rather than half-honoured.
+    fn apply_dev_identity(raw: &mut RawEnv) -> Result<(), ConfigError> {
+        for (var, value) in [
+            ("AWS_REGION", &raw.aws_region),
+            ("COGNITO_USER_POOL_ID", &raw.cognito_user_pool_id),
+            ("COGNITO_CLIENT_ID", &raw.cognito_client_id),
+            ("COGNITO_ISSUER", &raw.cognito_issuer),
+            ("COGNITO_JWKS_URL", &raw.cognito_jwks_url),
+        ] {
+            if value.as_deref().is_some_and(|v| !v.trim().is_empty()) {
+                return Err(invalid(
+                    var,
+                    "must not be set with AUTH_MODE=dev (the dev issuer's values are fixed)",
+                ));
+            }
+        }
+        raw.aws_region = Some(crate::dev::DEV_REGION.to_owned());
+        raw.cognito_user_pool_id = Some(crate::dev::DEV_USER_POOL_ID.to_owned());
+        raw.cognito_client_id = Some(crate::dev::DEV_CLIENT_ID.to_owned());
+        raw.cognito_issuer = Some(crate::dev::DEV_ISSUER.to_owned());
+        // Replaced by the dev issuer's own address at start.
+        raw.cognito_jwks_url = Some("http://127.0.0.1/unbound".to_owned());
+        Ok(())
+    }
+
+    fn validate(mut raw: RawEnv) -> Result<Self, ConfigError> {
+        let auth_mode = match non_blank(raw.auth_mode.take()).as_deref() {
             None | Some("cognito") => AuthMode::Cognito,
+            Some("dev") => AuthMode::Dev {
+                signing_key_file: non_blank(raw.dev_signing_key_file.take())
+                    .unwrap_or_else(|| crate::dev::DEFAULT_DEV_SIGNING_KEY_FILE.to_owned())
+                    .into(),
+            },
             Some(other) => {
                 return Err(invalid(
                     "AUTH_MODE",
-                    format!("expected `cognito`, got `{other}`"),
+                    format!("expected `cognito` or `dev`, got `{other}`"),
                 ))
             }
         };
+        if matches!(auth_mode, AuthMode::Dev { .. }) {
+            Self::apply_dev_identity(&mut raw)?;
+        }
 
         let region = required("AWS_REGION", raw.aws_region)?;
         if !is_region(&region) {
@@ -189,6 +232,12 @@ impl Settings {
 
         let admin_group = non_blank(raw.admin_group).unwrap_or_else(|| "admin".to_owned());
         let host = non_blank(raw.host).unwrap_or_else(|| "127.0.0.1".to_owned());
+        if matches!(auth_mode, AuthMode::Dev { .. }) && !is_loopback(&host) {
+            return Err(invalid(
+                "HOST",
+                format!("dev mode self-issues tokens, so it listens on loopback only (127.0.0.1, ::1, localhost), not `{host}`"),
+            ));
+        }
         let port = match non_blank(raw.port) {
             None => 6969,
             Some(p) => p.parse::<u16>().map_err(|_| {
@@ -222,6 +271,15 @@ fn non_blank(value: Option<String>) -> Option<String> {
 
 fn required(var: &'static str, value: Option<String>) -> Result<String, ConfigError> {
     non_blank(value).ok_or(ConfigError::Missing(var))
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn is_region(region: &str) -> bool {
@@ -392,5 +450,50 @@ mod tests {
                 other => panic!("{var}={value}: expected Invalid, got {other:?}"),
             }
         }
+    }
+
+    fn dev(extra: &[(&'static str, &'static str)]) -> Result<Settings, ConfigError> {
+        let mut vars = vec![("AUTH_MODE", "dev")];
+        vars.extend_from_slice(extra);
+        Settings::from_vars(vars)
+    }
+
+    #[test]
+    fn dev_mode_needs_no_pool_settings_and_uses_the_fixed_dev_identity() {
+        let s = dev(&[]).expect("valid");
+        assert!(matches!(s.auth_mode, AuthMode::Dev { .. }));
+        assert_eq!(s.issuers, vec![crate::dev::DEV_ISSUER]);
+        assert_eq!(s.client_ids, vec![crate::dev::DEV_CLIENT_ID]);
+    }
+
+    #[test]
+    fn dev_mode_listens_on_loopback_only() {
+        for host in ["127.0.0.1", "::1", "[::1]", "localhost", "127.1.2.3"] {
+            assert!(dev(&[("HOST", host)]).is_ok(), "{host}");
+        }
+        for host in ["0.0.0.0", "::", "192.168.1.10", "example.com"] {
+            assert!(
+                matches!(
+                    dev(&[("HOST", host)]),
+                    Err(ConfigError::Invalid { var: "HOST", .. })
+                ),
+                "{host}"
+            );
+        }
+        assert!(
+            with(&[("HOST", "0.0.0.0")]).is_ok(),
+            "cognito mode may listen anywhere"
+        );
+    }
+
+    #[test]
+    fn dev_mode_refuses_pool_settings() {
+        assert!(matches!(
+            dev(&[("COGNITO_ISSUER", "https://example.com")]),
+            Err(ConfigError::Invalid {
+                var: "COGNITO_ISSUER",
+                ..
+            })
+        ));
     }
 }

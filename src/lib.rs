@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod dev;
 pub mod errors;
 pub mod extractors;
 pub mod jwks;

@@ -1,16 +1,110 @@
-//! The cognito-guard server binary: load configuration, then serve.
+//! The cognito-guard binary: `serve` (the default) or, for dev mode, `token`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use cognito_guard::dev::{DevIssuer, TokenRequest, DEFAULT_DEV_SIGNING_KEY_FILE};
 use cognito_guard::{Application, Settings};
 
+const USAGE: &str = "\
+usage: cognito-guard [--env-file FILE] [serve]
+       cognito-guard [--env-file FILE] token [--sub ID] [--username NAME] [--email ADDR | --no-email]
+                                          [--group NAME]... [--ttl SECS] [--access]
+
+serve   run the server (settings from the environment, a .env file, or --env-file)
+token   print a token signed by the dev issuer (AUTH_MODE=dev), for trying the API with curl";
+
+enum Command {
+    Serve,
+    Token(TokenRequest),
+}
+
 fn main() -> ExitCode {
-    if let Err(e) = dotenvy::dotenv() {
-        if !e.not_found() {
-            eprintln!("cognito-guard: cannot read .env: {e}");
+    let (env_file, command) = match parse_args(std::env::args().skip(1)) {
+        Ok(parsed) => parsed,
+        Err(message) if message == "help" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("cognito-guard: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let loaded = match &env_file {
+        Some(path) => dotenvy::from_path(path).map(|_| ()),
+        None => dotenvy::dotenv().map(|_| ()),
+    };
+    if let Err(e) = loaded {
+        if env_file.is_some() || !e.not_found() {
+            let name = env_file.map_or_else(|| ".env".to_owned(), |p| p.display().to_string());
+            eprintln!("cognito-guard: cannot read {name}: {e}");
             return ExitCode::from(2);
         }
     }
+    match command {
+        Command::Serve => serve(),
+        Command::Token(request) => print_token(&request),
+    }
+}
+
+fn parse_args(args: impl Iterator<Item = String>) -> Result<(Option<PathBuf>, Command), String> {
+    let mut args = args.peekable();
+    let mut env_file = None;
+    if args.peek().map(String::as_str) == Some("--env-file") {
+        args.next();
+        env_file = Some(args.next().ok_or("--env-file needs a path")?.into());
+    }
+    match args.next().as_deref() {
+        None | Some("serve") => match args.next() {
+            None => Ok((env_file, Command::Serve)),
+            Some(extra) => Err(format!("unexpected argument `{extra}`")),
+        },
+        Some("token") => parse_token_args(args).map(|r| (env_file, Command::Token(r))),
+        Some("-h" | "--help" | "help") => Err("help".to_owned()),
+        Some(other) => Err(format!("unknown command `{other}`")),
+    }
+}
+
+fn parse_token_args(mut args: impl Iterator<Item = String>) -> Result<TokenRequest, String> {
+    let mut request = TokenRequest::default();
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--sub" => request.sub = value()?,
+            "--username" => request.username = value()?,
+            "--email" => request.email = Some(value()?),
+            "--no-email" => request.email = None,
+            "--group" => request.groups.push(value()?),
+            "--ttl" => {
+                let ttl = value()?;
+                request.ttl_secs = ttl
+                    .parse()
+                    .map_err(|_| format!("--ttl takes seconds, not `{ttl}`"))?;
+            }
+            "--access" => request.access = true,
+            other => return Err(format!("unknown token option `{other}`")),
+        }
+    }
+    Ok(request)
+}
+
+fn print_token(request: &TokenRequest) -> ExitCode {
+    let key_file = std::env::var("DEV_SIGNING_KEY_FILE")
+        .unwrap_or_else(|_| DEFAULT_DEV_SIGNING_KEY_FILE.to_owned());
+    match DevIssuer::load(key_file.as_ref()).and_then(|issuer| issuer.mint(request)) {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cognito-guard: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn serve() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
 
     let settings = match Settings::from_env() {

@@ -9,7 +9,8 @@ use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 use thiserror::Error;
 
-use crate::config::Settings;
+use crate::config::{AuthMode, Settings};
+use crate::dev::{DevIssuer, DevIssuerError};
 use crate::extractors::AdminGroup;
 use crate::jwks::{run_refresh_loop, JwksCache};
 use crate::routes;
@@ -24,6 +25,8 @@ pub enum StartupError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("dev issuer: {0}")]
+    DevIssuer(#[from] DevIssuerError),
 }
 
 /// A bound, not yet running server.
@@ -43,7 +46,7 @@ impl Application {
 
     /// As [`Application::build`], with a given user directory.
     pub async fn build_with_directory(
-        settings: Settings,
+        mut settings: Settings,
         directory: Arc<dyn UserDirectory>,
     ) -> Result<Self, StartupError> {
         let addr = format!("{}:{}", settings.host, settings.port);
@@ -61,6 +64,18 @@ impl Application {
                 source,
             })?
             .port();
+
+        if let AuthMode::Dev { signing_key_file } = &settings.auth_mode {
+            let issuer = DevIssuer::load(signing_key_file)?;
+            let (jwks_server, jwks_url) = issuer.serve_jwks()?;
+            actix_rt::spawn(jwks_server);
+            log::warn!(
+                "DEV MODE: tokens are self-issued by the local dev key {}; they prove nothing. \
+                 JWKS at {jwks_url}. Never run dev mode for real users.",
+                signing_key_file.display()
+            );
+            settings.jwks_url = jwks_url;
+        }
 
         let jwks = Arc::new(JwksCache::new(
             settings.jwks_url.clone(),

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod dev_mode;
 mod health;
 mod jwks_cache;
 mod messages;

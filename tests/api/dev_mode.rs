@@ -1,0 +1,168 @@
+//! The built-in dev issuer, end to end: a server in dev mode, tokens minted
+//! by `cognito-guard token` (what `make token` runs), every kind of route.
+
+use std::process::Command;
+
+use crate::helpers::*;
+use cognito_guard::{Application, Settings};
+
+fn dev_key_file() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/config/dev-signing-key.pem").to_owned()
+}
+
+/// Mints a token the way the README's `make token` does.
+fn make_token(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DEV_SIGNING_KEY_FILE")
+        .arg("token")
+        .args(args)
+        .output()
+        .expect("token command runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
+async fn spawn_dev_app() -> TestApp {
+    let settings = Settings::from_vars([
+        ("AUTH_MODE", "dev"),
+        ("PORT", "0"),
+        ("DEV_SIGNING_KEY_FILE", dev_key_file().as_str()),
+    ])
+    .expect("dev settings");
+    let app = Application::build(settings)
+        .await
+        .expect("dev server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_rt::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        // Unused: dev mode serves its own JWKS.
+        jwks: JwksServer::start(vec![], JwksMode::Serve),
+        client: awc::Client::default(),
+    }
+}
+
+#[actix_rt::test]
+async fn dev_mode_serves_every_kind_of_route_with_minted_tokens() {
+    let app = spawn_dev_app().await;
+    assert_eq!(
+        app.get("/readyz", None).await.status,
+        200,
+        "dev JWKS fetched over HTTP"
+    );
+
+    let user = make_token(&["--sub", "sub-dev-user", "--email", "dev@example.com"]);
+    let admin = make_token(&["--sub", "sub-dev-admin", "--group", "admin"]);
+
+    assert_eq!(app.get("/messages/public", None).await.status, 200);
+    assert_eq!(app.get("/messages/private", None).await.status, 401);
+    let private = app.get("/messages/private", Some(&user)).await;
+    assert_eq!(private.status, 200);
+    assert_eq!(private.body["message"], "Hello, dev@example.com!");
+    assert_eq!(
+        app.get("/messages/feed", Some(&user)).await.body["feed"],
+        "personalized"
+    );
+    assert_eq!(
+        app.get("/messages/feed", None).await.body["feed"],
+        "generic"
+    );
+    assert_eq!(
+        app.request("DELETE", "/users/sub-dev-user", Some(&user))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        app.request("DELETE", "/users/sub-dev-user", Some(&admin))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.request("DELETE", "/users/sub-dev-user", Some(&admin))
+            .await
+            .status,
+        404
+    );
+}
+
+#[actix_rt::test]
+async fn dev_mode_checks_tokens_like_cognito_mode() {
+    let app = spawn_dev_app().await;
+    let access = make_token(&["--access"]);
+    let me = app.get("/users/me", Some(&access)).await;
+    assert_eq!(
+        me.status, 401,
+        "dev mode accepts ID tokens only, by default"
+    );
+    let forged = sign(&id_claims("sub-x", None, &["admin"]), trusted_key());
+    assert_eq!(
+        app.get("/messages/private", Some(&forged)).await.status,
+        401
+    );
+}
+
+#[actix_rt::test]
+async fn a_dev_token_is_rejected_by_a_cognito_mode_server() {
+    // Even when the cognito-mode JWKS publishes the dev key, the issuer differs.
+    let dev_key = cognito_guard::dev::DevIssuer::load(dev_key_file().as_ref()).expect("dev key");
+    let dev_jwk = dev_key.jwks()["keys"][0].clone();
+    let jwks = JwksServer::start(vec![trusted_key().jwk(), dev_jwk], JwksMode::Serve);
+    let app = spawn_app_against(jwks, &[]).await;
+
+    let token = make_token(&["--group", "admin"]);
+    let response = app.get("/messages/private", Some(&token)).await;
+
+    assert_invalid_token(&response, &token);
+    assert!(
+        response.detail().contains("issuer"),
+        "{}",
+        response.detail()
+    );
+}
+
+#[test]
+fn dev_mode_refuses_a_non_loopback_host() {
+    let output = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+        .current_dir(std::env::temp_dir())
+        .env_clear()
+        .env("AUTH_MODE", "dev")
+        .env("HOST", "0.0.0.0")
+        .output()
+        .expect("binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("HOST") && stderr.contains("loopback"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn token_command_rejects_bad_options_clearly() {
+    for args in [
+        &["--ttl", "0"][..],
+        &["--ttl", "999999"][..],
+        &["--ttl", "soon"][..],
+        &["--bogus"][..],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("token")
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(!output.status.success(), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+    }
+}
