@@ -69,6 +69,11 @@ pub struct Settings {
     /// Least time between refetches caused by unknown `kid`s, so made-up kids
     /// cost the JWKS endpoint a bounded number of requests.
     pub jwks_min_refetch: Duration,
+    /// Connect timeout of a JWKS fetch.
+    pub jwks_connect_timeout: Duration,
+    /// Timeout of a whole JWKS fetch; also bounds how long a request with an
+    /// unknown kid can wait for one.
+    pub jwks_fetch_timeout: Duration,
     pub admin_group: String,
     pub host: String,
     pub port: u16,
@@ -88,6 +93,8 @@ struct RawEnv {
     auth_leeway_secs: Option<String>,
     jwks_refresh_secs: Option<String>,
     jwks_min_refetch_secs: Option<String>,
+    jwks_connect_timeout_secs: Option<String>,
+    jwks_fetch_timeout_secs: Option<String>,
     admin_group: Option<String>,
     auth_mode: Option<String>,
     dev_signing_key_file: Option<String>,
@@ -119,6 +126,15 @@ impl Settings {
         let raw: RawEnv =
             envy::from_iter(map).map_err(|e| ConfigError::Environment(e.to_string()))?;
         Self::validate(raw)
+    }
+
+    /// How the signing-key cache talks to the JWKS endpoint.
+    pub fn jwks_policy(&self) -> crate::jwks::JwksPolicy {
+        crate::jwks::JwksPolicy {
+            min_refetch: self.jwks_min_refetch,
+            connect_timeout: self.jwks_connect_timeout,
+            fetch_timeout: self.jwks_fetch_timeout,
+        }
     }
 
     /// Dev mode's pool, client and issuer are fixed values; a pool setting
@@ -230,6 +246,18 @@ impl Settings {
             0..=86_400,
         )?;
 
+        let jwks_connect_timeout = seconds(
+            "JWKS_CONNECT_TIMEOUT_SECS",
+            raw.jwks_connect_timeout_secs,
+            2,
+            1..=60,
+        )?;
+        let jwks_fetch_timeout = seconds(
+            "JWKS_FETCH_TIMEOUT_SECS",
+            raw.jwks_fetch_timeout_secs,
+            5,
+            1..=60,
+        )?;
         let admin_group = non_blank(raw.admin_group).unwrap_or_else(|| "admin".to_owned());
         let host = non_blank(raw.host).unwrap_or_else(|| "127.0.0.1".to_owned());
         if matches!(auth_mode, AuthMode::Dev { .. }) && !is_loopback(&host) {
@@ -256,6 +284,8 @@ impl Settings {
             leeway,
             jwks_refresh,
             jwks_min_refetch,
+            jwks_connect_timeout,
+            jwks_fetch_timeout,
             admin_group,
             host,
             port,

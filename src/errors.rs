@@ -74,6 +74,47 @@ pub enum AuthError {
     NotConfigured,
 }
 
+impl TokenRejection {
+    /// A stable snake_case name, for metric labels.
+    pub fn label(self) -> &'static str {
+        use TokenRejection::*;
+        match self {
+            MultipleAuthorizationHeaders => "multiple_authorization_headers",
+            TooLarge => "too_large",
+            Malformed => "malformed",
+            BadHeader => "bad_header",
+            BadAlgorithm => "bad_algorithm",
+            MissingKid => "missing_kid",
+            ForbiddenHeaderParameter => "forbidden_header_parameter",
+            UnknownKid => "unknown_kid",
+            BadSignature => "bad_signature",
+            BadPayload => "bad_payload",
+            MissingExp => "missing_exp",
+            Expired => "expired",
+            NotYetValid => "not_yet_valid",
+            WrongIssuer => "wrong_issuer",
+            MissingTokenUse => "missing_token_use",
+            WrongTokenUse => "wrong_token_use",
+            WrongClient => "wrong_client",
+            MissingSubject => "missing_subject",
+            WrongClaimType => "wrong_claim_type",
+        }
+    }
+}
+
+impl AuthError {
+    /// A stable snake_case name, for metric labels.
+    pub fn label(&self) -> &'static str {
+        match self {
+            AuthError::MissingCredentials => "missing",
+            AuthError::InvalidToken(reason) => reason.label(),
+            AuthError::Forbidden => "forbidden",
+            AuthError::KeysUnavailable => "keys_unavailable",
+            AuthError::NotConfigured => "not_configured",
+        }
+    }
+}
+
 impl From<TokenRejection> for AuthError {
     fn from(rejection: TokenRejection) -> Self {
         AuthError::InvalidToken(rejection)

@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::errors::{AuthError, TokenRejection};
+use crate::metrics::Metrics;
 use crate::users::UserDirectory;
 use crate::verify::{Claims, Verifier};
 
@@ -49,17 +50,29 @@ fn bearer_token(req: &HttpRequest) -> Result<String, AuthError> {
     Ok(token.to_owned())
 }
 
+async fn verify_bearer(
+    token: Result<String, AuthError>,
+    verifier: Option<web::Data<Verifier>>,
+) -> Result<Claims, AuthError> {
+    let token = token?;
+    let Some(verifier) = verifier else {
+        log::error!("Verifier missing from app data");
+        return Err(AuthError::NotConfigured);
+    };
+    verifier.verify(&token).await
+}
+
 fn authenticate(req: &HttpRequest) -> ExtractFuture<Claims> {
     let token = bearer_token(req);
     let verifier = req.app_data::<web::Data<Verifier>>().cloned();
     let directory = req.app_data::<web::Data<dyn UserDirectory>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     Box::pin(async move {
-        let token = token?;
-        let Some(verifier) = verifier else {
-            log::error!("Verifier missing from app data");
-            return Err(AuthError::NotConfigured);
-        };
-        match verifier.verify(&token).await {
+        let result = verify_bearer(token, verifier).await;
+        if let Some(metrics) = metrics {
+            metrics.record_auth(result.as_ref().map(|_| ()));
+        }
+        match result {
             Ok(claims) => {
                 if let Some(directory) = directory {
                     directory.record_seen(&claims);
@@ -110,6 +123,7 @@ impl FromRequest for AdminClaims {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let claims = authenticate(req);
         let group = req.app_data::<web::Data<AdminGroup>>().cloned();
+        let metrics = req.app_data::<web::Data<Metrics>>().cloned();
         Box::pin(async move {
             let claims = claims.await?;
             let Some(group) = group else {
@@ -120,6 +134,9 @@ impl FromRequest for AdminClaims {
                 Ok(AdminClaims(claims))
             } else {
                 log::info!("admin route refused to sub={}", claims.sub);
+                if let Some(metrics) = metrics {
+                    metrics.record_admin_denied();
+                }
                 Err(AuthError::Forbidden)
             }
         })

@@ -11,14 +11,41 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::DecodingKey;
 use parking_lot::{Mutex, RwLock};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use serde::Deserialize;
 use thiserror::Error;
 
-/// How long connecting to the JWKS endpoint may take; Cognito answers in
-/// milliseconds, so anything slower is an outage, not latency.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long a whole JWKS fetch may take, body included.
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How the cache talks to the JWKS endpoint.
+#[derive(Debug, Clone)]
+pub struct JwksPolicy {
+    /// Least time between refetches caused by unknown `kid`s.
+    pub min_refetch: Duration,
+    /// Connecting may take this long; Cognito answers in milliseconds, so
+    /// anything slower is an outage, not latency.
+    pub connect_timeout: Duration,
+    /// A whole fetch, body included, may take this long.
+    pub fetch_timeout: Duration,
+}
+
+impl Default for JwksPolicy {
+    fn default() -> Self {
+        JwksPolicy {
+            min_refetch: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(2),
+            fetch_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Label of the JWKS fetch counter.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FetchLabels {
+    /// `ok`, or what went wrong (see [`JwksError::label`]).
+    pub result: &'static str,
+}
+
 /// Largest JWKS body accepted; Cognito's is about 1 KiB, and an endpoint
 /// that streams more is broken or hostile.
 pub const MAX_JWKS_BYTES: usize = 1024 * 1024;
@@ -47,12 +74,28 @@ pub enum JwksError {
     NoUsableKeys,
 }
 
+impl JwksError {
+    /// The metric label for this failure.
+    pub fn label(&self) -> &'static str {
+        match self {
+            JwksError::Request(_) => "request_failed",
+            JwksError::Status(_) => "bad_status",
+            JwksError::Body(_) => "body_failed",
+            JwksError::Timeout(_) => "timeout",
+            JwksError::NotJwks(_) => "not_jwks",
+            JwksError::NoUsableKeys => "no_usable_keys",
+        }
+    }
+}
+
 /// Why no key could be produced for a token's `kid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyLookupError {
     /// Keys are loaded, but none has this `kid`.
     UnknownKid,
-    /// No keys were ever loaded, so nothing can be verified.
+    /// The key is unknown and cannot be checked for: no keys were ever
+    /// loaded, or the JWKS endpoint is failing (the kid may be a rotation we
+    /// have not seen yet, so the client should retry, not sign out).
     Unavailable,
 }
 
@@ -69,7 +112,7 @@ struct KeyState {
 /// Shared JWKS cache; lives in `web::Data` and is used by all workers.
 pub struct JwksCache {
     url: String,
-    min_refetch: Duration,
+    policy: JwksPolicy,
     state: RwLock<KeyState>,
     /// Held for the duration of a fetch so at most one is in flight; this is
     /// the only lock ever held across an await, and never the key map's.
@@ -79,23 +122,25 @@ pub struct JwksCache {
     generation: AtomicU64,
     last_kid_refetch: Mutex<Option<Instant>>,
     fetches: AtomicU64,
+    fetch_results: Family<FetchLabels, Counter>,
 }
 
 impl JwksCache {
     /// Creates an empty cache for `url`; nothing is fetched until asked.
-    pub fn new(url: impl Into<String>, min_refetch: Duration) -> Self {
+    pub fn new(url: impl Into<String>, policy: JwksPolicy) -> Self {
         // awc's TLS connector needs a process-wide rustls provider; the one we
         // pick is the same aws-lc that verifies signatures. An error only
         // means one is installed already.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         JwksCache {
             url: url.into(),
-            min_refetch,
+            policy,
             state: RwLock::new(KeyState::default()),
             fetch_gate: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(0),
             last_kid_refetch: Mutex::new(None),
             fetches: AtomicU64::new(0),
+            fetch_results: Family::default(),
         }
     }
 
@@ -119,12 +164,23 @@ impl JwksCache {
         self.fetches.load(Ordering::Relaxed)
     }
 
+    /// Fetches by result, for `/metrics`.
+    pub fn fetch_results(&self) -> Family<FetchLabels, Counter> {
+        self.fetch_results.clone()
+    }
+
+    /// When keys were last loaded successfully.
+    pub fn last_success(&self) -> Option<Instant> {
+        self.state.read().loaded_at
+    }
+
     fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
         self.state.read().keys.get(kid).cloned()
     }
 
     fn miss(&self) -> KeyLookupError {
-        if self.is_ready() {
+        let state = self.state.read();
+        if state.loaded_at.is_some() && state.consecutive_failures == 0 {
             KeyLookupError::UnknownKid
         } else {
             KeyLookupError::Unavailable
@@ -140,8 +196,11 @@ impl JwksCache {
         }
         // Bounded wait: a fetch cannot outlive its own timeout, so waiting
         // longer than that means something is wrong; give up rather than pile up.
-        let gate =
-            actix_rt::time::timeout(FETCH_TIMEOUT + CONNECT_TIMEOUT, self.fetch_gate.lock()).await;
+        let gate = actix_rt::time::timeout(
+            self.policy.fetch_timeout + Duration::from_secs(1),
+            self.fetch_gate.lock(),
+        )
+        .await;
         let Ok(_gate) = gate else {
             return Err(self.miss());
         };
@@ -151,7 +210,7 @@ impl JwksCache {
         }
         {
             let mut last = self.last_kid_refetch.lock();
-            if last.is_some_and(|at| at.elapsed() < self.min_refetch) {
+            if last.is_some_and(|at| at.elapsed() < self.policy.min_refetch) {
                 return Err(self.miss());
             }
             *last = Some(Instant::now());
@@ -170,10 +229,14 @@ impl JwksCache {
 
     async fn fetch_and_store(&self) -> Result<usize, JwksError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let result = match fetch_body(&self.url).await {
+        let result = match fetch_body(&self.url, &self.policy).await {
             Ok(body) => parse_jwks(&body),
             Err(e) => Err(e),
         };
+        let label = result.as_ref().map_or_else(JwksError::label, |_| "ok");
+        self.fetch_results
+            .get_or_create(&FetchLabels { result: label })
+            .inc();
         let outcome = {
             let mut state = self.state.write();
             match result {
@@ -230,11 +293,11 @@ pub async fn run_refresh_loop(cache: Arc<JwksCache>, interval: Duration) {
     }
 }
 
-async fn fetch_body(url: &str) -> Result<actix_web::web::Bytes, JwksError> {
+async fn fetch_body(url: &str, policy: &JwksPolicy) -> Result<actix_web::web::Bytes, JwksError> {
     let fetch = async {
         let client = awc::Client::builder()
-            .connector(awc::Connector::new().timeout(CONNECT_TIMEOUT))
-            .timeout(FETCH_TIMEOUT)
+            .connector(awc::Connector::new().timeout(policy.connect_timeout))
+            .timeout(policy.fetch_timeout)
             // Keys come from the configured URL and nowhere else.
             .disable_redirects()
             .finish();
@@ -243,7 +306,13 @@ async fn fetch_body(url: &str) -> Result<actix_web::web::Bytes, JwksError> {
             .insert_header(("Accept", "application/json"))
             .send()
             .await
-            .map_err(|e| JwksError::Request(e.to_string()))?;
+            .map_err(|e| match e {
+                awc::error::SendRequestError::Timeout
+                | awc::error::SendRequestError::Connect(awc::error::ConnectError::Timeout) => {
+                    JwksError::Timeout(policy.fetch_timeout)
+                }
+                other => JwksError::Request(other.to_string()),
+            })?;
         if !response.status().is_success() {
             return Err(JwksError::Status(response.status().as_u16()));
         }
@@ -253,9 +322,9 @@ async fn fetch_body(url: &str) -> Result<actix_web::web::Bytes, JwksError> {
             .await
             .map_err(|e| JwksError::Body(e.to_string()))
     };
-    actix_rt::time::timeout(FETCH_TIMEOUT, fetch)
+    actix_rt::time::timeout(policy.fetch_timeout, fetch)
         .await
-        .unwrap_or(Err(JwksError::Timeout(FETCH_TIMEOUT)))
+        .unwrap_or(Err(JwksError::Timeout(policy.fetch_timeout)))
 }
 
 #[derive(Deserialize)]
@@ -404,7 +473,7 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let cache = JwksCache::new("http://127.0.0.1:1/jwks", Duration::from_secs(10));
+        let cache = JwksCache::new("http://127.0.0.1:1/jwks", JwksPolicy::default());
         let interval = Duration::from_secs(900);
         assert_eq!(cache.next_refresh_delay(interval), interval);
         let delays: Vec<u64> = (1..=9)

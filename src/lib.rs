@@ -6,6 +6,7 @@ pub mod dev;
 pub mod errors;
 pub mod extractors;
 pub mod jwks;
+pub mod metrics;
 pub mod routes;
 pub mod startup;
 pub mod users;

@@ -6,6 +6,7 @@ use serde_json::json;
 use crate::errors::ApiError;
 use crate::extractors::{AdminClaims, MaybeClaims};
 use crate::jwks::JwksCache;
+use crate::metrics::Metrics;
 use crate::users::{Deletion, UserDirectory};
 use crate::verify::Claims;
 
@@ -23,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{user_id}", web::delete().to(delete_user)),
     )
     .route("/healthz", web::get().to(healthz))
-    .route("/readyz", web::get().to(readyz));
+    .route("/readyz", web::get().to(readyz))
+    .route("/metrics", web::get().to(metrics));
 }
 
 fn email_or_unknown(claims: &Claims) -> &str {
@@ -97,6 +99,15 @@ async fn readyz(jwks: web::Data<JwksCache>) -> impl Responder {
                 crate::errors::KEYS_UNAVAILABLE_RETRY_AFTER_SECS,
             ))
             .json(json!({ "detail": "signing keys not loaded yet" }))
+    }
+}
+
+async fn metrics(metrics: web::Data<Metrics>, jwks: web::Data<JwksCache>) -> HttpResponse {
+    match metrics.render(&jwks) {
+        Ok(text) => HttpResponse::Ok()
+            .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+            .body(text),
+        Err(_) => HttpResponse::InternalServerError().finish(),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::config::{AuthMode, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
 use crate::extractors::AdminGroup;
 use crate::jwks::{run_refresh_loop, JwksCache};
+use crate::metrics::Metrics;
 use crate::routes;
 use crate::users::{InMemoryDirectory, UserDirectory};
 use crate::verify::Verifier;
@@ -79,7 +80,7 @@ impl Application {
 
         let jwks = Arc::new(JwksCache::new(
             settings.jwks_url.clone(),
-            settings.jwks_min_refetch,
+            settings.jwks_policy(),
         ));
         if let Err(e) = jwks.refresh().await {
             log::warn!("signing keys not loaded at start ({e}); /readyz is 503 until they are");
@@ -90,6 +91,7 @@ impl Application {
         let jwks_data = web::Data::from(Arc::clone(&jwks));
         let directory = web::Data::from(directory);
         let admin_group = web::Data::new(AdminGroup(settings.admin_group.clone()));
+        let metrics = web::Data::new(Metrics::new(&jwks));
 
         let server = HttpServer::new(move || {
             App::new()
@@ -98,6 +100,7 @@ impl Application {
                 .app_data(jwks_data.clone())
                 .app_data(directory.clone())
                 .app_data(admin_group.clone())
+                .app_data(metrics.clone())
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })

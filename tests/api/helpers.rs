@@ -166,6 +166,8 @@ pub enum JwksMode {
     Serve,
     Fail(u16),
     Garbage,
+    /// Serves the keys, but only after this delay.
+    Slow(Duration),
 }
 
 struct JwksState {
@@ -192,6 +194,10 @@ async fn serve_jwks(state: web::Data<JwksState>) -> HttpResponse {
         JwksMode::Garbage => HttpResponse::Ok()
             .content_type("application/json")
             .body("{\"keys\": [tr"),
+        JwksMode::Slow(delay) => {
+            actix_rt::time::sleep(delay).await;
+            HttpResponse::Ok().json(json!({ "keys": *state.keys.lock() }))
+        }
     }
 }
 
@@ -350,6 +356,18 @@ impl TestApp {
             headers: response.headers().clone(),
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
+    }
+
+    /// The raw body of a GET, for non-JSON routes.
+    pub async fn get_text(&self, path: &str) -> String {
+        let mut response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("server answers");
+        let bytes = response.body().limit(1 << 20).await.expect("body");
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {

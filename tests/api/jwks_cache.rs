@@ -127,12 +127,13 @@ async fn cached_keys_keep_serving_through_failures_and_garbage() {
     {
         app.jwks.set_mode(mode);
         let before = app.jwks.fetches();
-        assert_eq!(
-            app.get(PRIVATE, Some(&token_with_kid(&format!("new-{i}"))))
-                .await
-                .status,
-            401
-        );
+        // The unknown kid cannot be checked while the JWKS fails: it may be
+        // a rotation not seen yet, so the client is told to retry.
+        let unknown = app
+            .get(PRIVATE, Some(&token_with_kid(&format!("new-{i}"))))
+            .await;
+        assert_eq!(unknown.status, 503, "{mode:?}");
+        assert!(unknown.header("retry-after").is_some());
         assert_eq!(
             app.jwks.fetches(),
             before + 1,
@@ -151,7 +152,7 @@ async fn a_jwks_without_usable_keys_does_not_replace_good_keys() {
     ]);
     assert_eq!(
         app.get(PRIVATE, Some(&token_with_kid("ec-1"))).await.status,
-        401
+        503
     );
     assert_eq!(
         app.get(PRIVATE, Some(&id_token("sub-a", None, &[])))
@@ -196,4 +197,153 @@ async fn unknown_kid_refetches_are_rate_limited() {
     let new = sign(&id_claims("sub-a", None, &[]), rotated_key());
     assert_eq!(app.get(PRIVATE, Some(&new)).await.status, 401);
     assert_eq!(app.jwks.fetches() - before, 1);
+}
+
+#[actix_rt::test]
+async fn valid_tokens_get_200_throughout_an_outage_with_a_warm_cache() {
+    let app = spawn_app_with(&[("JWKS_REFRESH_SECS", "1")]).await;
+    let token = id_token("sub-a", None, &[]);
+    app.jwks.set_mode(JwksMode::Fail(502));
+    let before = app.jwks.fetches();
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while std::time::Instant::now() < deadline {
+        assert_eq!(app.get(PRIVATE, Some(&token)).await.status, 200);
+        assert_eq!(app.get("/readyz", None).await.status, 200);
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    assert!(
+        app.jwks.fetches() > before,
+        "background refreshes were attempted and failed"
+    );
+}
+
+#[actix_rt::test]
+async fn a_slow_jwks_does_not_slow_requests_whose_kid_is_cached() {
+    let app = spawn_app_with(&[("JWKS_MIN_REFETCH_SECS", "0")]).await;
+    app.jwks.set_mode(JwksMode::Slow(Duration::from_secs(3)));
+    let cached = id_token("sub-a", None, &[]);
+    let unknown = token_with_kid("rotated-but-slow");
+
+    let slow = app.get(PRIVATE, Some(&unknown));
+    let fast = async {
+        // Let the unknown-kid request start its fetch first.
+        actix_rt::time::sleep(Duration::from_millis(300)).await;
+        let started = std::time::Instant::now();
+        let response = app.get(PRIVATE, Some(&cached)).await;
+        (response.status, started.elapsed(), app.jwks.fetches())
+    };
+    let (slow_response, (fast_status, fast_elapsed, fetches_during)) =
+        futures_util::future::join(slow, fast).await;
+
+    assert_eq!(fast_status, 200);
+    assert!(
+        fast_elapsed < Duration::from_secs(2),
+        "cached kid waited {fast_elapsed:?}"
+    );
+    assert_eq!(fetches_during, 2, "the slow fetch was in flight meanwhile");
+    assert_eq!(
+        slow_response.status, 401,
+        "the fetch completed; the kid is still unknown"
+    );
+}
+
+#[actix_rt::test]
+async fn a_jwks_slower_than_the_fetch_timeout_counts_as_down() {
+    let app = spawn_app_with(&[
+        ("JWKS_MIN_REFETCH_SECS", "0"),
+        ("JWKS_FETCH_TIMEOUT_SECS", "1"),
+    ])
+    .await;
+    app.jwks.set_mode(JwksMode::Slow(Duration::from_secs(10)));
+    let started = std::time::Instant::now();
+
+    let response = app.get(PRIVATE, Some(&token_with_kid("new-kid"))).await;
+
+    assert_eq!(response.status, 503);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    let valid = id_token("sub-a", None, &[]);
+    assert_eq!(app.get(PRIVATE, Some(&valid)).await.status, 200);
+    let metrics = app.get_text("/metrics").await;
+    let timeout_line = r#"cognito_guard_jwks_fetches_total{result="timeout"} 1"#;
+    assert!(metrics.contains(timeout_line), "{metrics}");
+}
+
+#[actix_rt::test]
+async fn a_burst_of_500_requests_with_one_new_kid_causes_exactly_one_fetch() {
+    let app = spawn_app().await;
+    app.jwks
+        .set_keys(vec![trusted_key().jwk(), rotated_key().jwk()]);
+    let before = app.jwks.fetches();
+    let token = sign(&id_claims("sub-r", None, &[]), rotated_key());
+
+    let responses = join_all((0..500).map(|_| app.get(PRIVATE, Some(&token)))).await;
+
+    assert_eq!(responses.iter().filter(|r| r.status == 200).count(), 500);
+    assert_eq!(app.jwks.fetches() - before, 1);
+}
+
+/// Made-up kids for 30 s: with the default 10 s rate limit the JWKS
+/// endpoint sees at most one refetch per 10 s window.
+#[actix_rt::test]
+async fn a_30_second_flood_of_made_up_kids_is_bounded_by_the_rate_limit() {
+    let app = spawn_app().await;
+    let before = app.jwks.fetches();
+    let started = std::time::Instant::now();
+    let mut sent = 0usize;
+    while started.elapsed() < Duration::from_secs(30) && sent < 20_000 {
+        let tokens: Vec<String> = (0..20)
+            .map(|i| token_with_kid(&format!("flood-{sent}-{i}")))
+            .collect();
+        let responses = join_all(tokens.iter().map(|t| app.get(PRIVATE, Some(t)))).await;
+        assert!(responses.iter().all(|r| r.status == 401));
+        sent += tokens.len();
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    let refetches = app.jwks.fetches() - before;
+    let windows = started.elapsed().as_secs() / 10 + 1;
+    eprintln!(
+        "made-up-kid flood: {sent} requests over {:?} caused {refetches} JWKS refetches",
+        started.elapsed()
+    );
+    assert!(
+        refetches as u64 <= windows,
+        "{refetches} refetches in {windows} windows"
+    );
+    assert!(refetches >= 1);
+}
+
+#[actix_rt::test]
+async fn metrics_count_what_happened() {
+    let app = spawn_app().await;
+    let valid = id_token("sub-m", None, &[]);
+    let mut expired = id_claims("sub-m", None, &[]);
+    expired["exp"] = json!(now() - 10);
+    let forged = sign(&id_claims("sub-m", None, &[]), rogue_key());
+    app.get(PRIVATE, Some(&valid)).await;
+    app.get(PRIVATE, Some(&valid)).await;
+    app.get(PRIVATE, None).await;
+    app.get(PRIVATE, Some(&sign(&expired, trusted_key()))).await;
+    app.get(PRIVATE, Some(&forged)).await;
+    app.request("DELETE", "/users/x", Some(&valid)).await;
+
+    let text = app.get_text("/metrics").await;
+
+    for line in [
+        r#"cognito_guard_auth_requests_total{outcome="ok"} 3"#,
+        r#"cognito_guard_auth_requests_total{outcome="missing"} 1"#,
+        r#"cognito_guard_auth_requests_total{outcome="expired"} 1"#,
+        r#"cognito_guard_auth_requests_total{outcome="bad_signature"} 1"#,
+        "cognito_guard_admin_denied_total 1",
+        r#"cognito_guard_jwks_fetches_total{result="ok"} 1"#,
+        "cognito_guard_jwks_keys_cached 1",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    assert!(text.contains("cognito_guard_jwks_seconds_since_refresh "));
 }

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use cognito_guard::jwks::JwksCache;
+use cognito_guard::jwks::{JwksCache, JwksPolicy};
 
 #[actix_rt::test]
 async fn an_https_jwks_url_is_spoken_to_over_tls() {
@@ -18,7 +18,7 @@ async fn an_https_jwks_url_is_spoken_to_over_tls() {
     });
     let cache = JwksCache::new(
         format!("https://127.0.0.1:{port}/.well-known/jwks.json"),
-        Duration::ZERO,
+        JwksPolicy::default(),
     );
 
     let result = cache.refresh().await;

@@ -1,0 +1,100 @@
+//! Prometheus metrics at `GET /metrics`: authentication outcomes, JWKS
+//! fetches by result, keys cached, and the age of the key set.
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::errors::AuthError;
+use crate::jwks::JwksCache;
+
+/// Label of the authentication counter.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AuthLabels {
+    /// `ok`, `missing`, `keys_unavailable`, or the failed check.
+    pub outcome: &'static str,
+}
+
+/// The server's metrics; shared by all workers through `web::Data`.
+pub struct Metrics {
+    registry: Registry,
+    auth: Family<AuthLabels, Counter>,
+    admin_denied: Counter,
+    keys_cached: Gauge,
+    seconds_since_refresh: Gauge<f64, AtomicU64>,
+}
+
+impl Metrics {
+    /// Registers every metric, including the JWKS cache's fetch counter.
+    pub fn new(jwks: &JwksCache) -> Self {
+        let mut registry = Registry::with_prefix("cognito_guard");
+        let auth = Family::<AuthLabels, Counter>::default();
+        registry.register(
+            "auth_requests",
+            "Authentication attempts by outcome",
+            auth.clone(),
+        );
+        let admin_denied = Counter::default();
+        registry.register(
+            "admin_denied",
+            "Authenticated requests refused for lack of the admin group",
+            admin_denied.clone(),
+        );
+        registry.register(
+            "jwks_fetches",
+            "JWKS fetches by result",
+            jwks.fetch_results(),
+        );
+        let keys_cached = Gauge::default();
+        registry.register(
+            "jwks_keys_cached",
+            "Signing keys in the cache",
+            keys_cached.clone(),
+        );
+        let seconds_since_refresh = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "jwks_seconds_since_refresh",
+            "Seconds since the keys were last loaded successfully; -1 before the first load",
+            seconds_since_refresh.clone(),
+        );
+        Metrics {
+            registry,
+            auth,
+            admin_denied,
+            keys_cached,
+            seconds_since_refresh,
+        }
+    }
+
+    /// Counts one authentication attempt.
+    pub fn record_auth(&self, result: Result<(), &AuthError>) {
+        let outcome = match result {
+            Ok(()) => "ok",
+            Err(e) => e.label(),
+        };
+        self.auth.get_or_create(&AuthLabels { outcome }).inc();
+    }
+
+    /// Counts one refusal of a non-admin on an admin route.
+    pub fn record_admin_denied(&self) {
+        self.admin_denied.inc();
+    }
+
+    /// The exposition text, with the gauges read from `jwks` now.
+    pub fn render(&self, jwks: &JwksCache) -> Result<String, std::fmt::Error> {
+        self.keys_cached
+            .set(i64::try_from(jwks.key_count()).unwrap_or(i64::MAX));
+        self.seconds_since_refresh.set(
+            jwks.last_success()
+                .map_or(-1.0, |at| at.elapsed().as_secs_f64()),
+        );
+        let mut text = String::new();
+        encode(&mut text, &self.registry)?;
+        Ok(text)
+    }
+}
