@@ -74,6 +74,10 @@ pub struct Settings {
     /// Timeout of a whole JWKS fetch; also bounds how long a request with an
     /// unknown kid can wait for one.
     pub jwks_fetch_timeout: Duration,
+    /// Verified tokens remembered (0 disables the cache).
+    pub token_cache_entries: usize,
+    /// Byte budget of the verified-token cache.
+    pub token_cache_max_bytes: u64,
     pub admin_group: String,
     pub host: String,
     pub port: u16,
@@ -95,6 +99,8 @@ struct RawEnv {
     jwks_min_refetch_secs: Option<String>,
     jwks_connect_timeout_secs: Option<String>,
     jwks_fetch_timeout_secs: Option<String>,
+    verified_token_cache_entries: Option<String>,
+    verified_token_cache_max_bytes: Option<String>,
     admin_group: Option<String>,
     auth_mode: Option<String>,
     dev_signing_key_file: Option<String>,
@@ -258,6 +264,18 @@ impl Settings {
             5,
             1..=60,
         )?;
+        let token_cache_entries = number(
+            "VERIFIED_TOKEN_CACHE_ENTRIES",
+            raw.verified_token_cache_entries,
+            10_000,
+            0..=10_000_000,
+        )? as usize;
+        let token_cache_max_bytes = number(
+            "VERIFIED_TOKEN_CACHE_MAX_BYTES",
+            raw.verified_token_cache_max_bytes,
+            16 * 1024 * 1024,
+            0..=(16 << 30),
+        )?;
         let admin_group = non_blank(raw.admin_group).unwrap_or_else(|| "admin".to_owned());
         let host = non_blank(raw.host).unwrap_or_else(|| "127.0.0.1".to_owned());
         if matches!(auth_mode, AuthMode::Dev { .. }) && !is_loopback(&host) {
@@ -286,6 +304,8 @@ impl Settings {
             jwks_min_refetch,
             jwks_connect_timeout,
             jwks_fetch_timeout,
+            token_cache_entries,
+            token_cache_max_bytes,
             admin_group,
             host,
             port,
@@ -356,32 +376,35 @@ fn check_url(var: &'static str, url: String) -> Result<String, ConfigError> {
     }
 }
 
+fn number(
+    var: &'static str,
+    value: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let n = match non_blank(value) {
+        None => default,
+        Some(v) => v
+            .parse::<u64>()
+            .map_err(|_| invalid(var, format!("expected a whole number, got `{v}`")))?,
+    };
+    if !range.contains(&n) {
+        return Err(invalid(
+            var,
+            format!("must be between {} and {}", range.start(), range.end()),
+        ));
+    }
+    Ok(n)
+}
+
+/// A duration in whole seconds.
 fn seconds(
     var: &'static str,
     value: Option<String>,
     default: u64,
     range: std::ops::RangeInclusive<u64>,
 ) -> Result<Duration, ConfigError> {
-    let secs = match non_blank(value) {
-        None => default,
-        Some(v) => v.parse::<u64>().map_err(|_| {
-            invalid(
-                var,
-                format!("expected a whole number of seconds, got `{v}`"),
-            )
-        })?,
-    };
-    if !range.contains(&secs) {
-        return Err(invalid(
-            var,
-            format!(
-                "must be between {} and {} seconds",
-                range.start(),
-                range.end()
-            ),
-        ));
-    }
-    Ok(Duration::from_secs(secs))
+    number(var, value, default, range).map(Duration::from_secs)
 }
 
 #[cfg(test)]

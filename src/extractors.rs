@@ -19,8 +19,8 @@ pub struct AdminGroup(pub String);
 
 type ExtractFuture<T> = Pin<Box<dyn Future<Output = Result<T, AuthError>>>>;
 
-/// The bearer token of a request, copied out so the future owns it.
-fn bearer_token(req: &HttpRequest) -> Result<String, AuthError> {
+/// The bearer token of a request.
+fn bearer_token(req: &HttpRequest) -> Result<&str, AuthError> {
     let mut values = req.headers().get_all(header::AUTHORIZATION);
     let Some(value) = values.next() else {
         return Err(AuthError::MissingCredentials);
@@ -47,44 +47,65 @@ fn bearer_token(req: &HttpRequest) -> Result<String, AuthError> {
     if token.is_empty() {
         return Err(TokenRejection::Malformed.into());
     }
-    Ok(token.to_owned())
+    Ok(token)
 }
 
-async fn verify_bearer(
-    token: Result<String, AuthError>,
-    verifier: Option<web::Data<Verifier>>,
+/// Counts, logs and remembers the outcome of one authentication.
+fn settle(
+    result: Result<Claims, AuthError>,
+    directory: Option<&dyn UserDirectory>,
+    metrics: Option<&Metrics>,
 ) -> Result<Claims, AuthError> {
-    let token = token?;
-    let Some(verifier) = verifier else {
-        log::error!("Verifier missing from app data");
-        return Err(AuthError::NotConfigured);
-    };
-    verifier.verify(&token).await
+    if let Some(metrics) = metrics {
+        metrics.record_auth(result.as_ref().map(|_| ()));
+    }
+    match &result {
+        Ok(claims) => {
+            if let Some(directory) = directory {
+                directory.record_seen(claims);
+            }
+        }
+        Err(e) => log::debug!("authentication refused: {e}"),
+    }
+    result
 }
 
+/// Authenticates a request. Everything that needs no JWKS fetch (cache
+/// hits, refusals, tokens whose kid is cached) is decided right here; only
+/// an unknown kid leads to an awaiting future.
 fn authenticate(req: &HttpRequest) -> ExtractFuture<Claims> {
-    let token = bearer_token(req);
-    let verifier = req.app_data::<web::Data<Verifier>>().cloned();
-    let directory = req.app_data::<web::Data<dyn UserDirectory>>().cloned();
-    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    Box::pin(async move {
-        let result = verify_bearer(token, verifier).await;
-        if let Some(metrics) = metrics {
-            metrics.record_auth(result.as_ref().map(|_| ()));
-        }
-        match result {
-            Ok(claims) => {
-                if let Some(directory) = directory {
-                    directory.record_seen(&claims);
-                }
-                Ok(claims)
+    let directory = req.app_data::<web::Data<dyn UserDirectory>>();
+    let metrics = req.app_data::<web::Data<Metrics>>();
+    let Some(verifier) = req.app_data::<web::Data<Verifier>>() else {
+        log::error!("Verifier missing from app data");
+        return Box::pin(std::future::ready(Err(AuthError::NotConfigured)));
+    };
+    let decided = match bearer_token(req) {
+        Err(e) => Err(e),
+        Ok(token) => match verifier.verify_cached(token) {
+            Some(result) => result,
+            None => {
+                let verifier = verifier.clone();
+                let token = token.to_owned();
+                let directory = directory.cloned();
+                let metrics = metrics.cloned();
+                return Box::pin(async move {
+                    let result = verifier.verify(&token).await;
+                    settle(
+                        result,
+                        directory.as_ref().map(|d| d.get_ref()),
+                        metrics.as_ref().map(|m| m.get_ref()),
+                    )
+                });
             }
-            Err(e) => {
-                log::debug!("authentication refused: {e}");
-                Err(e)
-            }
-        }
-    })
+        },
+    };
+    let result = settle(
+        decided,
+        directory.map(|d| d.get_ref()),
+        metrics.map(|m| m.get_ref()),
+    );
+    Box::pin(std::future::ready(result))
 }
 
 impl FromRequest for Claims {
@@ -153,7 +174,7 @@ mod tests {
         for h in headers {
             req = req.append_header((header::AUTHORIZATION, *h));
         }
-        bearer_token(&req.to_http_request())
+        bearer_token(&req.to_http_request()).map(str::to_owned)
     }
 
     #[test]

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::DecodingKey;
 use parking_lot::{Mutex, RwLock};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -99,8 +99,12 @@ pub enum KeyLookupError {
     Unavailable,
 }
 
-/// The keys by `kid`, already decoded so no request pays for parsing them.
-type KeyMap = HashMap<String, Arc<DecodingKey>>;
+/// A JWKS key, parsed once into aws-lc's own public-key type so that a
+/// verification costs one signature check and nothing else.
+pub type SigningKey = Arc<ParsedPublicKey>;
+
+/// The keys by `kid`.
+pub type KeyMap = HashMap<String, SigningKey>;
 
 #[derive(Default)]
 struct KeyState {
@@ -123,6 +127,9 @@ pub struct JwksCache {
     last_kid_refetch: Mutex<Option<Instant>>,
     fetches: AtomicU64,
     fetch_results: Family<FetchLabels, Counter>,
+    /// Bumped whenever a refresh drops a kid; anything verified under an
+    /// older value may rest on a withdrawn key.
+    removal_epoch: AtomicU64,
 }
 
 impl JwksCache {
@@ -141,6 +148,7 @@ impl JwksCache {
             last_kid_refetch: Mutex::new(None),
             fetches: AtomicU64::new(0),
             fetch_results: Family::default(),
+            removal_epoch: AtomicU64::new(0),
         }
     }
 
@@ -174,7 +182,17 @@ impl JwksCache {
         self.state.read().loaded_at
     }
 
-    fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
+    /// Changes whenever a key leaves the set (see [`JwksCache::cached_key`]).
+    pub fn removal_epoch(&self) -> u64 {
+        self.removal_epoch.load(Ordering::Acquire)
+    }
+
+    /// The key for `kid` if cached; never waits and never fetches.
+    pub fn cached_key(&self, kid: &str) -> Option<SigningKey> {
+        self.cached(kid)
+    }
+
+    fn cached(&self, kid: &str) -> Option<SigningKey> {
         self.state.read().keys.get(kid).cloned()
     }
 
@@ -189,7 +207,7 @@ impl JwksCache {
 
     /// The key for `kid`: from the cache when known (no waiting, no I/O),
     /// otherwise after at most one rate-limited, single-flight refetch.
-    pub async fn key_for(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyLookupError> {
+    pub async fn key_for(&self, kid: &str) -> Result<SigningKey, KeyLookupError> {
         let seen_generation = self.generation.load(Ordering::Acquire);
         if let Some(key) = self.cached(kid) {
             return Ok(key);
@@ -233,11 +251,23 @@ impl JwksCache {
             Ok(body) => parse_jwks(&body),
             Err(e) => Err(e),
         };
+        let outcome = self.store(result);
+        self.generation.fetch_add(1, Ordering::Release);
+        outcome
+    }
+
+    /// Replaces the keys with those of a JWKS document, as a fetch would;
+    /// for seeding the cache without an endpoint (benchmarks, tools).
+    pub fn store_document(&self, body: &[u8]) -> Result<usize, JwksError> {
+        self.store(parse_jwks(body))
+    }
+
+    fn store(&self, result: Result<KeyMap, JwksError>) -> Result<usize, JwksError> {
         let label = result.as_ref().map_or_else(JwksError::label, |_| "ok");
         self.fetch_results
             .get_or_create(&FetchLabels { result: label })
             .inc();
-        let outcome = {
+        {
             let mut state = self.state.write();
             match result {
                 Ok(keys) => {
@@ -246,6 +276,9 @@ impl JwksCache {
                         log::info!("JWKS loaded from {}: {count} signing key(s)", self.url);
                     } else {
                         log::debug!("JWKS refreshed: {count} signing key(s)");
+                    }
+                    if state.keys.keys().any(|kid| !keys.contains_key(kid)) {
+                        self.removal_epoch.fetch_add(1, Ordering::AcqRel);
                     }
                     state.keys = keys;
                     state.loaded_at = Some(Instant::now());
@@ -267,9 +300,7 @@ impl JwksCache {
                     Err(e)
                 }
             }
-        };
-        self.generation.fetch_add(1, Ordering::Release);
-        outcome
+        }
     }
 
     /// Delay before the next background fetch: the refresh interval when
@@ -371,7 +402,7 @@ pub fn parse_jwks(body: &[u8]) -> Result<KeyMap, JwksError> {
     Ok(keys)
 }
 
-fn decode_rsa_jwk(raw: serde_json::Value) -> Result<(String, DecodingKey), String> {
+fn decode_rsa_jwk(raw: serde_json::Value) -> Result<(String, ParsedPublicKey), String> {
     let jwk: RsaJwk = serde_json::from_value(raw).map_err(|e| format!("not an RSA JWK ({e})"))?;
     if jwk.kty != "RSA" {
         return Err(format!("kty is {:?}, not RSA", jwk.kty));
@@ -400,7 +431,20 @@ fn decode_rsa_jwk(raw: serde_json::Value) -> Result<(String, DecodingKey), Strin
     if e.is_empty() || e.len() > 8 {
         return Err("exponent out of range".to_owned());
     }
-    Ok((jwk.kid, DecodingKey::from_rsa_raw_components(&n, &e)))
+    // aws-lc wants both integers without leading zero bytes.
+    let components = RsaPublicKeyComponents {
+        n: strip_leading_zeros(&n),
+        e: strip_leading_zeros(&e),
+    };
+    let key = components
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .map_err(|e| format!("not a usable RSA public key ({e})"))?;
+    Ok((jwk.kid, key))
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
 }
 
 fn significant_bits(big_endian: &[u8]) -> usize {

@@ -9,6 +9,7 @@ pub mod jwks;
 pub mod metrics;
 pub mod routes;
 pub mod startup;
+pub mod token_cache;
 pub mod users;
 pub mod verify;
 

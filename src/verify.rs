@@ -7,14 +7,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::Algorithm;
 use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::config::{Settings, TokenUsePolicy};
 use crate::errors::{AuthError, TokenRejection};
-use crate::jwks::{JwksCache, KeyLookupError};
+use crate::jwks::{JwksCache, KeyLookupError, SigningKey};
+use crate::token_cache::{token_digest, CachedToken, TokenDigest, VerifiedTokenCache};
 
 /// Longest token considered at all. Cognito ID tokens are 1-4 KiB even with
 /// many groups; anything far larger is not Cognito's and is refused unread.
@@ -61,8 +61,10 @@ pub struct ClaimsInner {
     pub token_use: TokenUse,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
-    /// Every claim of the token, for handlers that need more.
-    pub raw: Map<String, Value>,
+    /// The payload JSON as signed, for handlers that need more claims; kept
+    /// as text because a parsed map would cost several times the memory in
+    /// the verified-token cache.
+    pub raw_json: Box<str>,
 }
 
 impl std::ops::Deref for Claims {
@@ -78,12 +80,27 @@ impl Claims {
     pub fn in_group(&self, group: &str) -> bool {
         self.groups.iter().any(|g| g == group)
     }
+
+    /// Every claim of the token, parsed on demand.
+    pub fn all_claims(&self) -> Map<String, Value> {
+        serde_json::from_str(&self.raw_json).unwrap_or_default()
+    }
+
+    /// Heap bytes held, roughly; the verified-token cache's weight.
+    pub fn approximate_bytes(&self) -> usize {
+        self.raw_json.len()
+            + self.sub.len()
+            + self.email.as_ref().map_or(0, String::len)
+            + self.username.as_ref().map_or(0, String::len)
+            + self.groups.iter().map(|g| g.len() + 24).sum::<usize>()
+    }
 }
 
 /// Checks tokens against the configured pool, clients and signing keys.
 pub struct Verifier {
     jwks: Arc<JwksCache>,
     rules: ClaimRules,
+    tokens: Option<VerifiedTokenCache>,
 }
 
 /// The claim rules of [`check_claims`], taken from the settings once.
@@ -113,7 +130,16 @@ impl Verifier {
         Verifier {
             jwks,
             rules: ClaimRules::from_settings(settings),
+            tokens: VerifiedTokenCache::new(
+                settings.token_cache_entries,
+                settings.token_cache_max_bytes,
+            ),
         }
+    }
+
+    /// The verified-token cache, when enabled.
+    pub fn token_cache(&self) -> Option<&VerifiedTokenCache> {
+        self.tokens.as_ref()
     }
 
     /// The key cache behind this verifier.
@@ -121,26 +147,85 @@ impl Verifier {
         &self.jwks
     }
 
-    /// Verifies a compact JWS from an `Authorization: Bearer` header.
+    /// Verifies a token without waiting: `None` when its `kid` is not cached
+    /// and only a JWKS fetch can tell (then use [`Verifier::verify`]).
+    pub fn verify_cached(&self, token: &str) -> Option<Result<Claims, AuthError>> {
+        let now = unix_now();
+        let digest = self.tokens.as_ref().map(|_| token_digest(token));
+        if let (Some(cache), Some(digest)) = (&self.tokens, &digest) {
+            if let Some(hit) = cache.get(digest) {
+                if hit.key_epoch == self.jwks.removal_epoch() {
+                    // The one check that changes with time is redone on every hit.
+                    if now < hit.claims.exp.saturating_add(self.rules.leeway_secs) {
+                        return Some(Ok(hit.claims));
+                    }
+                    cache.remove(digest);
+                    return Some(Err(TokenRejection::Expired.into()));
+                }
+                // Verified under a key set that has since lost a key.
+                cache.remove(digest);
+            }
+        }
+        let parts = match TokenParts::split(token) {
+            Ok(parts) => parts,
+            Err(rejection) => return Some(Err(rejection.into())),
+        };
+        // Read before the key, so a removal racing this check is noticed.
+        let epoch = self.jwks.removal_epoch();
+        let key = self.jwks.cached_key(&parts.kid)?;
+        Some(self.verify_with_key(&parts, &key, now, digest, epoch))
+    }
+
+    /// Verifies a compact JWS from an `Authorization: Bearer` header,
+    /// fetching the JWKS (single-flight, rate-limited) for an unknown `kid`.
     pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        if let Some(result) = self.verify_cached(token) {
+            return result;
+        }
         let parts = TokenParts::split(token)?;
+        let epoch = self.jwks.removal_epoch();
         let key = self.jwks.key_for(&parts.kid).await.map_err(|e| match e {
             KeyLookupError::UnknownKid => AuthError::InvalidToken(TokenRejection::UnknownKid),
             KeyLookupError::Unavailable => AuthError::KeysUnavailable,
         })?;
-        let valid = jsonwebtoken::crypto::verify(
-            parts.signature,
-            parts.signing_input.as_bytes(),
-            &key,
-            Algorithm::RS256,
-        )
-        .map_err(|_| TokenRejection::BadSignature)?;
-        if !valid {
-            return Err(TokenRejection::BadSignature.into());
-        }
-        let claims = parse_payload(parts.payload)?;
-        Ok(check_claims(claims, &self.rules, unix_now())?)
+        let digest = self.tokens.as_ref().map(|_| token_digest(token));
+        self.verify_with_key(&parts, &key, unix_now(), digest, epoch)
     }
+
+    fn verify_with_key(
+        &self,
+        parts: &TokenParts<'_>,
+        key: &SigningKey,
+        now: u64,
+        digest: Option<TokenDigest>,
+        key_epoch: u64,
+    ) -> Result<Claims, AuthError> {
+        verify_signature(parts, key)?;
+        let claims = check_claims(parse_payload(parts.payload)?, &self.rules, now)?;
+        if let (Some(cache), Some(digest)) = (&self.tokens, digest) {
+            cache.insert(
+                digest,
+                CachedToken {
+                    claims: claims.clone(),
+                    key_epoch,
+                },
+            );
+        }
+        Ok(claims)
+    }
+}
+
+/// Largest RSA signature accepted (8192-bit keys).
+const MAX_SIGNATURE_BYTES: usize = 1024;
+
+/// Checks the RS256 signature over `header.payload`.
+pub fn verify_signature(parts: &TokenParts<'_>, key: &SigningKey) -> Result<(), TokenRejection> {
+    let mut signature = [0u8; MAX_SIGNATURE_BYTES];
+    let len = URL_SAFE_NO_PAD
+        .decode_slice(parts.signature, &mut signature)
+        .map_err(|_| TokenRejection::BadSignature)?;
+    key.verify_sig(parts.signing_input.as_bytes(), &signature[..len])
+        .map_err(|_| TokenRejection::BadSignature)
 }
 
 /// A token cut into its parts, with the header already checked.
@@ -250,14 +335,23 @@ impl<'de> Deserialize<'de> for StrictObject {
     }
 }
 
+/// A decoded payload: its claims, and the JSON text they came from.
+#[derive(Debug)]
+pub struct Payload {
+    pub claims: Map<String, Value>,
+    pub json: String,
+}
+
 /// Decodes the payload segment into its claims object.
-pub fn parse_payload(payload: &str) -> Result<Map<String, Value>, TokenRejection> {
+pub fn parse_payload(payload: &str) -> Result<Payload, TokenRejection> {
     let json = URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| TokenRejection::BadPayload)?;
-    serde_json::from_slice::<StrictObject>(&json)
+    let json = String::from_utf8(json).map_err(|_| TokenRejection::BadPayload)?;
+    let claims = serde_json::from_str::<StrictObject>(&json)
         .map(|o| o.0)
-        .map_err(|_| TokenRejection::BadPayload)
+        .map_err(|_| TokenRejection::BadPayload)?;
+    Ok(Payload { claims, json })
 }
 
 fn unix_now() -> u64 {
@@ -292,27 +386,28 @@ fn optional_time(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>,
 /// documents (expiry, then issuer, then token kind and client), and builds
 /// the typed claims. `now` is seconds since the epoch.
 pub fn check_claims(
-    claims: Map<String, Value>,
+    payload: Payload,
     rules: &ClaimRules,
     now: u64,
 ) -> Result<Claims, TokenRejection> {
-    let exp = optional_time(&claims, "exp")?.ok_or(TokenRejection::MissingExp)?;
+    let claims = &payload.claims;
+    let exp = optional_time(claims, "exp")?.ok_or(TokenRejection::MissingExp)?;
     if now >= exp.saturating_add(rules.leeway_secs) {
         return Err(TokenRejection::Expired);
     }
-    if let Some(nbf) = optional_time(&claims, "nbf")? {
+    if let Some(nbf) = optional_time(claims, "nbf")? {
         if now.saturating_add(rules.leeway_secs) < nbf {
             return Err(TokenRejection::NotYetValid);
         }
     }
-    optional_time(&claims, "iat")?;
+    optional_time(claims, "iat")?;
 
-    match optional_str(&claims, "iss")? {
+    match optional_str(claims, "iss")? {
         Some(iss) if rules.issuers.iter().any(|accepted| accepted == iss) => {}
         _ => return Err(TokenRejection::WrongIssuer),
     }
 
-    let token_use = match optional_str(&claims, "token_use")? {
+    let token_use = match optional_str(claims, "token_use")? {
         None => return Err(TokenRejection::MissingTokenUse),
         Some("id") => TokenUse::Id,
         Some("access") => TokenUse::Access,
@@ -333,21 +428,21 @@ pub fn check_claims(
         TokenUse::Id => "aud",
         TokenUse::Access => "client_id",
     };
-    match optional_str(&claims, client_claim)? {
+    match optional_str(claims, client_claim)? {
         Some(client) if rules.client_ids.iter().any(|id| id == client) => {}
         _ => return Err(TokenRejection::WrongClient),
     }
 
-    let sub = match optional_str(&claims, "sub")? {
+    let sub = match optional_str(claims, "sub")? {
         Some(sub) if !sub.is_empty() => sub.to_owned(),
         _ => return Err(TokenRejection::MissingSubject),
     };
-    let email = optional_str(&claims, "email")?.map(str::to_owned);
+    let email = optional_str(claims, "email")?.map(str::to_owned);
     let username_claim = match token_use {
         TokenUse::Id => "cognito:username",
         TokenUse::Access => "username",
     };
-    let username = optional_str(&claims, username_claim)?.map(str::to_owned);
+    let username = optional_str(claims, username_claim)?.map(str::to_owned);
     let groups = match claims.get("cognito:groups") {
         None => Vec::new(),
         Some(Value::Array(items)) => items
@@ -368,7 +463,7 @@ pub fn check_claims(
         groups,
         token_use,
         exp,
-        raw: claims,
+        raw_json: payload.json.into_boxed_str(),
     })))
 }
 
@@ -398,10 +493,11 @@ mod tests {
     }
 
     fn check(claims: Value, rules: &ClaimRules) -> Result<Claims, TokenRejection> {
-        let Value::Object(map) = claims else {
+        let json = claims.to_string();
+        let Value::Object(claims) = claims else {
             panic!("object expected")
         };
-        check_claims(map, rules, NOW)
+        check_claims(Payload { claims, json }, rules, NOW)
     }
 
     fn with(field: &str, value: Value) -> Value {

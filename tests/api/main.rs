@@ -9,5 +9,6 @@ mod jwks_cache;
 mod messages;
 mod process;
 mod tls;
+mod token_cache;
 mod token_rules;
 mod users;

@@ -1,0 +1,185 @@
+//! The verified-token cache: real clients send the same token many times
+//! until it expires, so a token that passed every check once is remembered
+//! (by its SHA-256, so a collision cannot authenticate another token) and
+//! later requests skip the signature check and the claims parse.
+
+use aws_lc_rs::digest::{digest, SHA256};
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+
+use crate::verify::Claims;
+
+/// SHA-256 of a whole token.
+pub type TokenDigest = [u8; 32];
+
+/// Hashes a token for lookup.
+pub fn token_digest(token: &str) -> TokenDigest {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest(&SHA256, token.as_bytes()).as_ref());
+    out
+}
+
+/// A verified token's claims and the key-set epoch they were checked under.
+#[derive(Clone)]
+pub struct CachedToken {
+    pub claims: Claims,
+    pub key_epoch: u64,
+}
+
+/// Charges each entry at least `min_weight`, so that the byte budget also
+/// caps the number of entries.
+#[derive(Clone)]
+struct EntryWeighter {
+    min_weight: u64,
+}
+
+/// Fixed per-entry overhead (digest, Arc, typed fields, map slot) added to
+/// the claim bytes, so the weight tracks real memory.
+const ENTRY_OVERHEAD_BYTES: u64 = 256;
+
+impl Weighter<TokenDigest, CachedToken> for EntryWeighter {
+    fn weight(&self, _: &TokenDigest, entry: &CachedToken) -> u64 {
+        (entry.claims.approximate_bytes() as u64 + ENTRY_OVERHEAD_BYTES).max(self.min_weight)
+    }
+}
+
+/// Bounded by entries and by bytes; shared by all workers.
+pub struct VerifiedTokenCache {
+    cache: Cache<TokenDigest, CachedToken, EntryWeighter>,
+}
+
+impl VerifiedTokenCache {
+    /// A cache of at most `max_entries` entries and about `max_bytes` bytes;
+    /// `None` when either is zero (caching disabled).
+    pub fn new(max_entries: usize, max_bytes: u64) -> Option<Self> {
+        if max_entries == 0 || max_bytes == 0 {
+            return None;
+        }
+        let min_weight = (max_bytes / max_entries as u64).max(1);
+        Some(VerifiedTokenCache {
+            cache: Cache::with_weighter(max_entries, max_bytes, EntryWeighter { min_weight }),
+        })
+    }
+
+    /// The entry for a token, if cached.
+    pub fn get(&self, digest: &TokenDigest) -> Option<CachedToken> {
+        self.cache.get(digest)
+    }
+
+    /// Remembers a verified token.
+    pub fn insert(&self, digest: TokenDigest, entry: CachedToken) {
+        self.cache.insert(digest, entry);
+    }
+
+    /// Forgets a token (expired, or verified under a withdrawn key).
+    pub fn remove(&self, digest: &TokenDigest) {
+        self.cache.remove(digest);
+    }
+
+    /// Forgets every token of one user.
+    pub fn remove_subject(&self, sub: &str) {
+        self.cache.retain(|_, entry| entry.claims.sub != sub);
+    }
+
+    /// Entries held now.
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Whether the cache holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.cache.len() == 0
+    }
+
+    /// Total weight (about bytes) held now.
+    pub fn weight(&self) -> u64 {
+        self.cache.weight()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TokenUsePolicy;
+    use crate::verify::{check_claims, ClaimRules, Payload};
+    use serde_json::json;
+
+    fn claims(sub: &str, padding: usize) -> Claims {
+        let value = json!({
+            "sub": sub, "iss": "iss", "aud": "c", "token_use": "id", "exp": 2_000_000_000u64,
+            "pad": "x".repeat(padding),
+        });
+        let json = value.to_string();
+        let serde_json::Value::Object(claims) = value else {
+            panic!("object")
+        };
+        let rules = ClaimRules {
+            issuers: vec!["iss".into()],
+            client_ids: vec!["c".into()],
+            token_use: TokenUsePolicy::Id,
+            leeway_secs: 0,
+        };
+        check_claims(Payload { claims, json }, &rules, 1_000).expect("valid claims")
+    }
+
+    fn fill(cache: &VerifiedTokenCache, n: usize, padding: usize) {
+        for i in 0..n {
+            let key = token_digest(&format!("token-{i}"));
+            let entry = CachedToken {
+                claims: claims(&format!("s{i}"), padding),
+                key_epoch: 0,
+            };
+            cache.insert(key, entry);
+        }
+    }
+
+    #[test]
+    fn disabled_by_zero() {
+        assert!(VerifiedTokenCache::new(0, 1 << 20).is_none());
+        assert!(VerifiedTokenCache::new(10, 0).is_none());
+    }
+
+    #[test]
+    fn bounded_by_entries() {
+        let cache = VerifiedTokenCache::new(100, 1 << 30).expect("enabled");
+        fill(&cache, 1_000, 10);
+        assert!(cache.len() <= 100, "{} entries", cache.len());
+        assert!(
+            cache.len() >= 50,
+            "{} entries: the cache still caches",
+            cache.len()
+        );
+    }
+
+    #[test]
+    fn bounded_by_bytes() {
+        let cache = VerifiedTokenCache::new(10_000, 100_000).expect("enabled");
+        fill(&cache, 1_000, 2_000);
+        assert!(cache.weight() <= 100_000, "weight {}", cache.weight());
+        assert!(cache.len() <= 100_000 / 2_000, "{} entries", cache.len());
+    }
+
+    #[test]
+    fn lookups_are_by_whole_token_digest() {
+        let cache = VerifiedTokenCache::new(10, 1 << 20).expect("enabled");
+        cache.insert(
+            token_digest("a.b.c"),
+            CachedToken {
+                claims: claims("s", 0),
+                key_epoch: 0,
+            },
+        );
+        assert!(cache.get(&token_digest("a.b.c")).is_some());
+        assert!(cache.get(&token_digest("a.b.C")).is_none());
+        assert!(cache.get(&token_digest("a.b.c ")).is_none());
+    }
+
+    #[test]
+    fn a_subject_can_be_forgotten() {
+        let cache = VerifiedTokenCache::new(10, 1 << 20).expect("enabled");
+        fill(&cache, 3, 0);
+        cache.remove_subject("s1");
+        assert!(cache.get(&token_digest("token-1")).is_none());
+        assert!(cache.get(&token_digest("token-0")).is_some());
+    }
+}

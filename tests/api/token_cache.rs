@@ -1,0 +1,89 @@
+//! The verified-token cache, from a client's side: hits are exactly as
+//! strict as misses.
+
+use std::time::Duration;
+
+use crate::helpers::*;
+use serde_json::json;
+
+const PRIVATE: &str = "/messages/private";
+
+#[actix_rt::test]
+async fn a_cached_token_is_refused_once_it_expires() {
+    let app = spawn_app().await;
+    let mut claims = id_claims("sub-c", None, &[]);
+    claims["exp"] = json!(now() + 2);
+    let token = sign(&claims, trusted_key());
+    assert_eq!(app.get(PRIVATE, Some(&token)).await.status, 200);
+    assert_eq!(
+        app.get(PRIVATE, Some(&token)).await.status,
+        200,
+        "served from the cache"
+    );
+
+    actix_rt::time::sleep(Duration::from_millis(2_100)).await;
+
+    let response = app.get(PRIVATE, Some(&token)).await;
+    assert_invalid_token(&response, &token);
+    assert!(
+        response.detail().contains("expired"),
+        "{}",
+        response.detail()
+    );
+}
+
+#[actix_rt::test]
+async fn a_warm_cache_does_not_admit_a_near_copy_of_a_cached_token() {
+    let app = spawn_app().await;
+    let token = id_token("sub-c", None, &["admin"]);
+    assert_eq!(app.get(PRIVATE, Some(&token)).await.status, 200);
+
+    let last = token.chars().last().unwrap_or('A');
+    let flipped = format!(
+        "{}{}",
+        &token[..token.len() - 1],
+        if last == 'A' { 'B' } else { 'A' }
+    );
+    let (message, _) = token.rsplit_once('.').unwrap_or((&token, ""));
+    let truncated = format!("{message}.{}", &token[token.len() - 10..]);
+
+    for near_copy in [flipped, truncated, format!("{token}A")] {
+        let response = app.get(PRIVATE, Some(&near_copy)).await;
+        assert_invalid_token(&response, &near_copy);
+    }
+    assert_eq!(app.get(PRIVATE, Some(&token)).await.status, 200);
+}
+
+#[actix_rt::test]
+async fn cached_tokens_are_dropped_when_their_key_leaves_the_jwks() {
+    let app = spawn_app_with(&[("JWKS_MIN_REFETCH_SECS", "0")]).await;
+    let old = id_token("sub-c", None, &[]);
+    assert_eq!(app.get(PRIVATE, Some(&old)).await.status, 200);
+    assert_eq!(app.get(PRIVATE, Some(&old)).await.status, 200, "cached");
+
+    // Rotation: the pool drops the old key; a token under the new kid makes
+    // the server refetch and learn of the removal.
+    app.jwks.set_keys(vec![rotated_key().jwk()]);
+    let new = sign(&id_claims("sub-c", None, &[]), rotated_key());
+    assert_eq!(app.get(PRIVATE, Some(&new)).await.status, 200);
+
+    let response = app.get(PRIVATE, Some(&old)).await;
+    assert_invalid_token(&response, &old);
+}
+
+#[actix_rt::test]
+async fn the_cache_can_be_disabled() {
+    let app = spawn_app_with(&[("VERIFIED_TOKEN_CACHE_ENTRIES", "0")]).await;
+    let token = id_token("sub-c", Some("c@example.com"), &[]);
+    for _ in 0..3 {
+        assert_eq!(app.get(PRIVATE, Some(&token)).await.status, 200);
+    }
+    let mut expired = id_claims("sub-c", None, &[]);
+    expired["exp"] = json!(now() - 1);
+    assert_eq!(
+        app.get(PRIVATE, Some(&sign(&expired, trusted_key())))
+            .await
+            .status,
+        401
+    );
+}
