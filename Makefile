@@ -3,7 +3,7 @@ CARGO ?= cargo
 # Options for `make token`, e.g. make token ARGS="--group admin"
 ARGS ?=
 
-.PHONY: run token test build fmt lint check
+.PHONY: run token test build fmt lint check bench
 
 ## run: start the server; with no .env, in dev mode (config/dev.env)
 run:
@@ -32,5 +32,9 @@ fmt:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+## bench: load benchmark (wrk, side by side) and criterion micro-benchmark
+bench:
+	bash bench/run.sh
 
 check: lint test

@@ -3,20 +3,26 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cognito_guard::dev::{DevIssuer, TokenRequest, DEFAULT_DEV_SIGNING_KEY_FILE};
+use std::io::Write as _;
+
+use cognito_guard::dev::{DevIssuer, DevIssuerError, TokenRequest, DEFAULT_DEV_SIGNING_KEY_FILE};
 use cognito_guard::{Application, Settings};
 
 const USAGE: &str = "\
 usage: cognito-guard [--env-file FILE] [serve]
        cognito-guard [--env-file FILE] token [--sub ID] [--username NAME] [--email ADDR | --no-email]
-                                          [--group NAME]... [--ttl SECS] [--access]
+                                          [--group NAME]... [--ttl SECS] [--access] [--count N]
 
 serve   run the server (settings from the environment, a .env file, or --env-file)
-token   print a token signed by the dev issuer (AUTH_MODE=dev), for trying the API with curl";
+token   print a token signed by the dev issuer (AUTH_MODE=dev), for trying the API with curl;
+        --count N prints N distinct tokens (sub and username get a -<i> suffix), one per line";
+
+/// Most tokens one `token --count` may print; enough for any load test.
+const MAX_TOKEN_COUNT: usize = 1_000_000;
 
 enum Command {
     Serve,
-    Token(TokenRequest),
+    Token(TokenRequest, usize),
 }
 
 fn main() -> ExitCode {
@@ -44,7 +50,7 @@ fn main() -> ExitCode {
     }
     match command {
         Command::Serve => serve(),
-        Command::Token(request) => print_token(&request),
+        Command::Token(request, count) => print_tokens(&request, count),
     }
 }
 
@@ -60,14 +66,19 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<(Option<PathBuf>, Co
             None => Ok((env_file, Command::Serve)),
             Some(extra) => Err(format!("unexpected argument `{extra}`")),
         },
-        Some("token") => parse_token_args(args).map(|r| (env_file, Command::Token(r))),
+        Some("token") => {
+            parse_token_args(args).map(|(r, count)| (env_file, Command::Token(r, count)))
+        }
         Some("-h" | "--help" | "help") => Err("help".to_owned()),
         Some(other) => Err(format!("unknown command `{other}`")),
     }
 }
 
-fn parse_token_args(mut args: impl Iterator<Item = String>) -> Result<TokenRequest, String> {
+fn parse_token_args(
+    mut args: impl Iterator<Item = String>,
+) -> Result<(TokenRequest, usize), String> {
     let mut request = TokenRequest::default();
+    let mut count = 1;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
@@ -83,18 +94,46 @@ fn parse_token_args(mut args: impl Iterator<Item = String>) -> Result<TokenReque
                     .map_err(|_| format!("--ttl takes seconds, not `{ttl}`"))?;
             }
             "--access" => request.access = true,
+            "--count" => {
+                let n = value()?;
+                count = n
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_TOKEN_COUNT).contains(n))
+                    .ok_or(format!("--count takes 1 to {MAX_TOKEN_COUNT}, not `{n}`"))?;
+            }
             other => return Err(format!("unknown token option `{other}`")),
         }
     }
-    Ok(request)
+    Ok((request, count))
 }
 
-fn print_token(request: &TokenRequest) -> ExitCode {
+fn print_tokens(request: &TokenRequest, count: usize) -> ExitCode {
     let key_file = std::env::var("DEV_SIGNING_KEY_FILE")
         .unwrap_or_else(|_| DEFAULT_DEV_SIGNING_KEY_FILE.to_owned());
-    match DevIssuer::load(key_file.as_ref()).and_then(|issuer| issuer.mint(request)) {
-        Ok(token) => {
-            println!("{token}");
+    let issuer = match DevIssuer::load(key_file.as_ref()) {
+        Ok(issuer) => issuer,
+        Err(e) => {
+            eprintln!("cognito-guard: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let minted = if count == 1 {
+        issuer.mint(request).map(|token| vec![token])
+    } else {
+        mint_many(&issuer, request, count)
+    };
+    match minted {
+        Ok(tokens) => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for token in tokens {
+                if writeln!(out, "{token}").is_err() {
+                    return ExitCode::from(1);
+                }
+            }
+            if out.flush().is_err() {
+                return ExitCode::from(1);
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -102,6 +141,41 @@ fn print_token(request: &TokenRequest) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Distinct tokens for load tests, signed on every core (RSA signing is the
+/// slow part).
+fn mint_many(
+    issuer: &DevIssuer,
+    request: &TokenRequest,
+    count: usize,
+) -> Result<Vec<String>, DevIssuerError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = count.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t * chunk..((t + 1) * chunk).min(count))
+                        .map(|i| {
+                            let mut one = request.clone();
+                            one.sub = format!("{}-{i}", request.sub);
+                            one.username = format!("{}-{i}", request.username);
+                            issuer.mint(&one)
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut tokens = Vec::with_capacity(count);
+        for worker in workers {
+            let minted = worker
+                .join()
+                .map_err(|_| DevIssuerError::Sign("a signing thread failed".to_owned()))??;
+            tokens.extend(minted);
+        }
+        Ok(tokens)
+    })
 }
 
 fn serve() -> ExitCode {

@@ -12,6 +12,7 @@ use prometheus_client::registry::Registry;
 
 use crate::errors::AuthError;
 use crate::jwks::JwksCache;
+use crate::token_cache::VerifiedTokenCache;
 
 /// Label of the authentication counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -27,6 +28,7 @@ pub struct Metrics {
     admin_denied: Counter,
     keys_cached: Gauge,
     seconds_since_refresh: Gauge<f64, AtomicU64>,
+    tokens_cached: Gauge,
 }
 
 impl Metrics {
@@ -62,7 +64,14 @@ impl Metrics {
             "Seconds since the keys were last loaded successfully; -1 before the first load",
             seconds_since_refresh.clone(),
         );
+        let tokens_cached = Gauge::default();
+        registry.register(
+            "verified_tokens_cached",
+            "Tokens in the verified-token cache",
+            tokens_cached.clone(),
+        );
         Metrics {
+            tokens_cached,
             registry,
             auth,
             admin_denied,
@@ -86,7 +95,13 @@ impl Metrics {
     }
 
     /// The exposition text, with the gauges read from `jwks` now.
-    pub fn render(&self, jwks: &JwksCache) -> Result<String, std::fmt::Error> {
+    pub fn render(
+        &self,
+        jwks: &JwksCache,
+        tokens: Option<&VerifiedTokenCache>,
+    ) -> Result<String, std::fmt::Error> {
+        self.tokens_cached
+            .set(tokens.map_or(0, |t| i64::try_from(t.len()).unwrap_or(i64::MAX)));
         self.keys_cached
             .set(i64::try_from(jwks.key_count()).unwrap_or(i64::MAX));
         self.seconds_since_refresh.set(

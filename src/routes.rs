@@ -8,7 +8,7 @@ use crate::extractors::{AdminClaims, MaybeClaims};
 use crate::jwks::JwksCache;
 use crate::metrics::Metrics;
 use crate::users::{Deletion, UserDirectory};
-use crate::verify::Claims;
+use crate::verify::{Claims, Verifier};
 
 /// Registers every route on an app or scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -102,8 +102,12 @@ async fn readyz(jwks: web::Data<JwksCache>) -> impl Responder {
     }
 }
 
-async fn metrics(metrics: web::Data<Metrics>, jwks: web::Data<JwksCache>) -> HttpResponse {
-    match metrics.render(&jwks) {
+async fn metrics(
+    metrics: web::Data<Metrics>,
+    jwks: web::Data<JwksCache>,
+    verifier: web::Data<Verifier>,
+) -> HttpResponse {
+    match metrics.render(&jwks, verifier.token_cache()) {
         Ok(text) => HttpResponse::Ok()
             .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
             .body(text),

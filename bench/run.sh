@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# `make bench`: load benchmark of cognito-guard, side by side in one run.
+#
+# Two release servers in dev mode (their own local JWKS), one with the
+# verified-token cache and one without, are loaded with wrk on this machine,
+# scenario by scenario, interleaved over several rounds; the table shows the
+# median of the rounds and ratios to /messages/public measured in the same
+# run. Then the criterion micro-benchmark of one verification runs.
+#
+# Knobs: BENCH_SECS (per scenario per round, default 5), BENCH_ROUNDS (3),
+# BENCH_CONNECTIONS (64), BENCH_TOKENS (50000), BENCH_SKIP_CRITERION=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECS=${BENCH_SECS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+CONNS=${BENCH_CONNECTIONS:-64}
+NTOKENS=${BENCH_TOKENS:-50000}
+OUT=target/bench
+mkdir -p "$OUT"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk (Debian package)..." >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+
+cargo build --release --locked --quiet
+BIN=target/release/cognito-guard
+
+# Distinct tokens, so that every request of the miss scenarios is a miss
+# (five times more tokens than the default cache holds). Reused for 12 hours.
+TOKENS="$OUT/tokens.txt"
+if [ ! -s "$TOKENS" ] || [ "$(wc -l < "$TOKENS")" -ne "$NTOKENS" ] \
+   || [ -n "$(find "$TOKENS" -mmin +720)" ]; then
+  echo "minting $NTOKENS tokens..." >&2
+  "$BIN" token --count "$NTOKENS" --ttl 86400 --sub bench > "$TOKENS.tmp"
+  mv "$TOKENS.tmp" "$TOKENS"
+fi
+ONE_TOKEN=$("$BIN" token --ttl 86400 --sub bench-hit)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+start_server() { # name port extra-env...
+  local name=$1 port=$2; shift 2
+  env -i PATH="$PATH" AUTH_MODE=dev HOST=127.0.0.1 PORT="$port" RUST_LOG=warn "$@" \
+    "$BIN" > "$OUT/$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { echo $!; return; }
+    sleep 0.1
+  done
+  echo "server $name did not become ready; see $OUT/$name.log" >&2; exit 1
+}
+
+PORT_CACHE=$(free_port); PID_CACHE=$(start_server cache "$PORT_CACHE")
+PORT_NOCACHE=$(free_port); PID_NOCACHE=$(start_server nocache "$PORT_NOCACHE" VERIFIED_TOKEN_CACHE_ENTRIES=0)
+
+# scenario name -> wrk arguments
+run_wrk() { # name
+  local url_cache="http://127.0.0.1:$PORT_CACHE" url_nocache="http://127.0.0.1:$PORT_NOCACHE"
+  local common=(-t1 -c"$CONNS" -d"${SECS}s" --latency)
+  case $1 in
+    public)        wrk "${common[@]}" "$url_cache/messages/public" ;;
+    hit)           wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "$url_cache/messages/private" ;;
+    miss)          wrk "${common[@]}" -s bench/cycle_tokens.lua "$url_cache" -- "$TOKENS" "$RANDOM" ;;
+    nocache_same)  wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "$url_nocache/messages/private" ;;
+    nocache_fresh) wrk "${common[@]}" -s bench/cycle_tokens.lua "$url_nocache" -- "$TOKENS" "$RANDOM" ;;
+  esac
+}
+
+SCENARIOS=(public hit miss nocache_same nocache_fresh)
+for s in "${SCENARIOS[@]}"; do : > "$OUT/$s.results"; done
+# Warm-up: JIT-free Rust needs none, but the first seconds fill caches and pools.
+wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT_CACHE/messages/public" >/dev/null
+for round in $(seq "$ROUNDS"); do
+  for s in "${SCENARIOS[@]}"; do
+    echo "round $round/$ROUNDS: $s" >&2
+    out=$(run_wrk "$s")
+    if echo "$out" | grep -q "Non-2xx"; then
+      echo "$out" >&2; echo "scenario $s got non-2xx answers" >&2; exit 1
+    fi
+    rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
+    p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+    p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+    echo "$rps $p50 $p99" >> "$OUT/$s.results"
+  done
+done
+
+rss_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+RSS_CACHE=$(rss_kb "$PID_CACHE"); RSS_NOCACHE=$(rss_kb "$PID_NOCACHE")
+CACHED_ENTRIES=$(curl -fs "http://127.0.0.1:$PORT_CACHE/metrics" | awk '/^cognito_guard_verified_tokens_cached / {print $2}')
+echo "verified-token cache after the run: ${CACHED_ENTRIES:-?} entries" >&2
+
+python3 - "$OUT" "$RSS_CACHE" "$RSS_NOCACHE" "$SECS" "$ROUNDS" "$CONNS" "$NTOKENS" <<'PY'
+import statistics, sys, os, platform
+out, rss_cache, rss_nocache, secs, rounds, conns, ntokens = sys.argv[1:]
+def ms(v):
+    v = v.strip()
+    for suffix, f in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if v.endswith(suffix):
+            return float(v[: -len(suffix)]) * f
+    return float(v)
+names = {
+    "public": "/messages/public (no auth)",
+    "hit": "/messages/private, one token (cache hits)",
+    "miss": "/messages/private, fresh token each request (cache misses)",
+    "nocache_same": "/messages/private, one token, cache disabled",
+    "nocache_fresh": "/messages/private, fresh tokens, cache disabled",
+}
+rows = {}
+for key in names:
+    runs = [l.split() for l in open(os.path.join(out, key + ".results")) if l.strip()]
+    rows[key] = (
+        statistics.median(float(r[0]) for r in runs),
+        statistics.median(ms(r[1]) for r in runs),
+        statistics.median(ms(r[2]) for r in runs),
+    )
+base_rps, _, base_p99 = rows["public"]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
+print()
+print(f"cognito-guard load benchmark: {os.cpu_count()} cores ({cpu}); wrk -t1 -c{conns}, {secs}s x {rounds} rounds interleaved, medians; {ntokens} distinct tokens for misses")
+print()
+print(f"| scenario | req/s | ratio | p50 ms | p99 ms | p99 ratio |")
+print(f"|---|---:|---:|---:|---:|---:|")
+for key, name in names.items():
+    rps, p50, p99 = rows[key]
+    print(f"| {name} | {rps:,.0f} | {rps/base_rps:.2f}x | {p50:.2f} | {p99:.2f} | {p99/base_p99:.2f}x |")
+print()
+print(f"peak RSS (VmHWM) under load: cache on {int(rss_cache)/1024:.1f} MiB, cache off {int(rss_nocache)/1024:.1f} MiB")
+hit, miss = rows["hit"][0] / base_rps, rows["miss"][0] / base_rps
+p99r = rows["hit"][2] / base_p99
+checks = [
+    ("cache hits >= 0.85x public req/s", hit >= 0.85, f"{hit:.2f}x"),
+    ("cache misses >= 0.40x public req/s", miss >= 0.40, f"{miss:.2f}x"),
+    ("p99 on cache hits within 1.5x of public", p99r <= 1.5, f"{p99r:.2f}x"),
+    ("peak RSS < 30 MB with the default cache", int(rss_cache) * 1024 < 30_000_000, f"{int(rss_cache)/1024:.1f} MiB"),
+]
+print()
+for text, ok, value in checks:
+    print(f"  [{'met' if ok else 'MISSED'}] {text}: {value}")
+PY
+
+if [ "${BENCH_SKIP_CRITERION:-0}" != 1 ]; then
+  echo
+  echo "criterion: one verification (hit, miss, and jsonwebtoken::decode as a baseline)"
+  cargo bench --locked --bench verify -- --noplot 2>&1 | grep -E '^[a-z_/ ]+time:|^verify' || true
+fi
