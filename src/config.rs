@@ -9,6 +9,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::cognito_idp::AwsCredentials;
+
 /// Why the process refused to start; every variant names the variable at fault.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -79,6 +81,10 @@ pub struct Settings {
     /// Byte budget of the verified-token cache.
     pub token_cache_max_bytes: u64,
     pub admin_group: String,
+    /// Cognito Identity Provider API endpoint, for the admin user routes.
+    pub cognito_idp_endpoint: String,
+    /// Credentials for that API; without them the admin user routes answer 503.
+    pub aws_credentials: Option<AwsCredentials>,
     pub host: String,
     pub port: u16,
 }
@@ -86,7 +92,8 @@ pub struct Settings {
 /// The raw environment as `envy` reads it (it lower-cases the names);
 /// everything optional so that each
 /// problem can be reported with the variable's name rather than a serde error.
-#[derive(Debug, Default, Deserialize)]
+// No `Debug`: it holds the AWS secret key.
+#[derive(Default, Deserialize)]
 struct RawEnv {
     aws_region: Option<String>,
     cognito_user_pool_id: Option<String>,
@@ -102,6 +109,10 @@ struct RawEnv {
     verified_token_cache_entries: Option<String>,
     verified_token_cache_max_bytes: Option<String>,
     admin_group: Option<String>,
+    cognito_idp_endpoint: Option<String>,
+    aws_access_key_id: Option<String>,
+    aws_secret_access_key: Option<String>,
+    aws_session_token: Option<String>,
     auth_mode: Option<String>,
     dev_signing_key_file: Option<String>,
     host: Option<String>,
@@ -152,6 +163,7 @@ impl Settings {
             ("COGNITO_CLIENT_ID", &raw.cognito_client_id),
             ("COGNITO_ISSUER", &raw.cognito_issuer),
             ("COGNITO_JWKS_URL", &raw.cognito_jwks_url),
+            ("COGNITO_IDP_ENDPOINT", &raw.cognito_idp_endpoint),
         ] {
             if value.as_deref().is_some_and(|v| !v.trim().is_empty()) {
                 return Err(invalid(
@@ -276,6 +288,29 @@ impl Settings {
             16 * 1024 * 1024,
             0..=(16 << 30),
         )?;
+        let cognito_idp_endpoint = match non_blank(raw.cognito_idp_endpoint) {
+            Some(url) => check_url("COGNITO_IDP_ENDPOINT", url)?,
+            None => format!("https://cognito-idp.{region}.amazonaws.com/"),
+        };
+        // Dev mode manages its own in-memory users; AWS credentials that
+        // happen to be in a developer's shell are not used.
+        let aws_credentials = if matches!(auth_mode, AuthMode::Dev { .. }) {
+            None
+        } else {
+            match (
+                non_blank(raw.aws_access_key_id),
+                non_blank(raw.aws_secret_access_key),
+            ) {
+                (None, None) => None,
+                (Some(_), None) => return Err(ConfigError::Missing("AWS_SECRET_ACCESS_KEY")),
+                (None, Some(_)) => return Err(ConfigError::Missing("AWS_ACCESS_KEY_ID")),
+                (Some(access_key_id), Some(secret_access_key)) => Some(AwsCredentials {
+                    access_key_id,
+                    secret_access_key,
+                    session_token: non_blank(raw.aws_session_token),
+                }),
+            }
+        };
         let admin_group = non_blank(raw.admin_group).unwrap_or_else(|| "admin".to_owned());
         let host = non_blank(raw.host).unwrap_or_else(|| "127.0.0.1".to_owned());
         if matches!(auth_mode, AuthMode::Dev { .. }) && !is_loopback(&host) {
@@ -307,6 +342,8 @@ impl Settings {
             token_cache_entries,
             token_cache_max_bytes,
             admin_group,
+            cognito_idp_endpoint,
+            aws_credentials,
             host,
             port,
         })

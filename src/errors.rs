@@ -9,6 +9,8 @@ use thiserror::Error;
 /// Seconds a client is told to wait when signing keys are unavailable; about
 /// the time a failed JWKS fetch takes to be retried.
 pub const KEYS_UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+/// Seconds an admin is told to wait when Cognito is throttling or down.
+pub const DIRECTORY_RETRY_AFTER_SECS: u64 = 5;
 
 /// Which check a presented token failed. The text is what the client sees in
 /// `error_description`, so it never contains any part of the token.
@@ -52,6 +54,8 @@ pub enum TokenRejection {
     MissingSubject,
     #[error("a token claim has the wrong JSON type")]
     WrongClaimType,
+    #[error("the user of this token has been deleted")]
+    UserDeleted,
 }
 
 /// Why a request was not authenticated or not authorised.
@@ -98,6 +102,7 @@ impl TokenRejection {
             WrongClient => "wrong_client",
             MissingSubject => "missing_subject",
             WrongClaimType => "wrong_claim_type",
+            UserDeleted => "user_deleted",
         }
     }
 }
@@ -130,6 +135,12 @@ pub enum ApiError {
     RouteNotFound,
     #[error("the user directory is unavailable; try again shortly")]
     DirectoryUnavailable,
+    #[error("the user directory refused the request")]
+    DirectoryRefused,
+    #[error("admin user management is not configured: the server has no AWS credentials")]
+    DirectoryNotConfigured,
+    #[error("refusing to delete your own user; repeat with ?self=true to do so")]
+    SelfDeletion,
 }
 
 #[derive(Serialize)]
@@ -189,12 +200,20 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::UserNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
-            ApiError::DirectoryUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::DirectoryUnavailable | ApiError::DirectoryNotConfigured => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::DirectoryRefused => StatusCode::BAD_GATEWAY,
+            ApiError::SelfDeletion => StatusCode::CONFLICT,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        error_builder(self.status_code()).json(Detail {
+        let mut builder = error_builder(self.status_code());
+        if matches!(self, ApiError::DirectoryUnavailable) {
+            builder.insert_header((header::RETRY_AFTER, DIRECTORY_RETRY_AFTER_SECS));
+        }
+        builder.json(Detail {
             detail: &self.to_string(),
         })
     }
@@ -227,6 +246,7 @@ mod tests {
             WrongClient,
             MissingSubject,
             WrongClaimType,
+            UserDeleted,
         ] {
             let text = r.to_string();
             assert!(!text.contains('"') && !text.contains('\\'), "{text}");

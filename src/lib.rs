@@ -1,12 +1,14 @@
 //! cognito-guard: an Actix-web API protected by AWS Cognito JWTs.
 #![forbid(unsafe_code)]
 
+pub mod cognito_idp;
 pub mod config;
 pub mod dev;
 pub mod errors;
 pub mod extractors;
 pub mod jwks;
 pub mod metrics;
+pub mod revocations;
 pub mod routes;
 pub mod startup;
 pub mod token_cache;

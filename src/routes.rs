@@ -1,13 +1,13 @@
 //! The HTTP API of the contract: `/messages`, `/users`, `/healthz`, `/readyz`.
 
-use actix_web::{web, HttpResponse, Responder};
+use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use serde_json::json;
 
 use crate::errors::ApiError;
 use crate::extractors::{AdminClaims, MaybeClaims};
 use crate::jwks::JwksCache;
 use crate::metrics::Metrics;
-use crate::users::{Deletion, UserDirectory};
+use crate::users::{is_plausible_user_id, Deletion, DirectoryError, UserDirectory};
 use crate::verify::{Claims, Verifier};
 
 /// Registers every route on an app or scope.
@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::scope("/users")
             .route("/me", web::get().to(me))
+            .route("/{user_id}", web::get().to(get_user))
             .route("/{user_id}", web::delete().to(delete_user)),
     )
     .route("/healthz", web::get().to(healthz))
@@ -63,25 +64,63 @@ async fn me(claims: Claims) -> impl Responder {
     }))
 }
 
-async fn delete_user(
+fn directory_error(admin: &Claims, target: &str, e: DirectoryError) -> ApiError {
+    log::warn!("admin sub={} on user sub={target}: {e}", admin.sub);
+    match e {
+        DirectoryError::Unavailable(_) => ApiError::DirectoryUnavailable,
+        DirectoryError::Refused(_) => ApiError::DirectoryRefused,
+        DirectoryError::NotConfigured => ApiError::DirectoryNotConfigured,
+    }
+}
+
+async fn get_user(
     AdminClaims(admin): AdminClaims,
     user_id: web::Path<String>,
     directory: web::Data<dyn UserDirectory>,
 ) -> Result<HttpResponse, ApiError> {
+    if !is_plausible_user_id(&user_id) {
+        return Err(ApiError::UserNotFound);
+    }
+    match directory.find(&user_id).await {
+        Ok(Some(user)) => Ok(HttpResponse::Ok().json(json!({
+            "sub": user.sub,
+            "username": user.username,
+            "email": user.email,
+            "enabled": user.enabled,
+            "status": user.status,
+            "groups": user.groups,
+        }))),
+        Ok(None) => Err(ApiError::UserNotFound),
+        Err(e) => Err(directory_error(&admin, &user_id, e)),
+    }
+}
+
+/// `?self=true`, exactly: an admin deleting their own user must say so.
+fn confirms_self_deletion(query: &str) -> bool {
+    query.split('&').any(|pair| pair == "self=true")
+}
+
+async fn delete_user(
+    AdminClaims(admin): AdminClaims,
+    user_id: web::Path<String>,
+    req: HttpRequest,
+    directory: web::Data<dyn UserDirectory>,
+    verifier: web::Data<Verifier>,
+) -> Result<HttpResponse, ApiError> {
+    if !is_plausible_user_id(&user_id) {
+        return Err(ApiError::UserNotFound);
+    }
+    if *user_id == admin.sub && !confirms_self_deletion(req.query_string()) {
+        return Err(ApiError::SelfDeletion);
+    }
     match directory.delete(&user_id).await {
         Ok(Deletion::Deleted) => {
+            verifier.revoke_subject(&user_id);
             log::info!("admin sub={} deleted user sub={}", admin.sub, user_id);
             Ok(HttpResponse::NoContent().finish())
         }
         Ok(Deletion::NotFound) => Err(ApiError::UserNotFound),
-        Err(e) => {
-            log::warn!(
-                "admin sub={} could not delete user sub={}: {e}",
-                admin.sub,
-                user_id
-            );
-            Err(ApiError::DirectoryUnavailable)
-        }
+        Err(e) => Err(directory_error(&admin, &user_id, e)),
     }
 }
 

@@ -9,13 +9,14 @@ use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 use thiserror::Error;
 
+use crate::cognito_idp::CognitoIdpClient;
 use crate::config::{AuthMode, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
 use crate::extractors::AdminGroup;
 use crate::jwks::{run_refresh_loop, JwksCache};
 use crate::metrics::Metrics;
 use crate::routes;
-use crate::users::{InMemoryDirectory, UserDirectory};
+use crate::users::{CognitoDirectory, InMemoryDirectory, UserDirectory};
 use crate::verify::Verifier;
 
 /// Why the server could not start.
@@ -41,7 +42,30 @@ impl Application {
     /// Binds the listener, loads the signing keys once (a failure leaves the
     /// server unready, not dead) and starts the background refresh.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let directory: Arc<dyn UserDirectory> = Arc::new(InMemoryDirectory::new());
+        let directory: Arc<dyn UserDirectory> =
+            match (&settings.auth_mode, &settings.aws_credentials) {
+                (AuthMode::Dev { .. }, _) => Arc::new(InMemoryDirectory::new()),
+                (AuthMode::Cognito, Some(credentials)) => {
+                    log::info!(
+                        "admin user routes manage pool {} through {}",
+                        settings.user_pool_id,
+                        settings.cognito_idp_endpoint
+                    );
+                    Arc::new(CognitoDirectory::new(Some(CognitoIdpClient::new(
+                        &settings.cognito_idp_endpoint,
+                        &settings.region,
+                        &settings.user_pool_id,
+                        credentials.clone(),
+                    ))))
+                }
+                (AuthMode::Cognito, None) => {
+                    log::warn!(
+                        "no AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): \
+                     GET and DELETE /users/{{user_id}} will answer 503"
+                    );
+                    Arc::new(CognitoDirectory::new(None))
+                }
+            };
         Self::build_with_directory(settings, directory).await
     }
 

@@ -1,5 +1,6 @@
-//! The user directory behind `DELETE /users/{user_id}`: a small trait so the
-//! in-memory store used today and a Cognito-backed one can be swapped.
+//! The user directory behind the admin routes `GET`/`DELETE /users/{user_id}`:
+//! the Cognito user pool in `cognito` mode, an in-memory stand-in in dev mode
+//! and tests.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -8,6 +9,7 @@ use std::pin::Pin;
 use parking_lot::RwLock;
 use thiserror::Error;
 
+use crate::cognito_idp::{CognitoIdpClient, IdpError};
 use crate::verify::Claims;
 
 /// What a deletion did.
@@ -17,32 +19,62 @@ pub enum Deletion {
     NotFound,
 }
 
+/// A user as an admin sees it before deciding to delete it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub sub: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub enabled: bool,
+    pub status: String,
+    pub groups: Vec<String>,
+}
+
 /// Why the directory could not answer.
 #[derive(Debug, Error)]
 pub enum DirectoryError {
+    /// Temporarily unavailable (network, timeout, throttling, 5xx).
     #[error("user directory unavailable: {0}")]
     Unavailable(String),
+    /// The directory refused the request for another reason.
+    #[error("user directory refused the request: {0}")]
+    Refused(String),
+    /// No credentials to manage users with.
+    #[error("user directory not configured")]
+    NotConfigured,
 }
 
-/// A boxed future, since the Cognito-backed directory deletes over the network.
+/// A boxed future, since the Cognito-backed directory works over the network.
 pub type DirectoryFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, DirectoryError>> + 'a>>;
 
-/// Users the server knows of, by Cognito `sub`.
+/// Users by Cognito `sub`.
 pub trait UserDirectory: Send + Sync {
     /// Called for every successfully authenticated request.
-    fn record_seen(&self, claims: &Claims);
+    fn record_seen(&self, _claims: &Claims) {}
+    /// The user whose `sub` is `user_id`.
+    fn find<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Option<UserRecord>>;
     /// Deletes the user whose `sub` is `user_id`.
     fn delete<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Deletion>;
+}
+
+/// Whether `user_id` can be a Cognito `sub` (a UUID in practice). Anything
+/// else is answered "no such user" without asking the directory, so no
+/// client text ever reaches a Cognito filter expression.
+pub fn is_plausible_user_id(user_id: &str) -> bool {
+    (1..=128).contains(&user_id.len())
+        && user_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Most users the in-memory directory remembers, so that a stream of valid
 /// tokens for ever-new users cannot grow memory without bound.
 pub const IN_MEMORY_DIRECTORY_CAPACITY: usize = 100_000;
 
-/// A directory that knows the users whose valid tokens it has seen.
+/// A directory of the users whose valid tokens it has seen (dev mode, tests).
 #[derive(Default)]
 pub struct InMemoryDirectory {
-    users: RwLock<HashMap<String, Option<String>>>,
+    users: RwLock<HashMap<String, UserRecord>>,
 }
 
 impl InMemoryDirectory {
@@ -66,8 +98,26 @@ impl UserDirectory for InMemoryDirectory {
         }
         let mut users = self.users.write();
         if users.len() < IN_MEMORY_DIRECTORY_CAPACITY {
-            users.insert(claims.sub.clone(), claims.username.clone());
+            users.insert(
+                claims.sub.clone(),
+                UserRecord {
+                    sub: claims.sub.clone(),
+                    username: claims
+                        .username
+                        .clone()
+                        .unwrap_or_else(|| claims.sub.clone()),
+                    email: claims.email.clone(),
+                    enabled: true,
+                    status: "CONFIRMED".to_owned(),
+                    groups: claims.groups.clone(),
+                },
+            );
         }
+    }
+
+    fn find<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Option<UserRecord>> {
+        let found = self.users.read().get(user_id).cloned();
+        Box::pin(std::future::ready(Ok(found)))
     }
 
     fn delete<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Deletion> {
@@ -76,5 +126,86 @@ impl UserDirectory for InMemoryDirectory {
             None => Deletion::NotFound,
         };
         Box::pin(std::future::ready(Ok(outcome)))
+    }
+}
+
+/// The Cognito user pool, through the Identity Provider API. Without AWS
+/// credentials every call answers [`DirectoryError::NotConfigured`].
+pub struct CognitoDirectory {
+    client: Option<CognitoIdpClient>,
+}
+
+impl CognitoDirectory {
+    /// A directory calling Cognito with `client`, or refusing without one.
+    pub fn new(client: Option<CognitoIdpClient>) -> Self {
+        CognitoDirectory { client }
+    }
+
+    fn client(&self) -> Result<&CognitoIdpClient, DirectoryError> {
+        self.client.as_ref().ok_or(DirectoryError::NotConfigured)
+    }
+}
+
+impl From<IdpError> for DirectoryError {
+    fn from(e: IdpError) -> Self {
+        match e {
+            IdpError::Unavailable(why) => DirectoryError::Unavailable(why),
+            IdpError::Refused(why) => DirectoryError::Refused(why),
+            IdpError::UserNotFound => DirectoryError::Refused("user not found".to_owned()),
+        }
+    }
+}
+
+impl UserDirectory for CognitoDirectory {
+    fn find<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Option<UserRecord>> {
+        Box::pin(async move {
+            let client = self.client()?;
+            let Some(user) = client.find_by_sub(user_id).await? else {
+                return Ok(None);
+            };
+            let groups = match client.groups_of(&user.username).await {
+                Err(IdpError::UserNotFound) => return Ok(None),
+                other => other?,
+            };
+            Ok(Some(UserRecord {
+                sub: user_id.to_owned(),
+                username: user.username,
+                email: user.email,
+                enabled: user.enabled,
+                status: user.status,
+                groups,
+            }))
+        })
+    }
+
+    fn delete<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Deletion> {
+        Box::pin(async move {
+            let client = self.client()?;
+            let Some(user) = client.find_by_sub(user_id).await? else {
+                return Ok(Deletion::NotFound);
+            };
+            match client.delete_user(&user.username).await {
+                Ok(()) => Ok(Deletion::Deleted),
+                // Deleted by someone else between the two calls.
+                Err(IdpError::UserNotFound) => Ok(Deletion::NotFound),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sub_shaped_ids_are_plausible() {
+        for ok in ["4f6a2c1e-0000-4000-8000-000000000001", "abc_DEF-123"] {
+            assert!(is_plausible_user_id(ok), "{ok}");
+        }
+        let long = "a".repeat(129);
+        for bad in ["", "a\"b", "a b", "x\\y", "sub = \"x\"", "é", long.as_str()] {
+            assert!(!is_plausible_user_id(bad), "{bad}");
+        }
     }
 }

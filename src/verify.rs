@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::config::{Settings, TokenUsePolicy};
 use crate::errors::{AuthError, TokenRejection};
 use crate::jwks::{JwksCache, KeyLookupError, SigningKey};
+use crate::revocations::{RevokedSubjects, MAX_TOKEN_LIFETIME_SECS};
 use crate::token_cache::{token_digest, CachedToken, TokenDigest, VerifiedTokenCache};
 
 /// Longest token considered at all. Cognito ID tokens are 1-4 KiB even with
@@ -101,6 +102,7 @@ pub struct Verifier {
     jwks: Arc<JwksCache>,
     rules: ClaimRules,
     tokens: Option<VerifiedTokenCache>,
+    revoked: RevokedSubjects,
 }
 
 /// The claim rules of [`check_claims`], taken from the settings once.
@@ -134,6 +136,28 @@ impl Verifier {
                 settings.token_cache_entries,
                 settings.token_cache_max_bytes,
             ),
+            revoked: RevokedSubjects::new(),
+        }
+    }
+
+    /// Locks a deleted user out now: every token with this `sub` is refused
+    /// until the longest-lived one it could hold has expired.
+    pub fn revoke_subject(&self, sub: &str) {
+        let now = unix_now();
+        let until = now + MAX_TOKEN_LIFETIME_SECS + self.rules.leeway_secs;
+        self.revoked.revoke(sub, until, now);
+        if let Some(cache) = &self.tokens {
+            cache.remove_subject(sub);
+        }
+    }
+
+    /// Refuses the tokens of revoked users, whichever path verified them.
+    fn admit(&self, result: Result<Claims, AuthError>, now: u64) -> Result<Claims, AuthError> {
+        match result {
+            Ok(claims) if self.revoked.is_revoked(&claims.sub, now) => {
+                Err(TokenRejection::UserDeleted.into())
+            }
+            other => other,
         }
     }
 
@@ -151,6 +175,11 @@ impl Verifier {
     /// and only a JWKS fetch can tell (then use [`Verifier::verify`]).
     pub fn verify_cached(&self, token: &str) -> Option<Result<Claims, AuthError>> {
         let now = unix_now();
+        self.verify_cached_at(token, now)
+            .map(|result| self.admit(result, now))
+    }
+
+    fn verify_cached_at(&self, token: &str, now: u64) -> Option<Result<Claims, AuthError>> {
         let digest = self.tokens.as_ref().map(|_| token_digest(token));
         if let (Some(cache), Some(digest)) = (&self.tokens, &digest) {
             if let Some(hit) = cache.get(digest) {
@@ -189,7 +218,8 @@ impl Verifier {
             KeyLookupError::Unavailable => AuthError::KeysUnavailable,
         })?;
         let digest = self.tokens.as_ref().map(|_| token_digest(token));
-        self.verify_with_key(&parts, &key, unix_now(), digest, epoch)
+        let now = unix_now();
+        self.admit(self.verify_with_key(&parts, &key, now, digest, epoch), now)
     }
 
     fn verify_with_key(

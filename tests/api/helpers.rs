@@ -314,7 +314,12 @@ pub async fn spawn_app_against(jwks: JwksServer, overrides: &[(&str, &str)]) -> 
         vars.push(((*key).to_owned(), (*value).to_owned()));
     }
     let settings = Settings::from_vars(vars).expect("test settings are valid");
-    let app = Application::build(settings).await.expect("server starts");
+    // The in-memory directory: these tests are about routes and tokens;
+    // the Cognito directory has its own tests against an emulator.
+    let directory = Arc::new(cognito_guard::users::InMemoryDirectory::new());
+    let app = Application::build_with_directory(settings, directory)
+        .await
+        .expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_rt::spawn(app.run_until_stopped());
     TestApp {
