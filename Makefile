@@ -3,7 +3,7 @@ CARGO ?= cargo
 # Options for `make token`, e.g. make token ARGS="--group admin"
 ARGS ?=
 
-.PHONY: run token test build fmt lint check bench
+.PHONY: run token test test-deps build fmt lint check bench
 
 ## run: start the server; with no .env, in dev mode (config/dev.env)
 run:
@@ -18,9 +18,14 @@ run:
 token:
 	@$(CARGO) run --release --locked --quiet -- token $(ARGS)
 
-## test: every unit and integration test
-test:
+## test: every unit and integration test (installs the Cognito emulator, moto, if missing)
+test: test-deps
 	$(CARGO) test --locked
+
+# moto's server mode stands in for Cognito in the admin-route tests.
+test-deps:
+	@python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5,<6'
+
 
 build:
 	$(CARGO) build --release --locked

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod cognito_emulator;
 mod dev_mode;
 mod health;
 mod jwks_cache;

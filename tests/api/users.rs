@@ -125,3 +125,114 @@ async fn deleting_without_a_token_is_401() {
     assert_eq!(response.status, 401);
     assert_eq!(response.header("www-authenticate"), Some("Bearer"));
 }
+
+#[actix_rt::test]
+async fn a_deleted_user_is_locked_out_at_once() {
+    let app = spawn_app().await;
+    let victim = id_token("sub-victim", Some("v@example.com"), &[]);
+    assert_eq!(
+        app.get("/messages/private", Some(&victim)).await.status,
+        200
+    );
+    assert_eq!(
+        app.get("/messages/private", Some(&victim)).await.status,
+        200,
+        "cached"
+    );
+    let admin = id_token("sub-admin", Some("a@example.com"), &["admin"]);
+
+    assert_eq!(
+        app.request("DELETE", "/users/sub-victim", Some(&admin))
+            .await
+            .status,
+        204
+    );
+
+    let response = app.get("/messages/private", Some(&victim)).await;
+    assert_invalid_token(&response, &victim);
+    assert!(
+        response.detail().contains("deleted"),
+        "{}",
+        response.detail()
+    );
+    // A fresh token for the same sub is refused too, not only the cached one.
+    let fresh = id_token("sub-victim", Some("v@example.com"), &["admin"]);
+    assert_eq!(app.get("/messages/private", Some(&fresh)).await.status, 401);
+    assert_eq!(
+        app.get("/messages/feed", Some(&fresh)).await.body["feed"],
+        "generic"
+    );
+    // Other users are unaffected.
+    assert_eq!(app.get("/messages/private", Some(&admin)).await.status, 200);
+}
+
+#[actix_rt::test]
+async fn deleting_yourself_needs_self_true() {
+    let app = spawn_app().await;
+    let admin = id_token("sub-admin", Some("a@example.com"), &["admin"]);
+    app.get("/users/me", Some(&admin)).await;
+
+    let refused = app
+        .request("DELETE", "/users/sub-admin", Some(&admin))
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(
+        refused.detail().contains("self=true"),
+        "{}",
+        refused.detail()
+    );
+    for query in ["?self=1", "?self=TRUE", "?myself=true"] {
+        let path = format!("/users/sub-admin{query}");
+        assert_eq!(
+            app.request("DELETE", &path, Some(&admin)).await.status,
+            409,
+            "{query}"
+        );
+    }
+
+    let confirmed = app
+        .request("DELETE", "/users/sub-admin?self=true", Some(&admin))
+        .await;
+    assert_eq!(confirmed.status, 204);
+    assert_eq!(
+        app.get("/users/me", Some(&admin)).await.status,
+        401,
+        "locked out"
+    );
+}
+
+#[actix_rt::test]
+async fn an_admin_can_look_a_user_up() {
+    let app = spawn_app().await;
+    let user = id_token("sub-eve", Some("eve@example.com"), &["staff"]);
+    app.get("/users/me", Some(&user)).await;
+    let admin = id_token("sub-admin", None, &["admin"]);
+
+    let found = app.get("/users/sub-eve", Some(&admin)).await;
+    assert_eq!(found.status, 200);
+    assert_eq!(
+        found.body,
+        json!({
+            "sub": "sub-eve", "username": "user-sub-eve", "email": "eve@example.com",
+            "enabled": true, "status": "CONFIRMED", "groups": ["staff"],
+        })
+    );
+    assert_eq!(app.get("/users/sub-nobody", Some(&admin)).await.status, 404);
+    assert_eq!(app.get("/users/sub-eve", Some(&user)).await.status, 403);
+    assert_eq!(app.get("/users/sub-eve", None).await.status, 401);
+}
+
+#[actix_rt::test]
+async fn ids_that_cannot_be_a_sub_are_404() {
+    let app = spawn_app().await;
+    let admin = id_token("sub-admin", None, &["admin"]);
+    for id in ["a%22b", "x%20y", "%5C", "sub%20%3D%20%22x%22"] {
+        let path = format!("/users/{id}");
+        assert_eq!(
+            app.request("DELETE", &path, Some(&admin)).await.status,
+            404,
+            "{id}"
+        );
+        assert_eq!(app.get(&path, Some(&admin)).await.status, 404, "{id}");
+    }
+}

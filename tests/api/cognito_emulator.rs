@@ -1,0 +1,443 @@
+//! The admin routes against a real Cognito emulator (moto in server mode):
+//! a pool, a client, an admin group and users made through its API, real
+//! tokens from InitiateAuth, and the server's Cognito directory pointed at it.
+
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use cognito_guard::cognito_idp::{sigv4_headers, AwsCredentials};
+use cognito_guard::{Application, Settings};
+use serde_json::{json, Value};
+
+use crate::helpers::{JwksMode, JwksServer, TestApp};
+
+const PASSWORD: &str = "Emulat0r!Passw0rd";
+
+/// A moto server on a free loopback port, stopped when dropped.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn credentials() -> AwsCredentials {
+    AwsCredentials {
+        access_key_id: "AKIDTESTEMULATOR".to_owned(),
+        secret_access_key: "emulator-secret".to_owned(),
+        session_token: None,
+    }
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let mut moto = Moto { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                panic!(
+                    "moto exited ({status}); install it with `python3 -m pip install 'moto[server]'` \
+                     (make test does)"
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "moto did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto.port = port;
+        moto
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// One Identity Provider API call, signed like the server signs them.
+    async fn call(&self, action: &str, body: Value) -> Value {
+        let body = body.to_string();
+        let target = format!("AWSCognitoIdentityProviderService.{action}");
+        let host = format!("127.0.0.1:{}", self.port);
+        let content_type = "application/x-amz-json-1.1";
+        let signed = sigv4_headers(
+            &credentials(),
+            "us-east-1",
+            "cognito-idp",
+            "POST",
+            &self.endpoint(),
+            &[
+                ("host", &host),
+                ("content-type", content_type),
+                ("x-amz-target", &target),
+            ],
+            body.as_bytes(),
+            SystemTime::now(),
+        )
+        .expect("signs");
+        let mut request = awc::Client::default()
+            .post(self.endpoint())
+            .insert_header(("content-type", content_type))
+            .insert_header(("x-amz-target", target.as_str()));
+        for (name, value) in &signed {
+            request = request.insert_header((name.as_str(), value.as_str()));
+        }
+        let mut response = request.send_body(body).await.expect("moto answers");
+        let bytes = response.body().await.expect("body");
+        assert!(
+            response.status().is_success(),
+            "{action}: {} {}",
+            response.status(),
+            String::from_utf8_lossy(&bytes)
+        );
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    }
+}
+
+fn claim(token: &str, name: &str) -> String {
+    let payload = token.split('.').nth(1).expect("payload");
+    let json: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("b64")).expect("json");
+    json[name].as_str().expect("string claim").to_owned()
+}
+
+/// A user of the emulated pool with a real ID token.
+struct PoolUser {
+    sub: String,
+    token: String,
+}
+
+/// The emulated pool, its users, and the server pointed at it.
+struct Emulated {
+    moto: Moto,
+    pool_id: String,
+    app: TestApp,
+    admin: PoolUser,
+    member: PoolUser,
+    victim: PoolUser,
+}
+
+impl Emulated {
+    async fn start() -> Emulated {
+        let moto = Moto::start();
+        let pool_id = moto
+            .call("CreateUserPool", json!({"PoolName": "guard-tests"}))
+            .await["UserPool"]["Id"]
+            .as_str()
+            .expect("pool id")
+            .to_owned();
+        let client_id = moto
+            .call(
+                "CreateUserPoolClient",
+                json!({
+                    "UserPoolId": pool_id,
+                    "ClientName": "guard",
+                    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                }),
+            )
+            .await["UserPoolClient"]["ClientId"]
+            .as_str()
+            .expect("client id")
+            .to_owned();
+        moto.call(
+            "CreateGroup",
+            json!({"UserPoolId": pool_id, "GroupName": "admin"}),
+        )
+        .await;
+
+        let mut users = Vec::new();
+        for (name, admin) in [
+            ("ada-admin", true),
+            ("max-member", false),
+            ("vic-victim", false),
+        ] {
+            moto.call(
+                "AdminCreateUser",
+                json!({
+                    "UserPoolId": pool_id,
+                    "Username": name,
+                    "UserAttributes": [{"Name": "email", "Value": format!("{name}@example.com")}],
+                    "MessageAction": "SUPPRESS",
+                }),
+            )
+            .await;
+            moto.call(
+                "AdminSetUserPassword",
+                json!({"UserPoolId": pool_id, "Username": name, "Password": PASSWORD, "Permanent": true}),
+            )
+            .await;
+            if admin {
+                moto.call(
+                    "AdminAddUserToGroup",
+                    json!({"UserPoolId": pool_id, "Username": name, "GroupName": "admin"}),
+                )
+                .await;
+            }
+            let auth = moto
+                .call(
+                    "InitiateAuth",
+                    json!({
+                        "ClientId": client_id,
+                        "AuthFlow": "USER_PASSWORD_AUTH",
+                        "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD},
+                    }),
+                )
+                .await;
+            let token = auth["AuthenticationResult"]["IdToken"]
+                .as_str()
+                .expect("id token")
+                .to_owned();
+            users.push(PoolUser {
+                sub: claim(&token, "sub"),
+                token,
+            });
+        }
+
+        let issuer = claim(&users[0].token, "iss");
+        let jwks_url = format!("{}{pool_id}/.well-known/jwks.json", moto.endpoint());
+        let endpoint = moto.endpoint();
+        let settings = Settings::from_vars([
+            ("AWS_REGION", "us-east-1"),
+            ("COGNITO_USER_POOL_ID", pool_id.as_str()),
+            ("COGNITO_CLIENT_ID", client_id.as_str()),
+            ("COGNITO_ISSUER", issuer.as_str()),
+            ("COGNITO_JWKS_URL", jwks_url.as_str()),
+            ("COGNITO_IDP_ENDPOINT", endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "AKIDTESTEMULATOR"),
+            ("AWS_SECRET_ACCESS_KEY", "emulator-secret"),
+            ("HOST", "127.0.0.1"),
+            ("PORT", "0"),
+        ])
+        .expect("settings for the emulator");
+        let app = Application::build(settings).await.expect("server starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_rt::spawn(app.run_until_stopped());
+        let app = TestApp {
+            address,
+            jwks: JwksServer::start(vec![], JwksMode::Serve),
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .finish(),
+        };
+        let mut users = users.into_iter();
+        let (Some(admin), Some(member), Some(victim)) = (users.next(), users.next(), users.next())
+        else {
+            panic!("three users")
+        };
+        Emulated {
+            moto,
+            pool_id,
+            app,
+            admin,
+            member,
+            victim,
+        }
+    }
+
+    async fn pool_has(&self, sub: &str) -> bool {
+        let listed = self
+            .moto
+            .call(
+                "ListUsers",
+                json!({"UserPoolId": self.pool_id, "Filter": format!("sub = \"{sub}\"")}),
+            )
+            .await;
+        listed["Users"]
+            .as_array()
+            .is_some_and(|users| !users.is_empty())
+    }
+}
+
+#[actix_rt::test]
+async fn emulator_tokens_are_accepted() {
+    let pool = Emulated::start().await;
+    let response = pool.app.get("/users/me", Some(&pool.member.token)).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.body["sub"], pool.member.sub.as_str());
+    assert_eq!(response.body["username"], "max-member");
+}
+
+#[actix_rt::test]
+async fn an_admin_deletes_a_user_from_the_pool_and_their_token_stops_working() {
+    let pool = Emulated::start().await;
+    let victim = &pool.victim;
+    assert_eq!(
+        pool.app
+            .get("/messages/private", Some(&victim.token))
+            .await
+            .status,
+        200
+    );
+    assert!(pool.pool_has(&victim.sub).await);
+
+    let path = format!("/users/{}", victim.sub);
+    let deleted = pool
+        .app
+        .request("DELETE", &path, Some(&pool.admin.token))
+        .await;
+
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert!(!pool.pool_has(&victim.sub).await, "gone from the pool");
+    let locked_out = pool.app.get("/messages/private", Some(&victim.token)).await;
+    assert_eq!(locked_out.status, 401);
+    assert!(
+        locked_out.detail().contains("deleted"),
+        "{}",
+        locked_out.detail()
+    );
+    assert_eq!(
+        pool.app
+            .request("DELETE", &path, Some(&pool.admin.token))
+            .await
+            .status,
+        404
+    );
+}
+
+#[actix_rt::test]
+async fn an_admin_sees_a_user_before_deleting_it() {
+    let pool = Emulated::start().await;
+    let path = format!("/users/{}", pool.admin.sub);
+    let response = pool.app.get(&path, Some(&pool.admin.token)).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.body["username"], "ada-admin");
+    assert_eq!(response.body["email"], "ada-admin@example.com");
+    assert_eq!(response.body["enabled"], true);
+    assert_eq!(response.body["status"], "CONFIRMED");
+    assert_eq!(response.body["groups"], json!(["admin"]));
+}
+
+#[actix_rt::test]
+async fn unknown_ids_are_404_and_non_admins_are_403() {
+    let pool = Emulated::start().await;
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let response = pool
+        .app
+        .request(
+            "DELETE",
+            &format!("/users/{unknown}"),
+            Some(&pool.admin.token),
+        )
+        .await;
+    assert_eq!(response.status, 404);
+    assert_eq!(
+        pool.app
+            .get(&format!("/users/{unknown}"), Some(&pool.admin.token))
+            .await
+            .status,
+        404
+    );
+
+    let path = format!("/users/{}", pool.victim.sub);
+    assert_eq!(
+        pool.app
+            .request("DELETE", &path, Some(&pool.member.token))
+            .await
+            .status,
+        403
+    );
+    assert!(
+        pool.pool_has(&pool.victim.sub).await,
+        "the victim is untouched"
+    );
+}
+
+#[actix_rt::test]
+async fn an_admin_cannot_delete_themselves_by_accident() {
+    let pool = Emulated::start().await;
+    let path = format!("/users/{}", pool.admin.sub);
+    let refused = pool
+        .app
+        .request("DELETE", &path, Some(&pool.admin.token))
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(pool.pool_has(&pool.admin.sub).await);
+
+    let confirmed = pool
+        .app
+        .request(
+            "DELETE",
+            &format!("{path}?self=true"),
+            Some(&pool.admin.token),
+        )
+        .await;
+    assert_eq!(confirmed.status, 204);
+    assert!(!pool.pool_has(&pool.admin.sub).await);
+}
+
+#[actix_rt::test]
+async fn emulator_down_is_503_with_retry_after() {
+    let mut pool = Emulated::start().await;
+    // Warm the key cache while the emulator is up.
+    assert_eq!(
+        pool.app
+            .get("/messages/private", Some(&pool.admin.token))
+            .await
+            .status,
+        200
+    );
+    let _ = pool.moto.child.kill();
+    let _ = pool.moto.child.wait();
+
+    let path = format!("/users/{}", pool.victim.sub);
+    let response = pool
+        .app
+        .request("DELETE", &path, Some(&pool.admin.token))
+        .await;
+
+    assert_eq!(response.status, 503, "{}", response.body);
+    assert!(response.header("retry-after").is_some());
+    assert!(!response.detail().is_empty());
+}
+
+#[actix_rt::test]
+async fn without_credentials_admin_user_routes_answer_503() {
+    let jwks = JwksServer::start(vec![crate::helpers::trusted_key().jwk()], JwksMode::Serve);
+    let settings = Settings::from_vars(crate::helpers::base_vars(&jwks.url())).expect("settings");
+    assert!(settings.aws_credentials.is_none());
+    let app = Application::build(settings).await.expect("server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_rt::spawn(app.run_until_stopped());
+    let app = TestApp {
+        address,
+        jwks,
+        client: awc::Client::default(),
+    };
+    let admin = crate::helpers::id_token("sub-admin", None, &["admin"]);
+
+    let response = app
+        .request("DELETE", "/users/sub-other", Some(&admin))
+        .await;
+
+    assert_eq!(response.status, 503);
+    assert!(
+        response.detail().contains("AWS credentials"),
+        "{}",
+        response.detail()
+    );
+}
