@@ -119,7 +119,12 @@ async fn delete_user(
             log::info!("admin sub={} deleted user sub={}", admin.sub, user_id);
             Ok(HttpResponse::NoContent().finish())
         }
-        Ok(Deletion::NotFound) => Err(ApiError::UserNotFound),
+        Ok(Deletion::NotFound) => {
+            // Gone already (perhaps deleted through another instance): its
+            // unexpired tokens must still stop working here.
+            verifier.revoke_subject(&user_id);
+            Err(ApiError::UserNotFound)
+        }
         Err(e) => Err(directory_error(&admin, &user_id, e)),
     }
 }

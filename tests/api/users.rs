@@ -236,3 +236,22 @@ async fn ids_that_cannot_be_a_sub_are_404() {
         assert_eq!(app.get(&path, Some(&admin)).await.status, 404, "{id}");
     }
 }
+
+#[actix_rt::test]
+async fn deleting_a_user_already_gone_still_locks_them_out_here() {
+    // As on a second instance: the user was deleted elsewhere, so this
+    // instance's directory does not know them, but their token still works.
+    let app = spawn_app().await;
+    let admin = id_token("sub-admin", None, &["admin"]);
+    let victim = id_token("sub-elsewhere", None, &[]);
+
+    let response = app
+        .request("DELETE", "/users/sub-elsewhere", Some(&admin))
+        .await;
+    assert_eq!(response.status, 404);
+
+    assert_eq!(
+        app.get("/messages/private", Some(&victim)).await.status,
+        401
+    );
+}
