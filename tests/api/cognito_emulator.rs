@@ -12,7 +12,7 @@ use cognito_guard::cognito_idp::{sigv4_headers, AwsCredentials};
 use cognito_guard::{Application, Settings};
 use serde_json::{json, Value};
 
-use crate::helpers::{JwksMode, JwksServer, TestApp};
+use crate::helpers::{serve, JwksMode, JwksServer, TestApp};
 
 const PASSWORD: &str = "Emulat0r!Passw0rd";
 
@@ -235,15 +235,7 @@ impl Emulated {
         ])
         .expect("settings for the emulator");
         let app = Application::build(settings).await.expect("server starts");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        actix_rt::spawn(app.run_until_stopped());
-        let app = TestApp {
-            address,
-            jwks: JwksServer::start(vec![], JwksMode::Serve),
-            client: awc::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .finish(),
-        };
+        let app = serve(app, JwksServer::start(vec![], JwksMode::Serve));
         let mut users = users.into_iter();
         let (Some(admin), Some(member), Some(victim)) = (users.next(), users.next(), users.next())
         else {
@@ -421,13 +413,7 @@ async fn without_credentials_admin_user_routes_answer_503() {
     let settings = Settings::from_vars(crate::helpers::base_vars(&jwks.url())).expect("settings");
     assert!(settings.aws_credentials.is_none());
     let app = Application::build(settings).await.expect("server starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    actix_rt::spawn(app.run_until_stopped());
-    let app = TestApp {
-        address,
-        jwks,
-        client: awc::Client::default(),
-    };
+    let app = serve(app, jwks);
     let admin = crate::helpers::id_token("sub-admin", None, &["admin"]);
 
     let response = app

@@ -40,14 +40,8 @@ async fn spawn_dev_app() -> TestApp {
     let app = Application::build(settings)
         .await
         .expect("dev server starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    actix_rt::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        // Unused: dev mode serves its own JWKS.
-        jwks: JwksServer::start(vec![], JwksMode::Serve),
-        client: awc::Client::default(),
-    }
+    // The JWKS server is unused: dev mode serves its own JWKS.
+    serve(app, JwksServer::start(vec![], JwksMode::Serve))
 }
 
 #[actix_rt::test]

@@ -320,6 +320,12 @@ pub async fn spawn_app_against(jwks: JwksServer, overrides: &[(&str, &str)]) -> 
     let app = Application::build_with_directory(settings, directory)
         .await
         .expect("server starts");
+    serve(app, jwks)
+}
+
+/// Runs a built server in the background and returns a client for it.
+/// `jwks` is the JWKS server the test controls (unused by some tests).
+pub fn serve(app: Application, jwks: JwksServer) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_rt::spawn(app.run_until_stopped());
     TestApp {
