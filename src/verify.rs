@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::Algorithm;
+use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -23,7 +23,9 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// The two kinds of token Cognito issues to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenUse {
+    /// An ID token (`token_use` = `id`): who the user is, `aud` names the client.
     Id,
+    /// An access token (`token_use` = `access`): `client_id` names the client.
     Access,
 }
 
@@ -58,6 +60,7 @@ pub struct ClaimsInner {
     pub username: Option<String>,
     /// `cognito:groups`, empty when the user is in none.
     pub groups: Vec<String>,
+    /// Which kind of Cognito token this was.
     pub token_use: TokenUse,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
@@ -89,9 +92,13 @@ pub struct Verifier {
 /// The claim rules of [`check_claims`], taken from the settings once.
 #[derive(Debug, Clone)]
 pub struct ClaimRules {
+    /// Accepted `iss` values, compared exactly.
     pub issuers: Vec<String>,
+    /// Accepted app clients (`aud` or `client_id`), compared exactly.
     pub client_ids: Vec<String>,
+    /// Which `token_use` is accepted.
     pub token_use: TokenUsePolicy,
+    /// Clock-skew allowance on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
 }
 
@@ -128,19 +135,33 @@ impl Verifier {
             KeyLookupError::UnknownKid => AuthError::InvalidToken(TokenRejection::UnknownKid),
             KeyLookupError::Unavailable => AuthError::KeysUnavailable,
         })?;
-        let valid = jsonwebtoken::crypto::verify(
-            parts.signature,
-            parts.signing_input.as_bytes(),
-            &key,
-            Algorithm::RS256,
-        )
-        .map_err(|_| TokenRejection::BadSignature)?;
-        if !valid {
-            return Err(TokenRejection::BadSignature.into());
-        }
-        let claims = parse_payload(parts.payload)?;
-        Ok(check_claims(claims, &self.rules, unix_now())?)
+        Ok(verify_with_key(&parts, &key, &self.rules, unix_now())?)
     }
+}
+
+/// The rest of [`Verifier::verify`] once the key named by `parts.kid` is in
+/// hand: signature, then payload, then every claim rule. Synchronous and
+/// free of I/O, so tests and fuzzing can drive it with a fixed key. `now` is
+/// seconds since the epoch.
+pub fn verify_with_key(
+    parts: &TokenParts<'_>,
+    key: &DecodingKey,
+    rules: &ClaimRules,
+    now: u64,
+) -> Result<Claims, TokenRejection> {
+    let valid = jsonwebtoken::crypto::verify(
+        parts.signature,
+        parts.signing_input.as_bytes(),
+        key,
+        Algorithm::RS256,
+    )
+    .map_err(|_| TokenRejection::BadSignature)?;
+    if !valid {
+        return Err(TokenRejection::BadSignature);
+    }
+    // The payload is read only once the signature vouches for it.
+    let claims = parse_payload(parts.payload)?;
+    check_claims(claims, rules, now)
 }
 
 /// A token cut into its parts, with the header already checked.
@@ -148,21 +169,18 @@ impl Verifier {
 pub struct TokenParts<'a> {
     /// `header.payload`, the bytes the signature covers.
     pub signing_input: &'a str,
+    /// The claims segment, still base64url: it is decoded only after the
+    /// signature verifies.
     pub payload: &'a str,
+    /// The signature segment, base64url.
     pub signature: &'a str,
+    /// The header's `kid`, non-empty.
     pub kid: String,
 }
 
-#[derive(Deserialize)]
-struct JoseHeader {
-    alg: String,
-    kid: Option<String>,
-    crit: Option<Value>,
-    jku: Option<Value>,
-    jwk: Option<Value>,
-    x5u: Option<Value>,
-    x5c: Option<Value>,
-}
+/// Header parameters that would let the token choose or carry its own key,
+/// or demand extensions; Cognito sends none of them.
+const FORBIDDEN_HEADER_PARAMETERS: [&str; 5] = ["crit", "jku", "jwk", "x5u", "x5c"];
 
 impl<'a> TokenParts<'a> {
     /// Structure and header checks; no crypto, no I/O.
@@ -193,25 +211,33 @@ impl<'a> TokenParts<'a> {
         let header_json = URL_SAFE_NO_PAD
             .decode(header_b64)
             .map_err(|_| TokenRejection::BadHeader)?;
-        let header: JoseHeader =
-            serde_json::from_slice(&header_json).map_err(|_| TokenRejection::BadHeader)?;
-        if header.alg != "RS256" {
-            return Err(TokenRejection::BadAlgorithm);
+        // Parsed as a strict object, not straight into a struct: serde would
+        // also take a JSON array as a struct, and would keep the last of two
+        // `alg`s; a JOSE header is an object with unique names (RFC 7515 §4).
+        let header = serde_json::from_slice::<StrictObject>(&header_json)
+            .map_err(|_| TokenRejection::BadHeader)?
+            .0;
+        match header.get("alg") {
+            Some(Value::String(alg)) if alg == "RS256" => {}
+            Some(Value::String(_)) => return Err(TokenRejection::BadAlgorithm),
+            _ => return Err(TokenRejection::BadHeader),
         }
         // RFC 7515 §4.1.11: a `crit` we do not understand must be refused; we
         // understand none. Embedded keys and key URLs (RFC 8725 §3.10) are
-        // never used to pick a key, and Cognito never sends them.
-        if header.crit.is_some()
-            || header.jku.is_some()
-            || header.jwk.is_some()
-            || header.x5u.is_some()
-            || header.x5c.is_some()
+        // never used to pick a key. Presence is enough, even as `null`: a
+        // header naming them is not Cognito's.
+        if FORBIDDEN_HEADER_PARAMETERS
+            .iter()
+            .any(|name| header.contains_key(*name))
         {
             return Err(TokenRejection::ForbiddenHeaderParameter);
         }
-        let kid = match header.kid {
-            Some(kid) if !kid.is_empty() => kid,
-            _ => return Err(TokenRejection::MissingKid),
+        let kid = match header.get("kid") {
+            Some(Value::String(kid)) if !kid.is_empty() => kid.clone(),
+            None | Some(Value::Null) | Some(Value::String(_)) => {
+                return Err(TokenRejection::MissingKid)
+            }
+            Some(_) => return Err(TokenRejection::BadHeader),
         };
         let signing_input = &token[..header_b64.len() + 1 + payload.len()];
         Ok(TokenParts {
@@ -592,6 +618,19 @@ mod tests {
             (
                 header(r#"{"alg":"RS256","kid":"k","jku":"https://evil"}"#),
                 TokenRejection::ForbiddenHeaderParameter,
+            ),
+            (
+                header(r#"{"alg":"RS256","kid":"k","crit":null}"#),
+                TokenRejection::ForbiddenHeaderParameter,
+            ),
+            (header(r#"["RS256","k"]"#), TokenRejection::BadHeader),
+            (
+                header(r#"{"alg":"RS256","kid":"k","kid":"other"}"#),
+                TokenRejection::BadHeader,
+            ),
+            (
+                header(r#"{"alg":"RS256","kid":null}"#),
+                TokenRejection::MissingKid,
             ),
             ("a.b".to_owned(), TokenRejection::Malformed),
             ("a.b.c.d".to_owned(), TokenRejection::Malformed),
