@@ -5,6 +5,7 @@ mod helpers;
 
 mod dev_mode;
 mod health;
+mod hostile;
 mod jwks_cache;
 mod messages;
 mod process;
