@@ -2,8 +2,13 @@
 CARGO ?= cargo
 # Options for `make token`, e.g. make token ARGS="--group admin"
 ARGS ?=
+# How long `make fuzz` runs, in seconds.
+FUZZ_SECS ?= 600
+# The fuzz crate is its own workspace; sharing the target directory lets its
+# build reuse the dependencies `cargo test` already compiled.
+FUZZ = --manifest-path fuzz/Cargo.toml --target-dir target
 
-.PHONY: run token test build fmt lint check
+.PHONY: run token test build fmt lint check fuzz
 
 ## run: start the server; with no .env, in dev mode (config/dev.env)
 run:
@@ -18,19 +23,32 @@ run:
 token:
 	@$(CARGO) run --release --locked --quiet -- token $(ARGS)
 
-## test: every unit and integration test
+## test: every unit and integration test; the fuzz target must still build
 test:
 	$(CARGO) test --locked
+	$(CARGO) build --locked $(FUZZ)
+
+## fuzz: run the token-verification fuzz target for FUZZ_SECS seconds.
+## cargo-fuzz wants nightly flags; RUSTC_BOOTSTRAP lets stable accept them.
+## New inputs go to fuzz/target/corpus; fuzz/corpus holds the committed seeds.
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	mkdir -p fuzz/target/corpus/verify
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --sanitizer none verify \
+		target/corpus/verify corpus/verify -- -max_total_time=$(FUZZ_SECS)
 
 build:
 	$(CARGO) build --release --locked
 
 fmt:
 	$(CARGO) fmt --all
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml
 
 ## lint: formatting and clippy, warnings are errors
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
+	$(CARGO) clippy --locked $(FUZZ) -- -D warnings
 
 check: lint test
