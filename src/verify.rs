@@ -652,4 +652,50 @@ mod tests {
         assert_eq!(parts.signature, "c2ln");
         assert!(parts.signing_input.ends_with(".e30"));
     }
+
+    #[test]
+    fn verify_with_key_checks_the_signature_before_the_claims() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+        let read = |name: &str| std::fs::read(format!("{fixtures}{name}")).expect("fixture");
+        let signing = jsonwebtoken::EncodingKey::from_rsa_pem(&read("trusted.pem")).expect("key");
+        let rogue = jsonwebtoken::EncodingKey::from_rsa_pem(&read("rogue.pem")).expect("key");
+        let key = DecodingKey::from_rsa_pem(&read("trusted.pub.pem")).expect("public key");
+        let sign = |claims: &Value, with: &jsonwebtoken::EncodingKey| {
+            let message = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k"}"#),
+                URL_SAFE_NO_PAD.encode(claims.to_string())
+            );
+            let signature = jsonwebtoken::crypto::sign(message.as_bytes(), with, Algorithm::RS256)
+                .expect("signs");
+            format!("{message}.{signature}")
+        };
+        let verify = |token: &str| {
+            let parts = TokenParts::split(token)?;
+            verify_with_key(&parts, &key, &rules(), NOW)
+        };
+
+        let genuine = sign(&id_claims(), &signing);
+        assert_eq!(verify(&genuine).expect("genuine").sub, "u-1");
+        // The claims are fine; only the key is wrong.
+        assert_eq!(
+            verify(&sign(&id_claims(), &rogue)).unwrap_err(),
+            TokenRejection::BadSignature
+        );
+        // Signature first: an expired token under a bad signature is
+        // refused for its signature, revealing nothing about its claims.
+        assert_eq!(
+            verify(&sign(&with("exp", json!(1)), &rogue)).unwrap_err(),
+            TokenRejection::BadSignature
+        );
+        assert_eq!(
+            verify(&sign(&with("exp", json!(1)), &signing)).unwrap_err(),
+            TokenRejection::Expired
+        );
+        let (message, _) = genuine.rsplit_once('.').expect("three parts");
+        assert_eq!(
+            verify(&format!("{message}.c2ln")).unwrap_err(),
+            TokenRejection::BadSignature
+        );
+    }
 }
