@@ -24,9 +24,10 @@ token:
 	@$(CARGO) run --release --locked --quiet -- token $(ARGS)
 
 ## test: every unit and integration test; the fuzz target must still build
+## (built first, so the test runner's summary is the last thing printed)
 test:
-	$(CARGO) test --locked
 	$(CARGO) build --locked $(FUZZ)
+	$(CARGO) test --locked
 
 ## fuzz: run the token-verification fuzz target for FUZZ_SECS seconds.
 ## cargo-fuzz wants nightly flags; RUSTC_BOOTSTRAP lets stable accept them.
