@@ -211,9 +211,10 @@ impl<'a> TokenParts<'a> {
         let header_json = URL_SAFE_NO_PAD
             .decode(header_b64)
             .map_err(|_| TokenRejection::BadHeader)?;
-        // Parsed as a strict object, not straight into a struct: serde would
-        // also take a JSON array as a struct, and would keep the last of two
-        // `alg`s; a JOSE header is an object with unique names (RFC 7515 §4).
+        // Parsed as a strict object, not straight into a struct: serde also
+        // reads a struct from a JSON array, skips unknown parameters without
+        // checking them for duplicates or depth, and reads `null` as absent.
+        // A JOSE header is an object with unique names (RFC 7515 §4).
         let header = serde_json::from_slice::<StrictObject>(&header_json)
             .map_err(|_| TokenRejection::BadHeader)?
             .0;
