@@ -2,8 +2,13 @@
 CARGO ?= cargo
 # Options for `make token`, e.g. make token ARGS="--group admin"
 ARGS ?=
+# How long `make fuzz` runs, in seconds.
+FUZZ_SECS ?= 600
+# The fuzz crate is its own workspace; sharing the target directory lets its
+# build reuse the dependencies `cargo test` already compiled.
+FUZZ = --manifest-path fuzz/Cargo.toml --target-dir target
 
-.PHONY: run token test test-deps build fmt lint check bench
+.PHONY: run token test test-deps build fmt lint check bench fuzz
 
 ## run: start the server; with no .env, in dev mode (config/dev.env)
 run:
@@ -18,25 +23,38 @@ run:
 token:
 	@$(CARGO) run --release --locked --quiet -- token $(ARGS)
 
-## test: every unit and integration test (installs the Cognito emulator, moto, if missing)
+## test: every unit and integration test; the fuzz target must still build
+## (built first, so the test runner's summary is the last thing printed)
 test: test-deps
+	$(CARGO) build --locked $(FUZZ)
 	$(CARGO) test --locked
 
 # moto's server mode stands in for Cognito in the admin-route tests.
 test-deps:
 	@python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5,<6'
 
+## fuzz: run the token-verification fuzz target for FUZZ_SECS seconds.
+## cargo-fuzz wants nightly flags; RUSTC_BOOTSTRAP lets stable accept them.
+## New inputs go to fuzz/target/corpus; fuzz/corpus holds the committed seeds.
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	mkdir -p fuzz/target/corpus/verify
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --sanitizer none verify \
+		target/corpus/verify corpus/verify -- -max_total_time=$(FUZZ_SECS)
 
 build:
 	$(CARGO) build --release --locked
 
 fmt:
 	$(CARGO) fmt --all
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml
 
 ## lint: formatting and clippy, warnings are errors
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
+	$(CARGO) clippy --locked $(FUZZ) -- -D warnings
 
 ## bench: load benchmark (wrk, side by side) and criterion micro-benchmark
 bench:

@@ -442,6 +442,24 @@ fn decode_rsa_jwk(raw: serde_json::Value) -> Result<(String, ParsedPublicKey), S
     Ok((jwk.kid, key))
 }
 
+/// A signing key from a PEM `PUBLIC KEY` (SubjectPublicKeyInfo), for tests,
+/// fuzzing and benchmarks that hold the public key rather than a JWKS.
+pub fn signing_key_from_pem(pem: &[u8]) -> Result<SigningKey, String> {
+    let text = std::str::from_utf8(pem).map_err(|_| "PEM is not text".to_owned())?;
+    let body: String = text
+        .lines()
+        .skip_while(|line| !line.starts_with("-----BEGIN PUBLIC KEY-----"))
+        .skip(1)
+        .take_while(|line| !line.starts_with("-----END"))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .map_err(|_| "PEM body is not base64".to_owned())?;
+    ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
+        .map(Arc::new)
+        .map_err(|e| format!("not an RSA public key ({e})"))
+}
+
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
     let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     &bytes[first..]

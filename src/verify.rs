@@ -24,7 +24,9 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// The two kinds of token Cognito issues to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenUse {
+    /// An ID token (`token_use` = `id`): who the user is, `aud` names the client.
     Id,
+    /// An access token (`token_use` = `access`): `client_id` names the client.
     Access,
 }
 
@@ -59,6 +61,7 @@ pub struct ClaimsInner {
     pub username: Option<String>,
     /// `cognito:groups`, empty when the user is in none.
     pub groups: Vec<String>,
+    /// Which kind of Cognito token this was.
     pub token_use: TokenUse,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
@@ -108,9 +111,13 @@ pub struct Verifier {
 /// The claim rules of [`check_claims`], taken from the settings once.
 #[derive(Debug, Clone)]
 pub struct ClaimRules {
+    /// Accepted `iss` values, compared exactly.
     pub issuers: Vec<String>,
+    /// Accepted app clients (`aud` or `client_id`), compared exactly.
     pub client_ids: Vec<String>,
+    /// Which `token_use` is accepted.
     pub token_use: TokenUsePolicy,
+    /// Clock-skew allowance on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
 }
 
@@ -202,7 +209,7 @@ impl Verifier {
         // Read before the key, so a removal racing this check is noticed.
         let epoch = self.jwks.removal_epoch();
         let key = self.jwks.cached_key(&parts.kid)?;
-        Some(self.verify_with_key(&parts, &key, now, digest, epoch))
+        Some(self.verify_and_remember(&parts, &key, now, digest, epoch))
     }
 
     /// Verifies a compact JWS from an `Authorization: Bearer` header,
@@ -219,10 +226,14 @@ impl Verifier {
         })?;
         let digest = self.tokens.as_ref().map(|_| token_digest(token));
         let now = unix_now();
-        self.admit(self.verify_with_key(&parts, &key, now, digest, epoch), now)
+        self.admit(
+            self.verify_and_remember(&parts, &key, now, digest, epoch),
+            now,
+        )
     }
 
-    fn verify_with_key(
+    /// [`verify_with_key`], then remembers the token in the cache.
+    fn verify_and_remember(
         &self,
         parts: &TokenParts<'_>,
         key: &SigningKey,
@@ -230,8 +241,7 @@ impl Verifier {
         digest: Option<TokenDigest>,
         key_epoch: u64,
     ) -> Result<Claims, AuthError> {
-        verify_signature(parts, key)?;
-        let claims = check_claims(parse_payload(parts.payload)?, &self.rules, now)?;
+        let claims = verify_with_key(parts, key, &self.rules, now)?;
         if let (Some(cache), Some(digest)) = (&self.tokens, digest) {
             cache.insert(
                 digest,
@@ -258,26 +268,39 @@ pub fn verify_signature(parts: &TokenParts<'_>, key: &SigningKey) -> Result<(), 
         .map_err(|_| TokenRejection::BadSignature)
 }
 
+/// The rest of [`Verifier::verify`] once the key named by `parts.kid` is in
+/// hand: signature, then payload, then every claim rule. Synchronous and
+/// free of I/O, so tests and fuzzing can drive it with a fixed key. `now` is
+/// seconds since the epoch.
+pub fn verify_with_key(
+    parts: &TokenParts<'_>,
+    key: &SigningKey,
+    rules: &ClaimRules,
+    now: u64,
+) -> Result<Claims, TokenRejection> {
+    verify_signature(parts, key)?;
+    // The payload is read only once the signature vouches for it.
+    let claims = parse_payload(parts.payload)?;
+    check_claims(claims, rules, now)
+}
+
 /// A token cut into its parts, with the header already checked.
 #[derive(Debug)]
 pub struct TokenParts<'a> {
     /// `header.payload`, the bytes the signature covers.
     pub signing_input: &'a str,
+    /// The claims segment, still base64url: it is decoded only after the
+    /// signature verifies.
     pub payload: &'a str,
+    /// The signature segment, base64url.
     pub signature: &'a str,
+    /// The header's `kid`, non-empty.
     pub kid: String,
 }
 
-#[derive(Deserialize)]
-struct JoseHeader {
-    alg: String,
-    kid: Option<String>,
-    crit: Option<Value>,
-    jku: Option<Value>,
-    jwk: Option<Value>,
-    x5u: Option<Value>,
-    x5c: Option<Value>,
-}
+/// Header parameters that would let the token choose or carry its own key,
+/// or demand extensions; Cognito sends none of them.
+const FORBIDDEN_HEADER_PARAMETERS: [&str; 5] = ["crit", "jku", "jwk", "x5u", "x5c"];
 
 impl<'a> TokenParts<'a> {
     /// Structure and header checks; no crypto, no I/O.
@@ -308,25 +331,34 @@ impl<'a> TokenParts<'a> {
         let header_json = URL_SAFE_NO_PAD
             .decode(header_b64)
             .map_err(|_| TokenRejection::BadHeader)?;
-        let header: JoseHeader =
-            serde_json::from_slice(&header_json).map_err(|_| TokenRejection::BadHeader)?;
-        if header.alg != "RS256" {
-            return Err(TokenRejection::BadAlgorithm);
+        // Parsed as a strict object, not straight into a struct: serde also
+        // reads a struct from a JSON array, skips unknown parameters without
+        // checking them for duplicates or depth, and reads `null` as absent.
+        // A JOSE header is an object with unique names (RFC 7515 §4).
+        let header = serde_json::from_slice::<StrictObject>(&header_json)
+            .map_err(|_| TokenRejection::BadHeader)?
+            .0;
+        match header.get("alg") {
+            Some(Value::String(alg)) if alg == "RS256" => {}
+            Some(Value::String(_)) => return Err(TokenRejection::BadAlgorithm),
+            _ => return Err(TokenRejection::BadHeader),
         }
         // RFC 7515 §4.1.11: a `crit` we do not understand must be refused; we
         // understand none. Embedded keys and key URLs (RFC 8725 §3.10) are
-        // never used to pick a key, and Cognito never sends them.
-        if header.crit.is_some()
-            || header.jku.is_some()
-            || header.jwk.is_some()
-            || header.x5u.is_some()
-            || header.x5c.is_some()
+        // never used to pick a key. Presence is enough, even as `null`: a
+        // header naming them is not Cognito's.
+        if FORBIDDEN_HEADER_PARAMETERS
+            .iter()
+            .any(|name| header.contains_key(*name))
         {
             return Err(TokenRejection::ForbiddenHeaderParameter);
         }
-        let kid = match header.kid {
-            Some(kid) if !kid.is_empty() => kid,
-            _ => return Err(TokenRejection::MissingKid),
+        let kid = match header.get("kid") {
+            Some(Value::String(kid)) if !kid.is_empty() => kid.clone(),
+            None | Some(Value::Null) | Some(Value::String(_)) => {
+                return Err(TokenRejection::MissingKid)
+            }
+            Some(_) => return Err(TokenRejection::BadHeader),
         };
         let signing_input = &token[..header_b64.len() + 1 + payload.len()];
         Ok(TokenParts {
@@ -719,6 +751,19 @@ mod tests {
                 header(r#"{"alg":"RS256","kid":"k","jku":"https://evil"}"#),
                 TokenRejection::ForbiddenHeaderParameter,
             ),
+            (
+                header(r#"{"alg":"RS256","kid":"k","crit":null}"#),
+                TokenRejection::ForbiddenHeaderParameter,
+            ),
+            (header(r#"["RS256","k"]"#), TokenRejection::BadHeader),
+            (
+                header(r#"{"alg":"RS256","kid":"k","kid":"other"}"#),
+                TokenRejection::BadHeader,
+            ),
+            (
+                header(r#"{"alg":"RS256","kid":null}"#),
+                TokenRejection::MissingKid,
+            ),
             ("a.b".to_owned(), TokenRejection::Malformed),
             ("a.b.c.d".to_owned(), TokenRejection::Malformed),
             ("a..c".to_owned(), TokenRejection::Malformed),
@@ -738,5 +783,55 @@ mod tests {
         assert_eq!(parts.kid, "k");
         assert_eq!(parts.signature, "c2ln");
         assert!(parts.signing_input.ends_with(".e30"));
+    }
+
+    #[test]
+    fn verify_with_key_checks_the_signature_before_the_claims() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+        let read = |name: &str| std::fs::read(format!("{fixtures}{name}")).expect("fixture");
+        let signing = jsonwebtoken::EncodingKey::from_rsa_pem(&read("trusted.pem")).expect("key");
+        let rogue = jsonwebtoken::EncodingKey::from_rsa_pem(&read("rogue.pem")).expect("key");
+        let key = crate::jwks::signing_key_from_pem(&read("trusted.pub.pem")).expect("public key");
+        let sign = |claims: &Value, with: &jsonwebtoken::EncodingKey| {
+            let message = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k"}"#),
+                URL_SAFE_NO_PAD.encode(claims.to_string())
+            );
+            let signature = jsonwebtoken::crypto::sign(
+                message.as_bytes(),
+                with,
+                jsonwebtoken::Algorithm::RS256,
+            )
+            .expect("signs");
+            format!("{message}.{signature}")
+        };
+        let verify = |token: &str| {
+            let parts = TokenParts::split(token)?;
+            verify_with_key(&parts, &key, &rules(), NOW)
+        };
+
+        let genuine = sign(&id_claims(), &signing);
+        assert_eq!(verify(&genuine).expect("genuine").sub, "u-1");
+        // The claims are fine; only the key is wrong.
+        assert_eq!(
+            verify(&sign(&id_claims(), &rogue)).unwrap_err(),
+            TokenRejection::BadSignature
+        );
+        // Signature first: an expired token under a bad signature is
+        // refused for its signature, revealing nothing about its claims.
+        assert_eq!(
+            verify(&sign(&with("exp", json!(1)), &rogue)).unwrap_err(),
+            TokenRejection::BadSignature
+        );
+        assert_eq!(
+            verify(&sign(&with("exp", json!(1)), &signing)).unwrap_err(),
+            TokenRejection::Expired
+        );
+        let (message, _) = genuine.rsplit_once('.').expect("three parts");
+        assert_eq!(
+            verify(&format!("{message}.c2ln")).unwrap_err(),
+            TokenRejection::BadSignature
+        );
     }
 }

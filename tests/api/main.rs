@@ -6,6 +6,7 @@ mod helpers;
 mod cognito_emulator;
 mod dev_mode;
 mod health;
+mod hostile;
 mod jwks_cache;
 mod messages;
 mod process;
