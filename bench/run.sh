@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # `make bench`: load benchmark of cognito-guard, side by side in one run.
 #
-# Two release servers in dev mode (their own local JWKS), one with the
-# verified-token cache and one without, are loaded with wrk on this machine,
+# Two release servers in cognito mode against a local test JWKS (the dev
+# issuer's, served as a static file), one with the verified-token cache and
+# one without, are loaded with wrk on this machine,
 # scenario by scenario, interleaved over several rounds; the table shows the
 # median of the rounds and ratios to /messages/public measured in the same
 # run. Then the criterion micro-benchmark of one verification runs.
 #
-# Knobs: BENCH_SECS (per scenario per round, default 5), BENCH_ROUNDS (3),
+# Knobs: BENCH_SECS (per scenario per round, default 5), BENCH_ROUNDS (5),
 # BENCH_CONNECTIONS (64), BENCH_TOKENS (50000), BENCH_SKIP_CRITERION=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECS=${BENCH_SECS:-5}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 CONNS=${BENCH_CONNECTIONS:-64}
 NTOKENS=${BENCH_TOKENS:-50000}
 OUT=target/bench
@@ -44,11 +45,23 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
+# The dev issuer's key as a static JWKS: the servers run in cognito mode,
+# exactly as in production, and accept the tokens `token` mints.
+mkdir -p "$OUT/jwks"
+"$BIN" jwks > "$OUT/jwks/jwks.json"
+JWKS_PORT=$(free_port)
+python3 -m http.server "$JWKS_PORT" --bind 127.0.0.1 --directory "$OUT/jwks" > "$OUT/jwks.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$JWKS_PORT/jwks.json" >/dev/null 2>&1 && break; sleep 0.1; done
+
 start_server() { # name port extra-env...
   local name=$1 port=$2; shift 2
-  env -i PATH="$PATH" AUTH_MODE=dev HOST=127.0.0.1 PORT="$port" RUST_LOG=warn "$@" \
+  env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" RUST_LOG=warn \
+    AWS_REGION=us-east-1 COGNITO_USER_POOL_ID=us-east-1_DevPool01 \
+    COGNITO_CLIENT_ID=cognitoguarddevclient0001 \
+    COGNITO_ISSUER=https://dev-issuer.cognito-guard.invalid/us-east-1_DevPool01 \
+    COGNITO_JWKS_URL="http://127.0.0.1:$JWKS_PORT/jwks.json" "$@" \
     "$BIN" > "$OUT/$name.log" 2>&1 &
-  PIDS+=($!)
   for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { echo $!; return; }
     sleep 0.1
@@ -56,8 +69,9 @@ start_server() { # name port extra-env...
   echo "server $name did not become ready; see $OUT/$name.log" >&2; exit 1
 }
 
-PORT_CACHE=$(free_port); PID_CACHE=$(start_server cache "$PORT_CACHE")
-PORT_NOCACHE=$(free_port); PID_NOCACHE=$(start_server nocache "$PORT_NOCACHE" VERIFIED_TOKEN_CACHE_ENTRIES=0)
+# start_server runs in a subshell ($(...)), so its PIDs are recorded here.
+PORT_CACHE=$(free_port); PID_CACHE=$(start_server cache "$PORT_CACHE"); PIDS+=("$PID_CACHE")
+PORT_NOCACHE=$(free_port); PID_NOCACHE=$(start_server nocache "$PORT_NOCACHE" VERIFIED_TOKEN_CACHE_ENTRIES=0); PIDS+=("$PID_NOCACHE")
 
 # scenario name -> wrk arguments
 run_wrk() { # name
@@ -146,6 +160,6 @@ PY
 
 if [ "${BENCH_SKIP_CRITERION:-0}" != 1 ]; then
   echo
-  echo "criterion: one verification (hit, miss, and jsonwebtoken::decode as a baseline)"
+  echo "criterion: one verification (hit, miss, the RSA check alone, jsonwebtoken::decode as a baseline)"
   cargo bench --locked --bench verify -- --noplot 2>&1 | grep -E '^[a-z_/ ]+time:|^verify' || true
 fi

@@ -68,6 +68,20 @@ fn bench(c: &mut Criterion) {
     c.bench_function("verify/miss (signature + claims)", |b| {
         b.iter(|| uncached.verify_cached(std::hint::black_box(&token)))
     });
+    let parsed_key = cognito_guard::jwks::signing_key_from_pem(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/trusted.pub.pem"
+        ))
+        .expect("public key"),
+    )
+    .expect("key");
+    let parts = cognito_guard::verify::TokenParts::split(&token).expect("well-formed");
+    c.bench_function("verify/RSA signature check alone (the floor)", |b| {
+        b.iter(|| {
+            cognito_guard::verify::verify_signature(std::hint::black_box(&parts), &parsed_key)
+        })
+    });
     let decoding = DecodingKey::from_rsa_components(&rsa.n, &rsa.e).expect("key");
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[ISSUER]);

@@ -10,12 +10,14 @@ use cognito_guard::{Application, Settings};
 
 const USAGE: &str = "\
 usage: cognito-guard [--env-file FILE] [serve]
+       cognito-guard [--env-file FILE] jwks
        cognito-guard [--env-file FILE] token [--sub ID] [--username NAME] [--email ADDR | --no-email]
                                           [--group NAME]... [--ttl SECS] [--access] [--count N]
 
 serve   run the server (settings from the environment, a .env file, or --env-file)
 token   print a token signed by the dev issuer (AUTH_MODE=dev), for trying the API with curl;
-        --count N prints N distinct tokens (sub and username get a -<i> suffix), one per line";
+        --count N prints N distinct tokens (sub and username get a -<i> suffix), one per line
+jwks    print the dev issuer's JWKS (to serve it to a cognito-mode server, e.g. in benchmarks)";
 
 /// Most tokens one `token --count` may print; enough for any load test.
 const MAX_TOKEN_COUNT: usize = 1_000_000;
@@ -23,6 +25,7 @@ const MAX_TOKEN_COUNT: usize = 1_000_000;
 enum Command {
     Serve,
     Token(TokenRequest, usize),
+    Jwks,
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
     match command {
         Command::Serve => serve(),
         Command::Token(request, count) => print_tokens(&request, count),
+        Command::Jwks => print_jwks(),
     }
 }
 
@@ -69,6 +73,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<(Option<PathBuf>, Co
         Some("token") => {
             parse_token_args(args).map(|(r, count)| (env_file, Command::Token(r, count)))
         }
+        Some("jwks") => Ok((env_file, Command::Jwks)),
         Some("-h" | "--help" | "help") => Err("help".to_owned()),
         Some(other) => Err(format!("unknown command `{other}`")),
     }
@@ -108,10 +113,27 @@ fn parse_token_args(
     Ok((request, count))
 }
 
-fn print_tokens(request: &TokenRequest, count: usize) -> ExitCode {
+fn dev_issuer() -> Result<DevIssuer, DevIssuerError> {
     let key_file = std::env::var("DEV_SIGNING_KEY_FILE")
         .unwrap_or_else(|_| DEFAULT_DEV_SIGNING_KEY_FILE.to_owned());
-    let issuer = match DevIssuer::load(key_file.as_ref()) {
+    DevIssuer::load(key_file.as_ref())
+}
+
+fn print_jwks() -> ExitCode {
+    match dev_issuer() {
+        Ok(issuer) => {
+            println!("{}", issuer.jwks());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cognito-guard: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn print_tokens(request: &TokenRequest, count: usize) -> ExitCode {
+    let issuer = match dev_issuer() {
         Ok(issuer) => issuer,
         Err(e) => {
             eprintln!("cognito-guard: {e}");
