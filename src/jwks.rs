@@ -127,8 +127,8 @@ pub struct JwksCache {
     last_kid_refetch: Mutex<Option<Instant>>,
     fetches: AtomicU64,
     fetch_results: Family<FetchLabels, Counter>,
-    /// Bumped whenever a refresh drops a kid; anything verified under an
-    /// older value may rest on a withdrawn key.
+    /// Bumped whenever a refresh drops a kid or changes the key behind one;
+    /// anything verified under an older value may rest on a withdrawn key.
     removal_epoch: AtomicU64,
 }
 
@@ -277,7 +277,7 @@ impl JwksCache {
                     } else {
                         log::debug!("JWKS refreshed: {count} signing key(s)");
                     }
-                    if state.keys.keys().any(|kid| !keys.contains_key(kid)) {
+                    if withdraws_a_key(&state.keys, &keys) {
                         self.removal_epoch.fetch_add(1, Ordering::AcqRel);
                     }
                     state.keys = keys;
@@ -440,6 +440,17 @@ fn decode_rsa_jwk(raw: serde_json::Value) -> Result<(String, ParsedPublicKey), S
         .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
         .map_err(|e| format!("not a usable RSA public key ({e})"))?;
     Ok((jwk.kid, key))
+}
+
+/// Whether `new` lacks a key of `old`: a kid gone, or the same kid now
+/// naming different key material (Cognito never reuses a kid, but
+/// emulators and operators replacing a compromised key might).
+fn withdraws_a_key(old: &KeyMap, new: &KeyMap) -> bool {
+    old.iter().any(|(kid, old_key)| {
+        new.get(kid).is_none_or(|new_key| {
+            AsRef::<[u8]>::as_ref(&**new_key) != AsRef::<[u8]>::as_ref(&**old_key)
+        })
+    })
 }
 
 /// A signing key from a PEM `PUBLIC KEY` (SubjectPublicKeyInfo), for tests,

@@ -87,3 +87,28 @@ async fn the_cache_can_be_disabled() {
         401
     );
 }
+
+#[actix_rt::test]
+async fn cached_tokens_are_dropped_when_their_kid_names_a_new_key() {
+    let app = spawn_app_with(&[("JWKS_MIN_REFETCH_SECS", "0")]).await;
+    let old = id_token("sub-c", None, &[]);
+    assert_eq!(app.get(PRIVATE, Some(&old)).await.status, 200);
+    assert_eq!(app.get(PRIVATE, Some(&old)).await.status, 200, "cached");
+
+    // The same kid now names another key (a compromised key replaced in
+    // place); an unknown kid makes the server refetch and see it.
+    let mut replaced = rotated_key().jwk();
+    replaced["kid"] = json!(trusted_key().kid);
+    app.jwks.set_keys(vec![replaced]);
+    let header = json!({"kid": "not-there-yet", "alg": "RS256"});
+    let probe = sign_raw(
+        &header,
+        &id_claims("sub-c", None, &[]),
+        &trusted_key().encoding,
+        jsonwebtoken::Algorithm::RS256,
+    );
+    assert_eq!(app.get(PRIVATE, Some(&probe)).await.status, 401);
+
+    let response = app.get(PRIVATE, Some(&old)).await;
+    assert_invalid_token(&response, &old);
+}
