@@ -1,64 +1,189 @@
-//! Users deleted through this instance, locked out at once: their tokens
-//! stay cryptographically valid until they expire (up to a day), so the
-//! verifier refuses every token of a revoked `sub` until then.
+//! Users locked out before their tokens expire. Cognito tokens stay
+//! cryptographically valid for up to a day, so the verifier refuses the
+//! tokens of a deleted user (all of them) or a signed-out user (those issued
+//! up to the sign-out) until the longest-lived one has expired.
+//!
+//! The list never lifts a revocation early: only expired entries are evicted.
+//! When it is full of live ones it fails closed (see [`RevocationList::revoke`]).
 
+use std::collections::hash_map::{DefaultHasher, Entry};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use parking_lot::RwLock;
+use thiserror::Error;
 
-/// The longest a Cognito ID or access token can live (1 day): a deleted
-/// user's tokens are refused for this long after the deletion.
+/// The longest a Cognito ID or access token can live (1 day): a revoked
+/// user's tokens are refused for this long after the revocation.
 pub const MAX_TOKEN_LIFETIME_SECS: u64 = 86_400;
 
-/// Most revocations held; a full set first forgets expired ones, then the
-/// one closest to expiry, so memory stays bounded.
+/// Most revocations held. An entry costs about 100 bytes, so the bound is
+/// about 10 MiB; reaching it takes 100 000 deletions within one day.
 pub const MAX_REVOKED_SUBJECTS: usize = 100_000;
 
-/// Revoked subjects and until when (seconds since the epoch).
-#[derive(Default)]
-pub struct RevokedSubjects {
-    until: RwLock<HashMap<String, u64>>,
-    /// Lets the common case (nobody revoked) skip the lock entirely.
-    len: AtomicUsize,
+/// Shards of the list: a request checks one shard under a read lock, so
+/// workers do not all contend on one lock, and pruning a full shard scans
+/// only its own entries.
+const SHARDS: usize = 64;
+
+/// What is refused of one user's tokens, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revocation {
+    /// Tokens issued (`iat`) at or before this instant are refused;
+    /// `u64::MAX` for a deleted user, whose every token is refused.
+    pub issued_up_to: u64,
+    /// Seconds since the epoch until which the entry is in force.
+    pub until: u64,
 }
 
-impl RevokedSubjects {
-    /// An empty set.
+impl Revocation {
+    /// A deleted user: every token refused until `until`.
+    pub fn deleted(until: u64) -> Self {
+        Revocation {
+            issued_up_to: u64::MAX,
+            until,
+        }
+    }
+
+    /// A signed-out user: tokens issued at or before `at` refused until `until`.
+    pub fn signed_out(at: u64, until: u64) -> Self {
+        Revocation {
+            issued_up_to: at,
+            until,
+        }
+    }
+
+    /// Whether a token issued at `iat` is refused at `now`. A token without
+    /// `iat` cannot show it is newer, so it is refused.
+    pub fn refuses(&self, iat: Option<u64>, now: u64) -> bool {
+        now < self.until && iat.is_none_or(|iat| iat <= self.issued_up_to)
+    }
+
+    /// Both revocations at once: the stricter cut-off, the later expiry.
+    fn merge(self, other: Revocation) -> Revocation {
+        Revocation {
+            issued_up_to: self.issued_up_to.max(other.issued_up_to),
+            until: self.until.max(other.until),
+        }
+    }
+}
+
+/// A revocation could not be stored because the list is full of live ones;
+/// the list then refuses every token issued so far (fail closed).
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("the revocation list is full of live revocations; every token issued so far is refused")]
+pub struct RevocationListFull;
+
+/// Revoked users by `sub`; shared by all workers.
+pub struct RevocationList {
+    shards: Box<[RwLock<HashMap<String, Revocation>>]>,
+    shard_capacity: usize,
+    /// Entries held, so the common case (nobody revoked) takes no lock.
+    len: AtomicUsize,
+    /// The fail-closed backstop: tokens issued up to `all_issued_up_to` are
+    /// refused until `all_until` (0: none). Set only when a shard is full.
+    all_issued_up_to: AtomicU64,
+    all_until: AtomicU64,
+}
+
+impl Default for RevocationList {
+    fn default() -> Self {
+        Self::with_capacity(MAX_REVOKED_SUBJECTS)
+    }
+}
+
+impl RevocationList {
+    /// An empty list of [`MAX_REVOKED_SUBJECTS`] entries at most.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Refuses `sub` until `until`.
-    pub fn revoke(&self, sub: &str, until: u64, now: u64) {
-        let mut map = self.until.write();
-        if map.len() >= MAX_REVOKED_SUBJECTS && !map.contains_key(sub) {
-            map.retain(|_, expiry| *expiry > now);
-            if map.len() >= MAX_REVOKED_SUBJECTS {
-                if let Some(soonest) = map.iter().min_by_key(|(_, e)| **e).map(|(k, _)| k.clone()) {
-                    map.remove(&soonest);
-                }
-            }
+    /// An empty list of about `capacity` entries at most.
+    pub fn with_capacity(capacity: usize) -> Self {
+        RevocationList {
+            shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
+            shard_capacity: capacity.div_ceil(SHARDS).max(1),
+            len: AtomicUsize::new(0),
+            all_issued_up_to: AtomicU64::new(0),
+            all_until: AtomicU64::new(0),
         }
-        let entry = map.entry(sub.to_owned()).or_insert(until);
-        *entry = (*entry).max(until);
-        self.len.store(map.len(), Ordering::Release);
     }
 
-    /// Whether tokens of `sub` are refused at `now`.
-    pub fn is_revoked(&self, sub: &str, now: u64) -> bool {
+    fn shard(&self, sub: &str) -> &RwLock<HashMap<String, Revocation>> {
+        let mut hasher = DefaultHasher::new();
+        sub.hash(&mut hasher);
+        &self.shards[(hasher.finish() as usize) % SHARDS]
+    }
+
+    /// Records `revocation` for `sub` (merged with any it already has).
+    /// Expired entries make room; when the shard is full of live ones, the
+    /// entry cannot be kept, so the list instead refuses every token issued
+    /// up to the revocation's cut-off (or up to `now` for a deletion) until it
+    /// expires, and says so: a revocation is never silently lost.
+    pub fn revoke(
+        &self,
+        sub: &str,
+        revocation: Revocation,
+        now: u64,
+    ) -> Result<(), RevocationListFull> {
+        let mut shard = self.shard(sub).write();
+        let room = shard.len() < self.shard_capacity || {
+            let before = shard.len();
+            shard.retain(|_, held| held.until > now);
+            self.len.fetch_sub(before - shard.len(), Ordering::AcqRel);
+            shard.len() < self.shard_capacity
+        };
+        match shard.entry(sub.to_owned()) {
+            Entry::Occupied(mut held) => {
+                let merged = held.get().merge(revocation);
+                held.insert(merged);
+                Ok(())
+            }
+            Entry::Vacant(slot) if room => {
+                slot.insert(revocation);
+                self.len.fetch_add(1, Ordering::AcqRel);
+                Ok(())
+            }
+            Entry::Vacant(_) => {
+                let cut_off = revocation.issued_up_to.min(now);
+                self.all_issued_up_to.fetch_max(cut_off, Ordering::AcqRel);
+                self.all_until.fetch_max(revocation.until, Ordering::AcqRel);
+                Err(RevocationListFull)
+            }
+        }
+    }
+
+    /// Whether a token of `sub` issued at `iat` is refused at `now`.
+    pub fn refuses(&self, sub: &str, iat: Option<u64>, now: u64) -> bool {
+        let all_until = self.all_until.load(Ordering::Acquire);
+        if all_until != 0 {
+            let all =
+                Revocation::signed_out(self.all_issued_up_to.load(Ordering::Acquire), all_until);
+            if all.refuses(iat, now) {
+                return true;
+            }
+        }
         if self.len.load(Ordering::Acquire) == 0 {
             return false;
         }
-        self.until.read().get(sub).is_some_and(|until| now < *until)
+        self.shard(sub)
+            .read()
+            .get(sub)
+            .is_some_and(|held| held.refuses(iat, now))
     }
 
-    /// Revocations held (expired ones included until pruned).
+    /// The revocation held for `sub`, live or not yet pruned.
+    pub fn get(&self, sub: &str) -> Option<Revocation> {
+        self.shard(sub).read().get(sub).copied()
+    }
+
+    /// Entries held (expired ones included until pruned).
     pub fn len(&self) -> usize {
         self.len.load(Ordering::Acquire)
     }
 
-    /// Whether nothing is revoked.
+    /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -68,25 +193,87 @@ impl RevokedSubjects {
 mod tests {
     use super::*;
 
+    const NOW: u64 = 1_000;
+
     #[test]
-    fn a_revocation_lasts_until_its_expiry() {
-        let revoked = RevokedSubjects::new();
-        assert!(!revoked.is_revoked("a", 100));
-        revoked.revoke("a", 200, 100);
-        assert!(revoked.is_revoked("a", 199));
-        assert!(!revoked.is_revoked("a", 200));
-        assert!(!revoked.is_revoked("b", 150));
+    fn a_deletion_refuses_every_token_until_it_expires() {
+        let list = RevocationList::new();
+        assert!(!list.refuses("a", Some(NOW), NOW));
+        list.revoke("a", Revocation::deleted(NOW + 100), NOW)
+            .expect("room");
+        assert!(list.refuses("a", Some(NOW + 50), NOW + 99));
+        assert!(list.refuses("a", None, NOW + 99));
+        assert!(!list.refuses("a", Some(NOW), NOW + 100));
+        assert!(!list.refuses("b", Some(NOW), NOW));
     }
 
     #[test]
-    fn the_set_is_bounded() {
-        let revoked = RevokedSubjects::new();
-        for i in 0..(MAX_REVOKED_SUBJECTS + 10) {
-            revoked.revoke(&format!("s{i}"), 1_000 + i as u64, 10);
+    fn a_sign_out_refuses_tokens_issued_up_to_it() {
+        let list = RevocationList::new();
+        list.revoke("a", Revocation::signed_out(NOW, NOW + 100), NOW)
+            .expect("room");
+        assert!(list.refuses("a", Some(NOW), NOW + 1));
+        assert!(list.refuses("a", Some(NOW - 1), NOW + 1));
+        assert!(list.refuses("a", None, NOW + 1), "no iat: cannot be newer");
+        assert!(!list.refuses("a", Some(NOW + 1), NOW + 1));
+    }
+
+    #[test]
+    fn revocations_of_one_user_merge_to_the_stricter() {
+        let list = RevocationList::new();
+        list.revoke("a", Revocation::deleted(NOW + 10), NOW)
+            .expect("room");
+        list.revoke("a", Revocation::signed_out(NOW, NOW + 100), NOW)
+            .expect("room");
+        assert_eq!(
+            list.get("a"),
+            Some(Revocation {
+                issued_up_to: u64::MAX,
+                until: NOW + 100
+            })
+        );
+        assert_eq!(list.len(), 1);
+    }
+
+    #[test]
+    fn a_full_list_never_drops_a_live_revocation() {
+        let list = RevocationList::with_capacity(SHARDS * 2);
+        let mut stored = Vec::new();
+        let mut refused = None;
+        for i in 0..SHARDS * 4 {
+            let sub = format!("s{i}");
+            match list.revoke(&sub, Revocation::deleted(NOW + 100 + i as u64), NOW) {
+                Ok(()) => stored.push(sub),
+                Err(RevocationListFull) => {
+                    refused = Some(sub);
+                    break;
+                }
+            }
         }
-        assert_eq!(revoked.len(), MAX_REVOKED_SUBJECTS);
-        // The newest stay; the ones closest to expiry went.
-        assert!(revoked.is_revoked(&format!("s{}", MAX_REVOKED_SUBJECTS + 9), 10));
-        assert!(!revoked.is_revoked("s0", 10));
+        let refused = refused.expect("the list filled up");
+        for sub in &stored {
+            assert!(list.refuses(sub, Some(NOW), NOW + 1), "{sub} was lifted");
+        }
+        // Fail closed: the one that did not fit is refused too, with
+        // everyone else's tokens issued so far; newer tokens still pass.
+        assert!(list.refuses(&refused, Some(NOW), NOW + 1));
+        assert!(list.refuses("bystander", Some(NOW), NOW + 1));
+        assert!(!list.refuses("bystander", Some(NOW + 1), NOW + 1));
+    }
+
+    #[test]
+    fn expired_entries_make_room() {
+        let list = RevocationList::with_capacity(SHARDS);
+        for i in 0..SHARDS * 4 {
+            // Each expires before the next is added.
+            let at = NOW + 10 * i as u64;
+            list.revoke(&format!("s{i}"), Revocation::deleted(at + 5), at)
+                .expect("expired entries make room");
+        }
+        assert!(list.len() <= SHARDS, "{} held", list.len());
+        let last = format!("s{}", SHARDS * 4 - 1);
+        let at = NOW + 10 * (SHARDS as u64 * 4 - 1);
+        assert!(list.refuses(&last, Some(at), at + 1));
+        assert!(!list.refuses("bystander", Some(at), at + 1));
     }
 }
