@@ -6,7 +6,6 @@
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
@@ -47,6 +46,8 @@ pub enum DevIssuerError {
     Sign(String),
     #[error("token lifetime must be between 1 and {MAX_DEV_TOKEN_TTL_SECS} seconds")]
     Lifetime,
+    #[error("the system clock reads before 1970; cannot date a token")]
+    ClockBeforeEpoch,
 }
 
 /// The dev signing key and its public JWK.
@@ -124,7 +125,8 @@ impl DevIssuer {
         let mut header = Header::new(Algorithm::RS256);
         header.typ = None;
         header.kid = Some(DEV_KID.to_owned());
-        jsonwebtoken::encode(&header, &request.claims(unix_now()), &self.key)
+        let now = crate::clock::unix_now().ok_or(DevIssuerError::ClockBeforeEpoch)?;
+        jsonwebtoken::encode(&header, &request.claims(now), &self.key)
             .map_err(|e| DevIssuerError::Sign(e.to_string()))
     }
 }
@@ -205,11 +207,4 @@ impl TokenRequest {
         }
         claims
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }

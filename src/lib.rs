@@ -1,6 +1,7 @@
 //! cognito-guard: an Actix-web API protected by AWS Cognito JWTs.
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod cognito_idp;
 pub mod config;
 pub mod dev;
