@@ -4,6 +4,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use strum::{EnumIter, IntoStaticStr};
 use thiserror::Error;
 
 /// Seconds a client is told to wait when signing keys are unavailable; about
@@ -14,7 +15,8 @@ pub const DIRECTORY_RETRY_AFTER_SECS: u64 = 5;
 
 /// Which check a presented token failed. The text is what the client sees in
 /// `error_description`, so it never contains any part of the token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub enum TokenRejection {
     #[error("more than one Authorization header")]
     MultipleAuthorizationHeaders,
@@ -73,6 +75,9 @@ pub enum AuthError {
     /// No signing key could be obtained to check the token with.
     #[error("signing keys are unavailable; try again shortly")]
     KeysUnavailable,
+    /// The server's clock reads before 1970, so no expiry can be checked.
+    #[error("the server cannot tell the time; try again shortly")]
+    ClockUnset,
     /// The app was assembled without the authentication state: our bug.
     #[error("authentication is not configured on this route")]
     NotConfigured,
@@ -81,29 +86,7 @@ pub enum AuthError {
 impl TokenRejection {
     /// A stable snake_case name, for metric labels.
     pub fn label(self) -> &'static str {
-        use TokenRejection::*;
-        match self {
-            MultipleAuthorizationHeaders => "multiple_authorization_headers",
-            TooLarge => "too_large",
-            Malformed => "malformed",
-            BadHeader => "bad_header",
-            BadAlgorithm => "bad_algorithm",
-            MissingKid => "missing_kid",
-            ForbiddenHeaderParameter => "forbidden_header_parameter",
-            UnknownKid => "unknown_kid",
-            BadSignature => "bad_signature",
-            BadPayload => "bad_payload",
-            MissingExp => "missing_exp",
-            Expired => "expired",
-            NotYetValid => "not_yet_valid",
-            WrongIssuer => "wrong_issuer",
-            MissingTokenUse => "missing_token_use",
-            WrongTokenUse => "wrong_token_use",
-            WrongClient => "wrong_client",
-            MissingSubject => "missing_subject",
-            WrongClaimType => "wrong_claim_type",
-            UserDeleted => "user_deleted",
-        }
+        self.into()
     }
 }
 
@@ -115,6 +98,7 @@ impl AuthError {
             AuthError::InvalidToken(reason) => reason.label(),
             AuthError::Forbidden => "forbidden",
             AuthError::KeysUnavailable => "keys_unavailable",
+            AuthError::ClockUnset => "clock_unset",
             AuthError::NotConfigured => "not_configured",
         }
     }
@@ -160,7 +144,7 @@ impl ResponseError for AuthError {
         match self {
             AuthError::MissingCredentials | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             AuthError::Forbidden => StatusCode::FORBIDDEN,
-            AuthError::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::KeysUnavailable | AuthError::ClockUnset => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -187,7 +171,7 @@ impl ResponseError for AuthError {
                     r#"Bearer error="insufficient_scope""#,
                 ));
             }
-            AuthError::KeysUnavailable => {
+            AuthError::KeysUnavailable | AuthError::ClockUnset => {
                 builder.insert_header((header::RETRY_AFTER, KEYS_UNAVAILABLE_RETRY_AFTER_SECS));
             }
             AuthError::NotConfigured => {}
@@ -223,38 +207,31 @@ impl ResponseError for ApiError {
 mod tests {
     use super::*;
 
+    use strum::IntoEnumIterator;
+
     #[test]
     fn every_rejection_fits_in_a_quoted_string() {
-        use TokenRejection::*;
-        for r in [
-            MultipleAuthorizationHeaders,
-            TooLarge,
-            Malformed,
-            BadHeader,
-            BadAlgorithm,
-            MissingKid,
-            ForbiddenHeaderParameter,
-            UnknownKid,
-            BadSignature,
-            BadPayload,
-            MissingExp,
-            Expired,
-            NotYetValid,
-            WrongIssuer,
-            MissingTokenUse,
-            WrongTokenUse,
-            WrongClient,
-            MissingSubject,
-            WrongClaimType,
-            UserDeleted,
-        ] {
+        for r in TokenRejection::iter() {
             let text = r.to_string();
             assert!(!text.contains('"') && !text.contains('\\'), "{text}");
             let response = AuthError::InvalidToken(r).error_response();
-            assert!(
-                response.headers().contains_key(header::WWW_AUTHENTICATE),
-                "{text}"
+            let challenge = response
+                .headers()
+                .get(header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            assert_eq!(
+                challenge,
+                format!(r#"Bearer error="invalid_token", error_description="{text}""#)
             );
         }
+    }
+
+    #[test]
+    fn every_rejection_has_its_own_label() {
+        let labels: std::collections::HashSet<_> =
+            TokenRejection::iter().map(TokenRejection::label).collect();
+        assert_eq!(labels.len(), TokenRejection::iter().count());
+        assert_eq!(TokenRejection::UserDeleted.label(), "user_deleted");
     }
 }
