@@ -33,7 +33,7 @@ pub struct Metrics {
 
 impl Metrics {
     /// Registers every metric, including the JWKS cache's fetch counter.
-    pub fn new(jwks: &JwksCache) -> Self {
+    pub fn new(jwks: &JwksCache, tokens: Option<&VerifiedTokenCache>) -> Self {
         let mut registry = Registry::with_prefix("cognito_guard");
         let auth = Family::<AuthLabels, Counter>::default();
         registry.register(
@@ -70,6 +70,13 @@ impl Metrics {
             "Tokens in the verified-token cache",
             tokens_cached.clone(),
         );
+        if let Some(tokens) = tokens {
+            registry.register(
+                "verified_token_cache_lookups",
+                "Verified-token cache lookups by result (hit or miss)",
+                tokens.lookups(),
+            );
+        }
         Metrics {
             tokens_cached,
             registry,

@@ -115,7 +115,7 @@ impl Application {
         let jwks_data = web::Data::from(Arc::clone(&jwks));
         let directory = web::Data::from(directory);
         let admin_group = web::Data::new(AdminGroup(settings.admin_group.clone()));
-        let metrics = web::Data::new(Metrics::new(&jwks));
+        let metrics = web::Data::new(Metrics::new(&jwks, verifier.token_cache()));
 
         let server = HttpServer::new(move || {
             App::new()

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -11,10 +10,11 @@ use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
+use crate::clock::unix_now;
 use crate::config::{Settings, TokenUsePolicy};
 use crate::errors::{AuthError, TokenRejection};
 use crate::jwks::{JwksCache, KeyLookupError, SigningKey};
-use crate::revocations::{RevokedSubjects, MAX_TOKEN_LIFETIME_SECS};
+use crate::revocations::{Revocation, RevocationList, MAX_TOKEN_LIFETIME_SECS};
 use crate::token_cache::{token_digest, CachedToken, TokenDigest, VerifiedTokenCache};
 
 /// Longest token considered at all. Cognito ID tokens are 1-4 KiB even with
@@ -65,6 +65,9 @@ pub struct ClaimsInner {
     pub token_use: TokenUse,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
+    /// Issue time (`iat`), seconds since the epoch; a sign-out refuses
+    /// tokens issued up to it.
+    pub iat: Option<u64>,
     /// The payload JSON as signed, for handlers that need more claims; kept
     /// as text because a parsed map would cost several times the memory in
     /// the verified-token cache.
@@ -105,7 +108,7 @@ pub struct Verifier {
     jwks: Arc<JwksCache>,
     rules: ClaimRules,
     tokens: Option<VerifiedTokenCache>,
-    revoked: RevokedSubjects,
+    revoked: RevocationList,
 }
 
 /// The claim rules of [`check_claims`], taken from the settings once.
@@ -136,36 +139,51 @@ impl ClaimRules {
 impl Verifier {
     /// A verifier enforcing `settings`, with keys from `jwks`.
     pub fn new(settings: &Settings, jwks: Arc<JwksCache>) -> Self {
+        Self::from_parts(
+            ClaimRules::from_settings(settings),
+            jwks,
+            VerifiedTokenCache::new(settings.token_cache_entries, settings.token_cache_max_bytes),
+        )
+    }
+
+    /// A verifier enforcing `rules`, with keys from `jwks` and an optional
+    /// verified-token cache.
+    pub fn from_parts(
+        rules: ClaimRules,
+        jwks: Arc<JwksCache>,
+        tokens: Option<VerifiedTokenCache>,
+    ) -> Self {
         Verifier {
             jwks,
-            rules: ClaimRules::from_settings(settings),
-            tokens: VerifiedTokenCache::new(
-                settings.token_cache_entries,
-                settings.token_cache_max_bytes,
-            ),
-            revoked: RevokedSubjects::new(),
+            rules,
+            tokens,
+            revoked: RevocationList::new(),
         }
     }
 
     /// Locks a deleted user out now: every token with this `sub` is refused
-    /// until the longest-lived one it could hold has expired.
+    /// until the longest-lived one it could hold has expired. Tokens already
+    /// in the verified-token cache are refused on their next hit, so nothing
+    /// is scanned here.
     pub fn revoke_subject(&self, sub: &str) {
-        let now = unix_now();
+        let Some(now) = unix_now() else {
+            // No time to reckon expiry from: refuse the user for good.
+            log::error!("system clock before 1970; revoking sub={sub} without expiry");
+            let _ = self.revoked.revoke(sub, Revocation::deleted(u64::MAX), 0);
+            return;
+        };
         let until = now + MAX_TOKEN_LIFETIME_SECS + self.rules.leeway_secs;
-        self.revoked.revoke(sub, until, now);
-        if let Some(cache) = &self.tokens {
-            cache.remove_subject(sub);
+        if let Err(full) = self.revoked.revoke(sub, Revocation::deleted(until), now) {
+            log::error!("revoking sub={sub}: {full}");
         }
     }
 
     /// Refuses the tokens of revoked users, whichever path verified them.
-    fn admit(&self, result: Result<Claims, AuthError>, now: u64) -> Result<Claims, AuthError> {
-        match result {
-            Ok(claims) if self.revoked.is_revoked(&claims.sub, now) => {
-                Err(TokenRejection::UserDeleted.into())
-            }
-            other => other,
+    fn admit(&self, claims: Claims, now: u64) -> Result<Claims, AuthError> {
+        if self.revoked.refuses(&claims.sub, claims.iat, now) {
+            return Err(TokenRejection::UserDeleted.into());
         }
+        Ok(claims)
     }
 
     /// The verified-token cache, when enabled.
@@ -181,22 +199,36 @@ impl Verifier {
     /// Verifies a token without waiting: `None` when its `kid` is not cached
     /// and only a JWKS fetch can tell (then use [`Verifier::verify`]).
     pub fn verify_cached(&self, token: &str) -> Option<Result<Claims, AuthError>> {
-        let now = unix_now();
-        self.verify_cached_at(token, now)
-            .map(|result| self.admit(result, now))
+        self.verify_cached_at(token, unix_now())
     }
 
-    fn verify_cached_at(&self, token: &str, now: u64) -> Option<Result<Claims, AuthError>> {
+    /// [`Verifier::verify_cached`] with the clock read as `now` (seconds
+    /// since the epoch; `None` for a clock before the epoch).
+    pub fn verify_cached_at(
+        &self,
+        token: &str,
+        now: Option<u64>,
+    ) -> Option<Result<Claims, AuthError>> {
+        let Some(now) = now else {
+            // Fail closed: with no time, no expiry can be checked.
+            log::error!("system clock before 1970; refusing every token");
+            return Some(Err(AuthError::ClockUnset));
+        };
         let digest = self.tokens.as_ref().map(|_| token_digest(token));
         if let (Some(cache), Some(digest)) = (&self.tokens, &digest) {
             if let Some(hit) = cache.get(digest) {
                 if hit.key_epoch == self.jwks.removal_epoch() {
                     // The one check that changes with time is redone on every hit.
-                    if now < hit.claims.exp.saturating_add(self.rules.leeway_secs) {
-                        return Some(Ok(hit.claims));
+                    if now >= hit.claims.exp.saturating_add(self.rules.leeway_secs) {
+                        cache.remove(digest);
+                        return Some(Err(TokenRejection::Expired.into()));
                     }
-                    cache.remove(digest);
-                    return Some(Err(TokenRejection::Expired.into()));
+                    let admitted = self.admit(hit.claims, now);
+                    if admitted.is_err() {
+                        // Revocations outlive tokens: this entry is dead.
+                        cache.remove(digest);
+                    }
+                    return Some(admitted);
                 }
                 // Verified under a key set that has since lost a key.
                 cache.remove(digest);
@@ -225,11 +257,8 @@ impl Verifier {
             KeyLookupError::Unavailable => AuthError::KeysUnavailable,
         })?;
         let digest = self.tokens.as_ref().map(|_| token_digest(token));
-        let now = unix_now();
-        self.admit(
-            self.verify_and_remember(&parts, &key, now, digest, epoch),
-            now,
-        )
+        let now = unix_now().ok_or(AuthError::ClockUnset)?;
+        self.verify_and_remember(&parts, &key, now, digest, epoch)
     }
 
     /// [`verify_with_key`], then remembers the token in the cache.
@@ -241,7 +270,7 @@ impl Verifier {
         digest: Option<TokenDigest>,
         key_epoch: u64,
     ) -> Result<Claims, AuthError> {
-        let claims = verify_with_key(parts, key, &self.rules, now)?;
+        let claims = self.admit(verify_with_key(parts, key, &self.rules, now)?, now)?;
         if let (Some(cache), Some(digest)) = (&self.tokens, digest) {
             cache.insert(
                 digest,
@@ -416,13 +445,6 @@ pub fn parse_payload(payload: &str) -> Result<Payload, TokenRejection> {
     Ok(Payload { claims, json })
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// A claim that must be a string when present.
 fn optional_str<'a>(
     claims: &'a Map<String, Value>,
@@ -462,7 +484,7 @@ pub fn check_claims(
             return Err(TokenRejection::NotYetValid);
         }
     }
-    optional_time(claims, "iat")?;
+    let iat = optional_time(claims, "iat")?;
 
     match optional_str(claims, "iss")? {
         Some(iss) if rules.issuers.iter().any(|accepted| accepted == iss) => {}
@@ -525,6 +547,7 @@ pub fn check_claims(
         groups,
         token_use,
         exp,
+        iat,
         raw_json: payload.json.into_boxed_str(),
     })))
 }
@@ -626,8 +649,9 @@ mod tests {
             ("cognito:groups", json!(["admin", 1])),
             ("cognito:username", json!(false)),
         ] {
-            assert!(
-                check(with(field, value.clone()), &rules()).is_err(),
+            assert_eq!(
+                check(with(field, value.clone()), &rules()).unwrap_err(),
+                TokenRejection::WrongClaimType,
                 "{field}={value}"
             );
         }
@@ -783,6 +807,72 @@ mod tests {
         assert_eq!(parts.kid, "k");
         assert_eq!(parts.signature, "c2ln");
         assert!(parts.signing_input.ends_with(".e30"));
+    }
+
+    /// A token of [`id_claims`] signed by the trusted fixture key under kid `k`.
+    fn fixture_token(claims: &Value) -> String {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+        let pem = std::fs::read(format!("{fixtures}trusted.pem")).expect("fixture");
+        let signing = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).expect("key");
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some("k".to_owned());
+        jsonwebtoken::encode(&header, claims, &signing).expect("signs")
+    }
+
+    /// A verifier whose key cache holds the trusted fixture key as `k`.
+    fn fixture_verifier() -> Verifier {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+        let pem = std::fs::read(format!("{fixtures}trusted.pem")).expect("fixture");
+        let signing = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).expect("key");
+        let mut jwk =
+            jsonwebtoken::jwk::Jwk::from_encoding_key(&signing, jsonwebtoken::Algorithm::RS256)
+                .expect("jwk");
+        jwk.common.key_id = Some("k".to_owned());
+        let jwks = Arc::new(JwksCache::new("http://127.0.0.1:9/", Default::default()));
+        let document = json!({ "keys": [jwk] }).to_string();
+        jwks.store_document(document.as_bytes()).expect("key set");
+        Verifier::from_parts(rules(), jwks, VerifiedTokenCache::new(100, 1 << 20))
+    }
+
+    #[test]
+    fn a_clock_before_the_epoch_refuses_even_a_cached_token() {
+        let verifier = fixture_verifier();
+        let token = fixture_token(&id_claims());
+        let at = |now| verifier.verify_cached_at(&token, now).expect("kid cached");
+        assert!(at(Some(NOW)).is_ok());
+        assert!(at(Some(NOW)).is_ok(), "now from the token cache");
+        assert!(matches!(at(None), Err(AuthError::ClockUnset)));
+    }
+
+    #[test]
+    fn a_revoked_user_is_refused_on_a_cache_hit_and_the_entry_dropped() {
+        let verifier = fixture_verifier();
+        let now = unix_now().expect("clock");
+        let token = fixture_token(&with("exp", json!(now + 600)));
+        let cache = verifier.token_cache().expect("enabled");
+        assert!(verifier
+            .verify_cached_at(&token, Some(now))
+            .expect("kid cached")
+            .is_ok());
+        assert_eq!(cache.len(), 1);
+
+        verifier.revoke_subject("u-1");
+
+        let hits = cache.hits();
+        let refused = verifier
+            .verify_cached_at(&token, Some(now))
+            .expect("decided");
+        assert!(matches!(
+            refused,
+            Err(AuthError::InvalidToken(TokenRejection::UserDeleted))
+        ));
+        assert_eq!(cache.hits(), hits + 1, "decided on the cache hit");
+        assert_eq!(cache.len(), 0, "the dead entry is dropped");
+        let again = verifier
+            .verify_cached_at(&token, Some(now))
+            .expect("decided");
+        assert!(again.is_err(), "refused after full verification too");
+        assert_eq!(cache.len(), 0, "a revoked token is never cached");
     }
 
     #[test]
