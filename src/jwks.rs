@@ -2,7 +2,7 @@
 //! every worker, refreshed in the background, refetched (single-flight and
 //! rate-limited) when a token names a `kid` it does not know.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -120,7 +120,7 @@ pub struct JwksCache {
     state: RwLock<KeyState>,
     /// Held for the duration of a fetch so at most one is in flight; this is
     /// the only lock ever held across an await, and never the key map's.
-    fetch_gate: tokio::sync::Mutex<()>,
+    fetch_gate: Arc<tokio::sync::Mutex<()>>,
     /// Bumped after every completed fetch, so requests that queued behind a
     /// fetch can tell it already happened and reuse its result.
     generation: AtomicU64,
@@ -143,7 +143,7 @@ impl JwksCache {
             url: url.into(),
             policy,
             state: RwLock::new(KeyState::default()),
-            fetch_gate: tokio::sync::Mutex::new(()),
+            fetch_gate: Arc::new(tokio::sync::Mutex::new(())),
             generation: AtomicU64::new(0),
             last_kid_refetch: Mutex::new(None),
             fetches: AtomicU64::new(0),
@@ -207,7 +207,7 @@ impl JwksCache {
 
     /// The key for `kid`: from the cache when known (no waiting, no I/O),
     /// otherwise after at most one rate-limited, single-flight refetch.
-    pub async fn key_for(&self, kid: &str) -> Result<SigningKey, KeyLookupError> {
+    pub async fn key_for(self: &Arc<Self>, kid: &str) -> Result<SigningKey, KeyLookupError> {
         let seen_generation = self.generation.load(Ordering::Acquire);
         if let Some(key) = self.cached(kid) {
             return Ok(key);
@@ -216,10 +216,10 @@ impl JwksCache {
         // longer than that means something is wrong; give up rather than pile up.
         let gate = actix_rt::time::timeout(
             self.policy.fetch_timeout + Duration::from_secs(1),
-            self.fetch_gate.lock(),
+            Arc::clone(&self.fetch_gate).lock_owned(),
         )
         .await;
-        let Ok(_gate) = gate else {
+        let Ok(gate) = gate else {
             return Err(self.miss());
         };
         if self.generation.load(Ordering::Acquire) != seen_generation {
@@ -234,7 +234,15 @@ impl JwksCache {
             *last = Some(Instant::now());
         }
         log::info!("unknown key id; refetching the JWKS");
-        let _ = self.fetch_and_store().await;
+        // The fetch runs on its own task, holding the gate: if this request
+        // is dropped (client gone, timeout), the fetch still completes and
+        // is stored, so the rate limit just set never wastes its window.
+        let cache = Arc::clone(self);
+        let fetch = actix_rt::spawn(async move {
+            let _ = cache.fetch_and_store().await;
+            drop(gate);
+        });
+        let _ = fetch.await;
         self.cached(kid).ok_or_else(|| self.miss())
     }
 
@@ -382,16 +390,20 @@ pub fn parse_jwks(body: &[u8]) -> Result<KeyMap, JwksError> {
     let document: JwkSetDocument =
         serde_json::from_slice(body).map_err(|e| JwksError::NotJwks(e.to_string()))?;
     let mut keys = KeyMap::new();
+    // A kid named more than once is ambiguous: none of its keys is used,
+    // however many copies follow.
+    let mut ambiguous = HashSet::new();
     for (index, raw) in document.keys.into_iter().enumerate() {
         match decode_rsa_jwk(raw) {
             Ok((kid, key)) => {
-                if keys.contains_key(&kid) {
-                    // Two keys under one kid is ambiguous: trust neither.
-                    log::warn!("JWKS key #{index}: duplicate kid, dropping both");
-                    keys.remove(&kid);
-                    continue;
+                if ambiguous.contains(&kid) {
+                    log::warn!("JWKS key #{index}: kid named again, still dropped");
+                } else if keys.remove(&kid).is_some() {
+                    log::warn!("JWKS key #{index}: duplicate kid, dropping every copy");
+                    ambiguous.insert(kid);
+                } else {
+                    keys.insert(kid, Arc::new(key));
                 }
-                keys.insert(kid, Arc::new(key));
             }
             Err(reason) => log::warn!("JWKS key #{index} skipped: {reason}"),
         }
@@ -524,14 +536,14 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_kids_are_dropped() {
-        let result = parse(vec![
-            jwk("a", serde_json::json!({})),
-            jwk("a", serde_json::json!({})),
-            jwk("b", serde_json::json!({})),
-        ]);
-        let keys = result.expect("b is usable");
-        assert!(keys.contains_key("b") && !keys.contains_key("a"));
+    fn a_kid_named_more_than_once_is_never_used() {
+        for copies in 2..=4 {
+            let mut set = vec![jwk("b", serde_json::json!({}))];
+            set.extend((0..copies).map(|_| jwk("a", serde_json::json!({}))));
+            let keys = parse(set).expect("b is usable");
+            assert!(keys.contains_key("b"), "{copies} copies");
+            assert!(!keys.contains_key("a"), "{copies} copies of kid a");
+        }
     }
 
     #[test]
