@@ -404,6 +404,21 @@ impl TestApp {
     }
 }
 
+/// Polls `condition` every 20 ms until it holds, for at most `limit`:
+/// tests wait on what they need, not for a guessed time.
+pub async fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if condition() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        actix_rt::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Asserts a 401 refusal of an invalid token, with the RFC 6750 challenge.
 pub fn assert_invalid_token(response: &TestResponse, token: &str) {
     assert_eq!(response.status, 401, "body: {}", response.body);

@@ -1,7 +1,10 @@
 //! The signing-key cache as an operator sees it: start-up, outages,
 //! rotation, and what floods of unknown kids cost the JWKS endpoint.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use cognito_guard::jwks::{JwksCache, JwksPolicy};
 
 use crate::helpers::*;
 use futures_util::future::join_all;
@@ -47,7 +50,7 @@ async fn a_flood_of_made_up_kids_causes_at_most_one_refetch() {
 
     assert!(responses.iter().all(|r| r.status == 401));
     let refetches = app.jwks.fetches() - before;
-    assert!(refetches <= 1, "{refetches} refetches for 200 made-up kids");
+    assert_eq!(refetches, 1, "refetches for 200 made-up kids");
     // And the valid path still works afterwards.
     assert_eq!(
         app.get(PRIVATE, Some(&id_token("sub-a", None, &[])))
@@ -209,10 +212,11 @@ async fn a_slow_jwks_does_not_slow_requests_whose_kid_is_cached() {
     let cached = id_token("sub-a", None, &[]);
     let unknown = token_with_kid("rotated-but-slow");
 
+    let before = app.jwks.fetches();
     let slow = app.get(PRIVATE, Some(&unknown));
     let fast = async {
-        // Let the unknown-kid request start its fetch first.
-        actix_rt::time::sleep(Duration::from_millis(300)).await;
+        // Once the unknown-kid request's fetch has reached the JWKS server.
+        assert!(wait_until(Duration::from_secs(5), || app.jwks.fetches() > before).await);
         let started = std::time::Instant::now();
         let response = app.get(PRIVATE, Some(&cached)).await;
         (response.status, started.elapsed(), app.jwks.fetches())
@@ -271,15 +275,16 @@ async fn a_burst_of_500_requests_with_one_new_kid_causes_exactly_one_fetch() {
     assert_eq!(app.jwks.fetches() - before, 1);
 }
 
-/// Made-up kids for 30 s: with the default 10 s rate limit the JWKS
-/// endpoint sees at most one refetch per 10 s window.
+/// Made-up kids for about 3 s with a 1 s rate limit: the JWKS endpoint sees
+/// at most one refetch per window (the bound follows the time really spent,
+/// so a slow machine cannot make it flaky).
 #[actix_rt::test]
-async fn a_30_second_flood_of_made_up_kids_is_bounded_by_the_rate_limit() {
-    let app = spawn_app().await;
+async fn a_flood_of_made_up_kids_is_bounded_by_the_rate_limit() {
+    let app = spawn_app_with(&[("JWKS_MIN_REFETCH_SECS", "1")]).await;
     let before = app.jwks.fetches();
     let started = std::time::Instant::now();
     let mut sent = 0usize;
-    while started.elapsed() < Duration::from_secs(30) && sent < 20_000 {
+    while started.elapsed() < Duration::from_millis(3_200) && sent < 20_000 {
         let tokens: Vec<String> = (0..20)
             .map(|i| token_with_kid(&format!("flood-{sent}-{i}")))
             .collect();
@@ -289,16 +294,13 @@ async fn a_30_second_flood_of_made_up_kids_is_bounded_by_the_rate_limit() {
         actix_rt::time::sleep(Duration::from_millis(50)).await;
     }
     let refetches = app.jwks.fetches() - before;
-    let windows = started.elapsed().as_secs() / 10 + 1;
-    eprintln!(
-        "made-up-kid flood: {sent} requests over {:?} caused {refetches} JWKS refetches",
-        started.elapsed()
-    );
+    let windows = started.elapsed().as_secs() + 1;
     assert!(
         refetches as u64 <= windows,
-        "{refetches} refetches in {windows} windows"
+        "{refetches} refetches in {windows} windows ({sent} requests)"
     );
-    assert!(refetches >= 1);
+    // The flood outlasted two windows, so the limit let it refetch again.
+    assert!(refetches >= 2, "{refetches} refetches");
 }
 
 #[actix_rt::test]
@@ -329,4 +331,33 @@ async fn metrics_count_what_happened() {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }
     assert!(text.contains("cognito_guard_jwks_seconds_since_refresh "));
+}
+
+/// A refetch whose caller is dropped (client gone, timeout) still completes
+/// and is stored: the rate-limit window it opened is not wasted. Driven on
+/// the cache itself, because actix keeps polling a handler whose client left.
+#[actix_rt::test]
+async fn an_abandoned_refetch_still_completes() {
+    let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
+    let cache = Arc::new(JwksCache::new(jwks.url(), JwksPolicy::default()));
+    cache.refresh().await.expect("keys load");
+    jwks.set_keys(vec![trusted_key().jwk(), rotated_key().jwk()]);
+    jwks.set_mode(JwksMode::Slow(Duration::from_millis(800)));
+
+    let abandoned = actix_rt::time::timeout(
+        Duration::from_millis(200),
+        cache.key_for(&rotated_key().kid),
+    )
+    .await;
+
+    assert!(abandoned.is_err(), "the caller gave up first");
+    assert_eq!(jwks.fetches(), 2);
+    assert!(
+        wait_until(Duration::from_secs(5), || cache
+            .cached_key(&rotated_key().kid)
+            .is_some())
+        .await,
+        "the abandoned fetch was stored"
+    );
+    assert_eq!(jwks.fetches(), 2);
 }

@@ -128,7 +128,13 @@ async fn tokens_never_reach_the_log_even_at_debug() {
         .expect("answers")
         .status();
     assert_eq!(status, 200, "the logged server accepts valid tokens");
-    actix_rt::time::sleep(Duration::from_millis(300)).await;
+    // Every request above has its access-log line (6 in the loop, then 1).
+    let logged = || {
+        log.lock()
+            .map(|l| l.matches("\"GET /").count() >= 7)
+            .unwrap_or(false)
+    };
+    assert!(wait_until(Duration::from_secs(5), logged).await);
     let _ = child.kill();
     let _ = child.wait();
 

@@ -8,20 +8,29 @@ use serde_json::json;
 
 const PRIVATE: &str = "/messages/private";
 
+/// The cache's lookup counter from `/metrics`: `result` is `hit` or `miss`.
+async fn cache_lookups(app: &TestApp, result: &str) -> u64 {
+    let text = app.get_text("/metrics").await;
+    let name = format!(r#"cognito_guard_verified_token_cache_lookups_total{{result="{result}"}} "#);
+    text.lines()
+        .find_map(|line| line.strip_prefix(name.as_str()))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 #[actix_rt::test]
 async fn a_cached_token_is_refused_once_it_expires() {
     let app = spawn_app().await;
     let mut claims = id_claims("sub-c", None, &[]);
-    claims["exp"] = json!(now() + 2);
+    let exp = now() + 1;
+    claims["exp"] = json!(exp);
     let token = sign(&claims, trusted_key());
     assert_eq!(app.get(PRIVATE, Some(&token)).await.status, 200);
-    assert_eq!(
-        app.get(PRIVATE, Some(&token)).await.status,
-        200,
-        "served from the cache"
-    );
+    assert_eq!(cache_lookups(&app, "hit").await, 0);
+    assert_eq!(app.get(PRIVATE, Some(&token)).await.status, 200);
+    assert_eq!(cache_lookups(&app, "hit").await, 1, "served from the cache");
 
-    actix_rt::time::sleep(Duration::from_millis(2_100)).await;
+    assert!(wait_until(Duration::from_secs(3), || now() >= exp).await);
 
     let response = app.get(PRIVATE, Some(&token)).await;
     assert_invalid_token(&response, &token);
@@ -29,6 +38,11 @@ async fn a_cached_token_is_refused_once_it_expires() {
         response.detail().contains("expired"),
         "{}",
         response.detail()
+    );
+    assert_eq!(
+        cache_lookups(&app, "hit").await,
+        2,
+        "refused on the cache hit, not after a full verification"
     );
 }
 
@@ -78,6 +92,11 @@ async fn the_cache_can_be_disabled() {
     for _ in 0..3 {
         assert_eq!(app.get(PRIVATE, Some(&token)).await.status, 200);
     }
+    let metrics = app.get_text("/metrics").await;
+    assert!(
+        !metrics.contains("verified_token_cache_lookups"),
+        "no lookups without a cache: {metrics}"
+    );
     let mut expired = id_claims("sub-c", None, &[]);
     expired["exp"] = json!(now() - 1);
     assert_eq!(
