@@ -7,6 +7,8 @@ mod cognito_emulator;
 mod dev_mode;
 mod health;
 mod hostile;
+mod idp_signing;
+mod idp_standin;
 mod jwks_cache;
 mod messages;
 mod process;
