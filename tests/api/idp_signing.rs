@@ -2,10 +2,11 @@
 //! the stand-in recomputes each SigV4 signature with botocore from the Host
 //! header, path and body it received.
 
+use cognito_guard::Application;
 use serde_json::{json, Value};
 
 use crate::helpers::id_token;
-use crate::idp_standin::{spawn_app_on_idp, IdpStandIn, SECRET_KEY};
+use crate::idp_standin::{settings_on_idp, spawn_app_on_idp, IdpStandIn, SECRET_KEY};
 
 const EVE_SUB: &str = "4f6a2c1e-0000-4000-8000-0000000000e1";
 
@@ -58,4 +59,26 @@ async fn a_signature_cognito_refuses_is_a_502() {
     let calls = idp.calls().await;
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(calls[0]["signature_problem"], "signature mismatch");
+}
+
+#[actix_rt::test]
+async fn an_endpoint_that_cannot_be_signed_as_sent_stops_the_server_at_start() {
+    for endpoint in [
+        "http://operator:hunter2@127.0.0.1:9/",
+        "http://127.0.0.1:9/?Action=ListUsers",
+        "http://127.0.0.1:9/a/../",
+    ] {
+        let (settings, _jwks) = settings_on_idp(endpoint, SECRET_KEY);
+
+        let Err(refused) = Application::build(settings).await else {
+            panic!("{endpoint} was accepted")
+        };
+
+        let message = refused.to_string();
+        assert!(
+            message.starts_with("COGNITO_IDP_ENDPOINT is invalid: "),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+    }
 }
