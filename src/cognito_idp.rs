@@ -106,6 +106,9 @@ pub fn sigv4_headers(
 /// A user as the admin routes show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdpUser {
+    /// The `sub` attribute Cognito returned, which need not be spelled
+    /// like the filter that found the user.
+    pub sub: String,
     pub username: String,
     pub email: Option<String>,
     pub enabled: bool,
@@ -260,7 +263,8 @@ impl CognitoIdpClient {
         Err(IdpError::Refused(format!("{action}: {kind}")))
     }
 
-    /// The user whose `sub` is `sub`, if any.
+    /// The one user a `sub = "<sub>"` filter finds, if any, with the sub
+    /// Cognito returned.
     pub async fn find_by_sub(&self, sub: &str) -> Result<Option<IdpUser>, IdpError> {
         // The filter is a quoted string: callers pass only validated ids,
         // and quotes or backslashes are refused here too.
@@ -283,12 +287,20 @@ impl CognitoIdpClient {
         let (Some(user), None) = (users.next(), users.next()) else {
             return Ok(None);
         };
-        let email = user
-            .attributes
-            .iter()
-            .find(|a| a.name == "email")
-            .and_then(|a| a.value.clone());
+        let attribute = |name: &str| {
+            user.attributes
+                .iter()
+                .find(|a| a.name == name)
+                .and_then(|a| a.value.clone())
+        };
+        // Every Cognito user has a sub; without one there is nothing to
+        // lock out, so nothing may be deleted either.
+        let sub = attribute("sub")
+            .filter(|sub| !sub.is_empty())
+            .ok_or_else(|| IdpError::Unavailable("ListUsers answer without a sub".to_owned()))?;
+        let email = attribute("email");
         Ok(Some(IdpUser {
+            sub,
             username: user.username,
             email,
             enabled: user.enabled,
