@@ -7,6 +7,7 @@ mod cognito_emulator;
 mod dev_mode;
 mod health;
 mod hostile;
+mod idp_filter;
 mod idp_lockout;
 mod idp_signing;
 mod idp_standin;
