@@ -12,11 +12,15 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use thiserror::Error;
 
+use crate::idp_endpoint::IdpEndpoint;
+
 /// A whole Cognito API call may take this long; past it, treat Cognito as
 /// unavailable rather than hold the admin's request open.
 pub const IDP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest Cognito response read; ours are a few KiB.
 const MAX_IDP_RESPONSE_BYTES: usize = 256 * 1024;
+/// The AWS JSON 1.1 protocol of the Identity Provider API.
+const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
 /// AWS credentials from the standard variables. `Debug` never shows secrets.
 #[derive(Clone, PartialEq, Eq)]
@@ -102,6 +106,9 @@ pub fn sigv4_headers(
 /// A user as the admin routes show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdpUser {
+    /// The `sub` attribute Cognito returned, which need not be spelled
+    /// like the filter that found the user.
+    pub sub: String,
     pub username: String,
     pub email: Option<String>,
     pub enabled: bool,
@@ -154,67 +161,73 @@ struct GroupType {
 
 /// Client of one user pool's Cognito Identity Provider API.
 pub struct CognitoIdpClient {
-    endpoint: String,
-    host: String,
+    endpoint: IdpEndpoint,
     region: String,
     user_pool_id: String,
     credentials: AwsCredentials,
 }
 
 impl CognitoIdpClient {
-    /// A client for `user_pool_id` at `endpoint` (an `http(s)://host[:port]/` URL).
+    /// A client for `user_pool_id` at `endpoint`.
     pub fn new(
-        endpoint: &str,
+        endpoint: IdpEndpoint,
         region: &str,
         user_pool_id: &str,
         credentials: AwsCredentials,
     ) -> Self {
-        let host = endpoint
-            .split_once("://")
-            .map_or(endpoint, |(_, rest)| rest)
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
         CognitoIdpClient {
-            endpoint: endpoint.to_owned(),
-            host,
+            endpoint,
             region: region.to_owned(),
             user_pool_id: user_pool_id.to_owned(),
             credentials,
         }
     }
 
-    async fn call(&self, action: &str, body: Value) -> Result<Value, IdpError> {
-        let body = body.to_string();
-        let target = format!("AWSCognitoIdentityProviderService.{action}");
-        let content_type = "application/x-amz-json-1.1";
+    /// Every header of a call, `host` included, signed at `time`. The
+    /// request sends exactly these to exactly the URI they were signed for,
+    /// so the HTTP client's own idea of `Host` never comes into it.
+    fn headers(
+        &self,
+        target: &str,
+        body: &[u8],
+        time: SystemTime,
+    ) -> Result<Vec<(String, String)>, String> {
+        let unsigned = [
+            ("host", self.endpoint.host()),
+            ("content-type", CONTENT_TYPE),
+            ("x-amz-target", target),
+        ];
         let signed = sigv4_headers(
             &self.credentials,
             &self.region,
             "cognito-idp",
             "POST",
-            &self.endpoint,
-            &[
-                ("host", &self.host),
-                ("content-type", content_type),
-                ("x-amz-target", &target),
-            ],
-            body.as_bytes(),
-            SystemTime::now(),
-        )
-        .map_err(|e| IdpError::Refused(format!("request could not be signed: {e}")))?;
+            &self.endpoint.uri().to_string(),
+            &unsigned,
+            body,
+            time,
+        )?;
+        Ok(unsigned
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .chain(signed)
+            .collect())
+    }
+
+    async fn call(&self, action: &str, body: Value) -> Result<Value, IdpError> {
+        let body = body.to_string();
+        let target = format!("AWSCognitoIdentityProviderService.{action}");
+        let headers = self
+            .headers(&target, body.as_bytes(), SystemTime::now())
+            .map_err(|e| IdpError::Refused(format!("request could not be signed: {e}")))?;
 
         let exchange = async {
             let client = awc::Client::builder()
                 .timeout(IDP_TIMEOUT)
                 .disable_redirects()
                 .finish();
-            let mut request = client
-                .post(&self.endpoint)
-                .insert_header(("content-type", content_type))
-                .insert_header(("x-amz-target", target.as_str()));
-            for (name, value) in &signed {
+            let mut request = client.post(self.endpoint.uri().clone());
+            for (name, value) in &headers {
                 request = request.insert_header((name.as_str(), value.as_str()));
             }
             let mut response = request
@@ -250,7 +263,8 @@ impl CognitoIdpClient {
         Err(IdpError::Refused(format!("{action}: {kind}")))
     }
 
-    /// The user whose `sub` is `sub`, if any.
+    /// The one user a `sub = "<sub>"` filter finds, if any, with the sub
+    /// Cognito returned.
     pub async fn find_by_sub(&self, sub: &str) -> Result<Option<IdpUser>, IdpError> {
         // The filter is a quoted string: callers pass only validated ids,
         // and quotes or backslashes are refused here too.
@@ -273,12 +287,20 @@ impl CognitoIdpClient {
         let (Some(user), None) = (users.next(), users.next()) else {
             return Ok(None);
         };
-        let email = user
-            .attributes
-            .iter()
-            .find(|a| a.name == "email")
-            .and_then(|a| a.value.clone());
+        let attribute = |name: &str| {
+            user.attributes
+                .iter()
+                .find(|a| a.name == name)
+                .and_then(|a| a.value.clone())
+        };
+        // Every Cognito user has a sub; without one there is nothing to
+        // lock out, so nothing may be deleted either.
+        let sub = attribute("sub")
+            .filter(|sub| !sub.is_empty())
+            .ok_or_else(|| IdpError::Unavailable("ListUsers answer without a sub".to_owned()))?;
+        let email = attribute("email");
         Ok(Some(IdpUser {
+            sub,
             username: user.username,
             email,
             enabled: user.enabled,
@@ -408,6 +430,46 @@ mod tests {
             !shown.contains("very-secret") && !shown.contains("session-secret"),
             "{shown}"
         );
+    }
+
+    /// awc writes `Host` without a default port (`:80`, `:443`); the
+    /// signed host must be the one sent.
+    #[test]
+    fn the_signed_host_is_the_host_sent() {
+        let credentials = AwsCredentials {
+            access_key_id: "AKID".to_owned(),
+            secret_access_key: "secret".to_owned(),
+            session_token: None,
+        };
+        for (endpoint, host) in [
+            (
+                "https://cognito-idp.eu-west-1.amazonaws.com:443/",
+                "cognito-idp.eu-west-1.amazonaws.com",
+            ),
+            ("http://127.0.0.1:80/", "127.0.0.1"),
+            ("http://127.0.0.1:8080/", "127.0.0.1:8080"),
+        ] {
+            let parsed = IdpEndpoint::parse(endpoint).expect(endpoint);
+            let client = CognitoIdpClient::new(parsed, "eu-west-1", "pool", credentials.clone());
+            let headers = client
+                .headers(
+                    "AWSCognitoIdentityProviderService.ListUsers",
+                    b"{}",
+                    SystemTime::now(),
+                )
+                .expect("signs");
+            let sent: Vec<&str> = headers
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("host"))
+                .map(|(_, value)| value.as_str())
+                .collect();
+            assert_eq!(sent, [host], "{endpoint}");
+            assert!(
+                headers.iter().any(|(name, value)| name == "authorization"
+                    && value.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-target")),
+                "{endpoint}: {headers:?}"
+            );
+        }
     }
 
     #[test]

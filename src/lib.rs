@@ -7,6 +7,7 @@ pub mod config;
 pub mod dev;
 pub mod errors;
 pub mod extractors;
+pub mod idp_endpoint;
 pub mod jwks;
 pub mod metrics;
 pub mod revocations;

@@ -110,22 +110,40 @@ async fn delete_user(
     if !is_plausible_user_id(&user_id) {
         return Err(ApiError::UserNotFound);
     }
-    if *user_id == admin.sub && !confirms_self_deletion(req.query_string()) {
+    let confirmed = confirms_self_deletion(req.query_string());
+    // The path already names the caller: refuse before asking Cognito,
+    // which may no longer have them.
+    if *user_id == admin.sub && !confirmed {
         return Err(ApiError::SelfDeletion);
     }
-    match directory.delete(&user_id).await {
-        Ok(Deletion::Deleted) => {
+    let user = match directory.lookup(&user_id).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            // Gone already (perhaps deleted through another instance): its
+            // unexpired tokens must still stop working here. No user has
+            // this sub, so the path is the only name there is.
             verifier.revoke_subject(&user_id);
-            log::info!("admin sub={} deleted user sub={}", admin.sub, user_id);
+            return Err(ApiError::UserNotFound);
+        }
+        Err(e) => return Err(directory_error(&admin, &user_id, e)),
+    };
+    // From here on the user is who Cognito says: its filter may match
+    // another spelling of the sub, and tokens carry the returned one.
+    if user.sub == admin.sub && !confirmed {
+        return Err(ApiError::SelfDeletion);
+    }
+    match directory.delete(&user).await {
+        Ok(Deletion::Deleted) => {
+            verifier.revoke_subject(&user.sub);
+            log::info!("admin sub={} deleted user sub={}", admin.sub, user.sub);
             Ok(HttpResponse::NoContent().finish())
         }
         Ok(Deletion::NotFound) => {
-            // Gone already (perhaps deleted through another instance): its
-            // unexpired tokens must still stop working here.
-            verifier.revoke_subject(&user_id);
+            // Deleted by someone else since the lookup.
+            verifier.revoke_subject(&user.sub);
             Err(ApiError::UserNotFound)
         }
-        Err(e) => Err(directory_error(&admin, &user_id, e)),
+        Err(e) => Err(directory_error(&admin, &user.sub, e)),
     }
 }
 

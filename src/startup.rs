@@ -13,6 +13,7 @@ use crate::cognito_idp::CognitoIdpClient;
 use crate::config::{AuthMode, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
 use crate::extractors::AdminGroup;
+use crate::idp_endpoint::{IdpEndpoint, InvalidEndpoint};
 use crate::jwks::{run_refresh_loop, JwksCache};
 use crate::metrics::Metrics;
 use crate::routes;
@@ -29,6 +30,9 @@ pub enum StartupError {
     },
     #[error("dev issuer: {0}")]
     DevIssuer(#[from] DevIssuerError),
+    /// The message names `COGNITO_IDP_ENDPOINT`.
+    #[error("{0}")]
+    IdpEndpoint(#[from] InvalidEndpoint),
 }
 
 /// A bound, not yet running server.
@@ -46,19 +50,22 @@ impl Application {
             match (&settings.auth_mode, &settings.aws_credentials) {
                 (AuthMode::Dev { .. }, _) => Arc::new(InMemoryDirectory::new()),
                 (AuthMode::Cognito, Some(credentials)) => {
+                    let endpoint = IdpEndpoint::parse(&settings.cognito_idp_endpoint)?;
                     log::info!(
-                        "admin user routes manage pool {} through {}",
+                        "admin user routes manage pool {} through {endpoint}",
                         settings.user_pool_id,
-                        settings.cognito_idp_endpoint
                     );
                     Arc::new(CognitoDirectory::new(Some(CognitoIdpClient::new(
-                        &settings.cognito_idp_endpoint,
+                        endpoint,
                         &settings.region,
                         &settings.user_pool_id,
                         credentials.clone(),
                     ))))
                 }
                 (AuthMode::Cognito, None) => {
+                    // Unused without credentials, but a malformed setting
+                    // stops the process at start all the same.
+                    IdpEndpoint::parse(&settings.cognito_idp_endpoint)?;
                     log::warn!(
                         "no AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): \
                      GET and DELETE /users/{{user_id}} will answer 503"

@@ -30,6 +30,14 @@ pub struct UserRecord {
     pub groups: Vec<String>,
 }
 
+/// A user the directory found: the `sub` the directory holds (which need
+/// not be spelled like the id that found it) and the name it deletes by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRef {
+    pub sub: String,
+    pub username: String,
+}
+
 /// Why the directory could not answer.
 #[derive(Debug, Error)]
 pub enum DirectoryError {
@@ -51,10 +59,14 @@ pub type DirectoryFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Director
 pub trait UserDirectory: Send + Sync {
     /// Called for every successfully authenticated request.
     fn record_seen(&self, _claims: &Claims) {}
-    /// The user whose `sub` is `user_id`.
+    /// The user the directory finds for the `sub` `user_id`, as an admin
+    /// sees it.
     fn find<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Option<UserRecord>>;
-    /// Deletes the user whose `sub` is `user_id`.
-    fn delete<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Deletion>;
+    /// The user the directory finds for the `sub` `user_id`: enough to
+    /// decide on a deletion and to lock the right `sub` out after it.
+    fn lookup<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Option<UserRef>>;
+    /// Deletes `user`, as [`UserDirectory::lookup`] found it.
+    fn delete<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Deletion>;
 }
 
 /// Whether `user_id` can be a Cognito `sub` (a UUID in practice). Anything
@@ -120,8 +132,16 @@ impl UserDirectory for InMemoryDirectory {
         Box::pin(std::future::ready(Ok(found)))
     }
 
-    fn delete<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Deletion> {
-        let outcome = match self.users.write().remove(user_id) {
+    fn lookup<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Option<UserRef>> {
+        let found = self.users.read().get(user_id).map(|user| UserRef {
+            sub: user.sub.clone(),
+            username: user.username.clone(),
+        });
+        Box::pin(std::future::ready(Ok(found)))
+    }
+
+    fn delete<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Deletion> {
+        let outcome = match self.users.write().remove(&user.sub) {
             Some(_) => Deletion::Deleted,
             None => Deletion::NotFound,
         };
@@ -168,7 +188,7 @@ impl UserDirectory for CognitoDirectory {
                 other => other?,
             };
             Ok(Some(UserRecord {
-                sub: user_id.to_owned(),
+                sub: user.sub,
                 username: user.username,
                 email: user.email,
                 enabled: user.enabled,
@@ -178,13 +198,19 @@ impl UserDirectory for CognitoDirectory {
         })
     }
 
-    fn delete<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Deletion> {
+    fn lookup<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Option<UserRef>> {
         Box::pin(async move {
-            let client = self.client()?;
-            let Some(user) = client.find_by_sub(user_id).await? else {
-                return Ok(Deletion::NotFound);
-            };
-            match client.delete_user(&user.username).await {
+            let user = self.client()?.find_by_sub(user_id).await?;
+            Ok(user.map(|user| UserRef {
+                sub: user.sub,
+                username: user.username,
+            }))
+        })
+    }
+
+    fn delete<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Deletion> {
+        Box::pin(async move {
+            match self.client()?.delete_user(&user.username).await {
                 Ok(()) => Ok(Deletion::Deleted),
                 // Deleted by someone else between the two calls.
                 Err(IdpError::UserNotFound) => Ok(Deletion::NotFound),

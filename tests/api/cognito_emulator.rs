@@ -360,6 +360,41 @@ async fn unknown_ids_are_404_and_non_admins_are_403() {
 }
 
 #[actix_rt::test]
+async fn ids_with_a_quote_or_a_backslash_are_404_never_5xx() {
+    // A quote or a backslash would end or escape the string of the
+    // ListUsers filter; such ids never reach Cognito as a filter.
+    let pool = Emulated::start().await;
+    let victim = &pool.victim;
+    let ids = [
+        "a%22b".to_owned(),
+        "x%5Cy".to_owned(),
+        "%22".to_owned(),
+        "%5C".to_owned(),
+        "%5C%22".to_owned(),
+        format!("{}%22", victim.sub),
+        format!("%22%20or%20sub%20%5E%3D%20%22{}", &victim.sub[..4]),
+    ];
+    for id in &ids {
+        let path = format!("/users/{id}");
+        let shown = pool.app.get(&path, Some(&pool.admin.token)).await;
+        assert_eq!(shown.status, 404, "GET {id}: {}", shown.body);
+        let deleted = pool
+            .app
+            .request("DELETE", &path, Some(&pool.admin.token))
+            .await;
+        assert_eq!(deleted.status, 404, "DELETE {id}: {}", deleted.body);
+    }
+    assert!(pool.pool_has(&victim.sub).await, "the victim is untouched");
+    assert_eq!(
+        pool.app
+            .get("/messages/private", Some(&victim.token))
+            .await
+            .status,
+        200
+    );
+}
+
+#[actix_rt::test]
 async fn an_admin_cannot_delete_themselves_by_accident() {
     let pool = Emulated::start().await;
     let path = format!("/users/{}", pool.admin.sub);

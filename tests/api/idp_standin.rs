@@ -1,0 +1,111 @@
+//! A Cognito stand-in that checks SigV4 signatures (moto does not):
+//! `tests/support/sigv4_checker.py`, and the server in cognito mode pointed
+//! at it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use cognito_guard::{Application, Settings};
+use serde_json::Value;
+
+use crate::helpers::{base_vars, serve, trusted_key, JwksMode, JwksServer, TestApp, REGION};
+
+pub const ACCESS_KEY: &str = "AKIDSTANDIN";
+pub const SECRET_KEY: &str = "standin-secret";
+
+/// The stand-in on a free loopback port, stopped when dropped.
+pub struct IdpStandIn {
+    child: Child,
+    pub port: u16,
+}
+
+impl Drop for IdpStandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl IdpStandIn {
+    /// Starts the stand-in knowing `users`, a JSON array of
+    /// `{"username", "sub", "email", "groups"}`.
+    pub fn start(users: &Value) -> IdpStandIn {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/sigv4_checker.py"
+        );
+        let mut child = Command::new("python3")
+            .args([script, REGION, ACCESS_KEY, SECRET_KEY, &users.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 runs");
+        // The stand-in binds port 0 and prints the port it got: no race
+        // for a port picked here and bound there.
+        let mut line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = BufReader::new(stdout).read_line(&mut line);
+        }
+        let Ok(port) = line.trim().parse() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the SigV4 stand-in did not start; it needs botocore, which \
+                 `python3 -m pip install 'moto[server]'` brings (make test does)"
+            );
+        };
+        IdpStandIn { child, port }
+    }
+
+    /// `http://127.0.0.1:<port>` followed by `path`.
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Every call received so far: `action`, `host`, `path` and
+    /// `signature_problem` (null when the signature verified).
+    pub async fn calls(&self) -> Vec<Value> {
+        let mut response = awc::Client::default()
+            .get(self.endpoint("/calls"))
+            .send()
+            .await
+            .expect("stand-in answers");
+        let bytes = response.body().await.expect("calls");
+        let calls: Value = serde_json::from_slice(&bytes).expect("calls as JSON");
+        calls.as_array().cloned().unwrap_or_default()
+    }
+
+    /// The actions received so far, in order.
+    pub async fn actions(&self) -> Vec<String> {
+        self.calls()
+            .await
+            .iter()
+            .map(|call| call["action"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+}
+
+/// Cognito-mode settings with the admin routes on `endpoint`, signing with
+/// `secret`, and the test JWKS server they use.
+pub fn settings_on_idp(endpoint: &str, secret: &str) -> (Settings, JwksServer) {
+    let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
+    let mut vars = base_vars(&jwks.url());
+    for (key, value) in [
+        ("COGNITO_IDP_ENDPOINT", endpoint),
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", secret),
+    ] {
+        vars.push((key.to_owned(), value.to_owned()));
+    }
+    let settings = Settings::from_vars(vars).expect("settings for the stand-in");
+    (settings, jwks)
+}
+
+/// The server with its Cognito directory on `endpoint`.
+pub async fn spawn_app_on_idp(endpoint: &str, secret: &str) -> TestApp {
+    let (settings, jwks) = settings_on_idp(endpoint, secret);
+    let app = Application::build(settings)
+        .await
+        .unwrap_or_else(|e| panic!("server starts on {endpoint}: {e}"));
+    serve(app, jwks)
+}
