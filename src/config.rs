@@ -69,7 +69,8 @@ pub struct Settings {
     /// Background refresh interval: a key the JWKS drops is refused within this.
     pub jwks_refresh: Duration,
     /// Least time between refetches caused by unknown `kid`s, so made-up kids
-    /// cost the JWKS endpoint a bounded number of requests.
+    /// cost the JWKS endpoint a bounded number of requests. At least 1 s:
+    /// zero would switch the rate limit off.
     pub jwks_min_refetch: Duration,
     /// Connect timeout of a JWKS fetch.
     pub jwks_connect_timeout: Duration,
@@ -261,7 +262,7 @@ impl Settings {
             "JWKS_MIN_REFETCH_SECS",
             raw.jwks_min_refetch_secs,
             10,
-            0..=86_400,
+            1..=86_400,
         )?;
 
         let jwks_connect_timeout = seconds(
@@ -540,6 +541,19 @@ mod tests {
                 other => panic!("{var}={value}: expected Invalid, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_min_refetch_of_zero_is_refused_because_it_disables_the_rate_limit() {
+        assert!(matches!(
+            with(&[("JWKS_MIN_REFETCH_SECS", "0")]),
+            Err(ConfigError::Invalid {
+                var: "JWKS_MIN_REFETCH_SECS",
+                ..
+            })
+        ));
+        let s = with(&[("JWKS_MIN_REFETCH_SECS", "1")]).expect("1 second is allowed");
+        assert_eq!(s.jwks_min_refetch, Duration::from_secs(1));
     }
 
     fn dev(extra: &[(&'static str, &'static str)]) -> Result<Settings, ConfigError> {
