@@ -225,7 +225,7 @@ impl Settings {
         let client_ids = parse_client_ids(&required("COGNITO_CLIENT_ID", raw.cognito_client_id)?)?;
 
         let configured_issuer = non_blank(raw.cognito_issuer)
-            .map(|iss| check_url("COGNITO_ISSUER", iss))
+            .map(check_issuer)
             .transpose()?;
         let issuers = match &configured_issuer {
             Some(iss) => vec![iss.clone()],
@@ -237,7 +237,7 @@ impl Settings {
         let jwks_url = match non_blank(raw.cognito_jwks_url) {
             Some(url) => check_url("COGNITO_JWKS_URL", url)?,
             None => match &configured_issuer {
-                Some(iss) => format!("{}/.well-known/jwks.json", iss.trim_end_matches('/')),
+                Some(iss) => format!("{iss}/.well-known/jwks.json"),
                 None => format!(
                     "https://cognito-idp.{region}.amazonaws.com/{user_pool_id}/.well-known/jwks.json"
                 ),
@@ -414,6 +414,20 @@ fn check_url(var: &'static str, url: String) -> Result<String, ConfigError> {
     }
 }
 
+/// `iss` is compared byte for byte, and Cognito's never ends in `/`; an
+/// issuer configured with one would match no token, so it is refused rather
+/// than quietly trimmed: the operator sees the value that will be compared.
+fn check_issuer(iss: String) -> Result<String, ConfigError> {
+    let iss = check_url("COGNITO_ISSUER", iss)?;
+    if iss.ends_with('/') {
+        return Err(invalid(
+            "COGNITO_ISSUER",
+            "must not end with `/`: tokens' `iss` is compared exactly, and Cognito's never ends with one",
+        ));
+    }
+    Ok(iss)
+}
+
 fn number(
     var: &'static str,
     value: Option<String>,
@@ -554,6 +568,17 @@ mod tests {
         ));
         let s = with(&[("JWKS_MIN_REFETCH_SECS", "1")]).expect("1 second is allowed");
         assert_eq!(s.jwks_min_refetch, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn an_issuer_ending_in_a_slash_is_refused_as_it_would_match_no_token() {
+        assert!(matches!(
+            with(&[("COGNITO_ISSUER", "http://127.0.0.1:9229/pool/")]),
+            Err(ConfigError::Invalid {
+                var: "COGNITO_ISSUER",
+                ..
+            })
+        ));
     }
 
     fn dev(extra: &[(&'static str, &'static str)]) -> Result<Settings, ConfigError> {
