@@ -209,24 +209,28 @@ impl Settings {
             ));
         }
         let user_pool_id = required("COGNITO_USER_POOL_ID", raw.cognito_user_pool_id)?;
-        match user_pool_id.split_once('_') {
-            Some((prefix, id))
-                if prefix == region
-                    && !id.is_empty()
-                    && id.chars().all(|c| c.is_ascii_alphanumeric()) => {}
-            _ => {
-                return Err(invalid(
-                    "COGNITO_USER_POOL_ID",
-                    format!("expected `{region}_<id>` (the pool id starts with AWS_REGION)"),
-                ))
-            }
-        }
-
         let client_ids = parse_client_ids(&required("COGNITO_CLIENT_ID", raw.cognito_client_id)?)?;
 
         let configured_issuer = non_blank(raw.cognito_issuer)
             .map(check_issuer)
             .transpose()?;
+        // The pool id goes into the issuer and JWKS URL only when they are
+        // derived from it; with COGNITO_ISSUER set, emulators' ids such as
+        // `local_5X9BWQyC` are fine.
+        if configured_issuer.is_none() {
+            match user_pool_id.split_once('_') {
+                Some((prefix, id))
+                    if prefix == region
+                        && !id.is_empty()
+                        && id.chars().all(|c| c.is_ascii_alphanumeric()) => {}
+                _ => {
+                    return Err(invalid(
+                        "COGNITO_USER_POOL_ID",
+                        format!("expected `{region}_<id>` (the pool id starts with AWS_REGION)"),
+                    ))
+                }
+            }
+        }
         let issuers = match &configured_issuer {
             Some(iss) => vec![iss.clone()],
             None => vec![
@@ -579,6 +583,27 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn with_an_issuer_set_any_pool_id_is_accepted() {
+        let s = with(&[
+            ("COGNITO_USER_POOL_ID", "local_5X9BWQyC"),
+            ("COGNITO_ISSUER", "http://localhost:9229/local_5X9BWQyC"),
+        ])
+        .expect("cognito-local's pool ids are accepted with an issuer");
+        assert_eq!(s.user_pool_id, "local_5X9BWQyC");
+        assert_eq!(s.issuers, vec!["http://localhost:9229/local_5X9BWQyC"]);
+        assert!(
+            matches!(
+                with(&[("COGNITO_USER_POOL_ID", "local_5X9BWQyC")]),
+                Err(ConfigError::Invalid {
+                    var: "COGNITO_USER_POOL_ID",
+                    ..
+                })
+            ),
+            "without an issuer the pool id must start with the region"
+        );
     }
 
     fn dev(extra: &[(&'static str, &'static str)]) -> Result<Settings, ConfigError> {
