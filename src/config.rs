@@ -2,6 +2,7 @@
 //! deployment fails before it listens instead of failing every request.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -120,13 +121,60 @@ struct RawEnv {
     port: Option<String>,
 }
 
+/// The variables [`RawEnv`] reads, as operators write them (`envy` matches
+/// them case-insensitively); a unit test keeps the two lists in step.
+const VARIABLES: &[&str] = &[
+    "AWS_REGION",
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_CLIENT_ID",
+    "COGNITO_ISSUER",
+    "COGNITO_JWKS_URL",
+    "COGNITO_TOKEN_USE",
+    "AUTH_LEEWAY_SECS",
+    "JWKS_REFRESH_SECS",
+    "JWKS_MIN_REFETCH_SECS",
+    "JWKS_CONNECT_TIMEOUT_SECS",
+    "JWKS_FETCH_TIMEOUT_SECS",
+    "VERIFIED_TOKEN_CACHE_ENTRIES",
+    "VERIFIED_TOKEN_CACHE_MAX_BYTES",
+    "ADMIN_GROUP",
+    "COGNITO_IDP_ENDPOINT",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AUTH_MODE",
+    "DEV_SIGNING_KEY_FILE",
+    "HOST",
+    "PORT",
+];
+
 impl Settings {
     /// Reads the process environment (call after loading any `.env`).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let vars: Vec<(String, String)> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
-        Self::from_vars(vars)
+        Self::from_os_vars(std::env::vars_os())
+    }
+
+    /// As [`Settings::from_vars`], from raw OS strings: a variable of ours
+    /// whose value is not UTF-8 is reported as invalid, by name, rather than
+    /// skipped (which would report it as missing, or silently use a default).
+    /// Other variables that are not UTF-8 are none of our business.
+    pub fn from_os_vars<I>(vars: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = (OsString, OsString)>,
+    {
+        let mut utf8 = Vec::new();
+        for (key, value) in vars {
+            let Ok(key) = key.into_string() else { continue };
+            match value.into_string() {
+                Ok(value) => utf8.push((key, value)),
+                Err(_) => {
+                    if let Some(var) = VARIABLES.iter().find(|v| v.eq_ignore_ascii_case(&key)) {
+                        return Err(invalid(var, "is not valid UTF-8"));
+                    }
+                }
+            }
+        }
+        Self::from_vars(utf8)
     }
 
     /// Parses settings from explicit variables; tests use this instead of
@@ -604,6 +652,62 @@ mod tests {
             ),
             "without an issuer the pool id must start with the region"
         );
+    }
+
+    #[test]
+    fn a_non_utf8_value_of_ours_is_invalid_and_others_are_ignored() {
+        use std::os::unix::ffi::OsStringExt as _;
+        let os = |vars: Vec<(&str, Vec<u8>)>| {
+            let mut all: Vec<(OsString, OsString)> = base()
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect();
+            all.extend(
+                vars.into_iter()
+                    .map(|(k, v)| (OsString::from(k), OsString::from_vec(v))),
+            );
+            Settings::from_os_vars(all)
+        };
+        assert_eq!(
+            os(vec![("ADMIN_GROUP", b"adm\xffin".to_vec())]).unwrap_err(),
+            invalid("ADMIN_GROUP", "is not valid UTF-8")
+        );
+        assert!(os(vec![("SOME_OTHER_TOOL", b"\xff".to_vec())]).is_ok());
+    }
+
+    /// Captures the field names serde's derive hands to `deserialize_struct`.
+    struct FieldNames(&'static [&'static str]);
+
+    impl<'de> serde::Deserializer<'de> for &mut FieldNames {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("only structs"))
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(serde::de::Error::custom("names captured"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    #[test]
+    fn the_variable_list_names_every_field_of_the_raw_environment() {
+        let mut names = FieldNames(&[]);
+        let _ = RawEnv::deserialize(&mut names);
+        let listed: Vec<String> = VARIABLES.iter().map(|v| v.to_ascii_lowercase()).collect();
+        assert_eq!(listed, names.0);
     }
 
     fn dev(extra: &[(&'static str, &'static str)]) -> Result<Settings, ConfigError> {

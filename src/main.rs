@@ -114,9 +114,14 @@ fn parse_token_args(
 }
 
 fn dev_issuer() -> Result<DevIssuer, DevIssuerError> {
-    let key_file = std::env::var("DEV_SIGNING_KEY_FILE")
-        .unwrap_or_else(|_| DEFAULT_DEV_SIGNING_KEY_FILE.to_owned());
-    DevIssuer::load(key_file.as_ref())
+    // A path need not be UTF-8, so it is read as an OS string.
+    let key_file = std::env::var_os("DEV_SIGNING_KEY_FILE")
+        .filter(|f| !f.is_empty())
+        .map_or_else(
+            || PathBuf::from(DEFAULT_DEV_SIGNING_KEY_FILE),
+            PathBuf::from,
+        );
+    DevIssuer::load(&key_file)
 }
 
 fn print_jwks() -> ExitCode {
