@@ -200,6 +200,7 @@ impl Settings {
             min_refetch: self.jwks_min_refetch,
             connect_timeout: self.jwks_connect_timeout,
             fetch_timeout: self.jwks_fetch_timeout,
+            trust_dev_key: matches!(self.auth_mode, AuthMode::Dev { .. }),
         }
     }
 
@@ -262,6 +263,17 @@ impl Settings {
         let configured_issuer = non_blank(raw.cognito_issuer)
             .map(check_issuer)
             .transpose()?;
+        // Anyone can sign for the dev issuer with the committed dev key.
+        if auth_mode == AuthMode::Cognito
+            && configured_issuer
+                .as_deref()
+                .is_some_and(|iss| iss.eq_ignore_ascii_case(crate::dev::DEV_ISSUER))
+        {
+            return Err(invalid(
+                "COGNITO_ISSUER",
+                "is the built-in dev issuer, which only AUTH_MODE=dev trusts",
+            ));
+        }
         // The pool id goes into the issuer and JWKS URL only when they are
         // derived from it; with COGNITO_ISSUER set, emulators' ids such as
         // `local_5X9BWQyC` are fine.
@@ -652,6 +664,17 @@ mod tests {
             ),
             "without an issuer the pool id must start with the region"
         );
+    }
+
+    #[test]
+    fn cognito_mode_refuses_the_dev_issuer() {
+        assert!(matches!(
+            with(&[("COGNITO_ISSUER", crate::dev::DEV_ISSUER)]),
+            Err(ConfigError::Invalid {
+                var: "COGNITO_ISSUER",
+                ..
+            })
+        ));
     }
 
     #[test]

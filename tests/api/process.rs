@@ -199,3 +199,21 @@ fn a_non_utf8_setting_is_reported_as_invalid_not_missing() {
     );
     assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
 }
+
+#[test]
+fn settings_that_would_refuse_every_token_stop_the_process() {
+    let dev_issuer = cognito_guard::dev::DEV_ISSUER;
+    let slash_issuer = format!("{ISSUER}/");
+    for (var, value) in [
+        ("JWKS_MIN_REFETCH_SECS", "0"),
+        ("COGNITO_ISSUER", slash_issuer.as_str()),
+        ("COGNITO_ISSUER", dev_issuer),
+    ] {
+        let mut vars = GOOD_LOCAL.to_vec();
+        vars.push((var, value));
+        let (code, stderr) = run_with(&vars);
+        assert_eq!(code, 2, "{var}={value}: {stderr}");
+        assert!(stderr.contains(var), "{var}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+    }
+}
