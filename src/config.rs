@@ -89,6 +89,27 @@ pub struct Settings {
     pub aws_credentials: Option<AwsCredentials>,
     pub host: String,
     pub port: u16,
+    /// Where `/metrics` is served instead of the API port (`METRICS_ADDR`),
+    /// so it need not be exposed with the API.
+    pub metrics_addr: Option<ListenAddr>,
+}
+
+/// A `host:port` to listen on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenAddr {
+    /// A name or an IP address; an IPv6 one without its brackets.
+    pub host: String,
+    pub port: u16,
+}
+
+impl std::fmt::Display for ListenAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
 }
 
 /// The raw environment as `envy` reads it (it lower-cases the names);
@@ -119,6 +140,7 @@ struct RawEnv {
     dev_signing_key_file: Option<String>,
     host: Option<String>,
     port: Option<String>,
+    metrics_addr: Option<String>,
 }
 
 /// The variables [`RawEnv`] reads, as operators write them (`envy` matches
@@ -146,6 +168,7 @@ const VARIABLES: &[&str] = &[
     "DEV_SIGNING_KEY_FILE",
     "HOST",
     "PORT",
+    "METRICS_ADDR",
 ];
 
 impl Settings {
@@ -391,6 +414,10 @@ impl Settings {
             })?,
         };
 
+        let metrics_addr = non_blank(raw.metrics_addr)
+            .map(|addr| listen_addr("METRICS_ADDR", &addr))
+            .transpose()?;
+
         Ok(Settings {
             auth_mode,
             region,
@@ -411,6 +438,7 @@ impl Settings {
             aws_credentials,
             host,
             port,
+            metrics_addr,
         })
     }
 }
@@ -490,6 +518,36 @@ fn check_issuer(iss: String) -> Result<String, ConfigError> {
         ));
     }
     Ok(iss)
+}
+
+/// `host:port`, `[ipv6]:port`; names are resolved when binding.
+fn listen_addr(var: &'static str, value: &str) -> Result<ListenAddr, ConfigError> {
+    let error = || {
+        invalid(
+            var,
+            format!("expected host:port, such as 127.0.0.1:9090 or [::1]:9090, got `{value}`"),
+        )
+    };
+    let (host, port) = value.rsplit_once(':').ok_or_else(error)?;
+    let port = port.parse::<u16>().map_err(|_| error())?;
+    let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => {
+            v6.parse::<std::net::Ipv6Addr>().map_err(|_| error())?;
+            v6
+        }
+        None if !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') =>
+        {
+            host
+        }
+        None => return Err(error()),
+    };
+    Ok(ListenAddr {
+        host: host.to_owned(),
+        port,
+    })
 }
 
 fn number(
@@ -731,6 +789,43 @@ mod tests {
         let _ = RawEnv::deserialize(&mut names);
         let listed: Vec<String> = VARIABLES.iter().map(|v| v.to_ascii_lowercase()).collect();
         assert_eq!(listed, names.0);
+    }
+
+    #[test]
+    fn metrics_addr_is_a_host_and_port() {
+        assert_eq!(with(&[]).expect("valid").metrics_addr, None);
+        for (value, host, port) in [
+            ("127.0.0.1:9090", "127.0.0.1", 9090),
+            ("[::1]:0", "::1", 0),
+            ("metrics.internal:9100", "metrics.internal", 9100),
+        ] {
+            let addr = with(&[("METRICS_ADDR", value)])
+                .expect(value)
+                .metrics_addr
+                .expect("set");
+            assert_eq!((addr.host.as_str(), addr.port), (host, port));
+            assert_eq!(addr.to_string(), value);
+        }
+        for value in [
+            "9090",
+            "127.0.0.1",
+            "host:99999",
+            ":9090",
+            "::1:9090",
+            "[nope]:1",
+            "a b:1",
+        ] {
+            assert!(
+                matches!(
+                    with(&[("METRICS_ADDR", value)]),
+                    Err(ConfigError::Invalid {
+                        var: "METRICS_ADDR",
+                        ..
+                    })
+                ),
+                "{value}"
+            );
+        }
     }
 
     fn dev(extra: &[(&'static str, &'static str)]) -> Result<Settings, ConfigError> {

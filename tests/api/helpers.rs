@@ -245,6 +245,9 @@ impl JwksServer {
 /// The server under test, its JWKS server, and a client.
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:<port>` of the `/metrics` listener, when
+    /// `METRICS_ADDR` gave it one.
+    pub metrics_address: Option<String>,
     pub jwks: JwksServer,
     pub client: awc::Client,
 }
@@ -327,9 +330,13 @@ pub async fn spawn_app_against(jwks: JwksServer, overrides: &[(&str, &str)]) -> 
 /// `jwks` is the JWKS server the test controls (unused by some tests).
 pub fn serve(app: Application, jwks: JwksServer) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     actix_rt::spawn(app.run_until_stopped());
     TestApp {
         address,
+        metrics_address,
         jwks,
         client: awc::Client::builder()
             .timeout(Duration::from_secs(30))

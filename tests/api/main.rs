@@ -9,6 +9,7 @@ mod health;
 mod hostile;
 mod jwks_cache;
 mod messages;
+mod metrics;
 mod process;
 mod tls;
 mod token_cache;

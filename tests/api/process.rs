@@ -217,3 +217,26 @@ fn settings_that_would_refuse_every_token_stop_the_process() {
         assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
     }
 }
+
+#[test]
+fn a_malformed_metrics_addr_stops_the_process_with_its_name() {
+    for value in ["9090", "127.0.0.1", "127.0.0.1:http", ":9090", "::1:9090"] {
+        let mut vars = GOOD_LOCAL.to_vec();
+        vars.push(("METRICS_ADDR", value));
+        let (code, stderr) = run_with(&vars);
+        assert_eq!(code, 2, "{value}: {stderr}");
+        assert!(stderr.contains("METRICS_ADDR"), "{value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+    }
+}
+
+#[test]
+fn a_metrics_addr_that_cannot_be_bound_stops_the_process_with_its_name() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let mut vars = GOOD_LOCAL.to_vec();
+    vars.push(("METRICS_ADDR", addr.as_str()));
+    let (code, stderr) = run_with(&vars);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("METRICS_ADDR"), "{stderr}");
+}
