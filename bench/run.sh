@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: load benchmark of cognito-guard, side by side in one run.
 #
-# Two release servers in cognito mode against a local test JWKS (the dev
-# issuer's, served as a static file), one with the verified-token cache and
+# Two release servers in cognito mode against a local test JWKS (a throwaway
+# key of the bench's own, served as a static file: cognito mode refuses the
+# committed dev key and the dev issuer), one with the verified-token cache and
 # one without, are loaded with wrk on this machine,
 # scenario by scenario, interleaved over several rounds; the table shows the
 # median of the rounds and ratios to /messages/public measured in the same
@@ -29,24 +30,33 @@ fi
 cargo build --release --locked --quiet
 BIN=target/release/cognito-guard
 
+# The bench's own signing key and issuer. `token` and `jwks` sign with
+# DEV_SIGNING_KEY_FILE, so they mint for this key instead of the dev one.
+KEY="$OUT/bench-signing-key.pem"
+ISSUER=https://bench-issuer.cognito-guard.invalid/us-east-1_Bench01
+export DEV_SIGNING_KEY_FILE="$KEY"
+
 # Distinct tokens, so that every request of the miss scenarios is a miss
-# (five times more tokens than the default cache holds). Reused for 12 hours.
+# (five times more tokens than the default cache holds). Reused, with their
+# key, for 12 hours; a new key is generated whenever they are minted again.
 TOKENS="$OUT/tokens.txt"
-if [ ! -s "$TOKENS" ] || [ "$(wc -l < "$TOKENS")" -ne "$NTOKENS" ] \
-   || [ -n "$(find "$TOKENS" -mmin +720)" ]; then
-  echo "minting $NTOKENS tokens..." >&2
-  "$BIN" token --count "$NTOKENS" --ttl 86400 --sub bench > "$TOKENS.tmp"
+if [ ! -s "$KEY" ] || [ ! -s "$TOKENS" ] || [ "$(wc -l < "$TOKENS")" -ne "$NTOKENS" ] \
+   || [ -n "$(find "$TOKENS" -mmin +720)" ] || [ "$KEY" -nt "$TOKENS" ]; then
+  echo "generating a throwaway signing key and minting $NTOKENS tokens..." >&2
+  openssl genrsa -out "$KEY.tmp" 2048 2>/dev/null
+  mv "$KEY.tmp" "$KEY"
+  "$BIN" token --count "$NTOKENS" --ttl 86400 --sub bench --issuer "$ISSUER" > "$TOKENS.tmp"
   mv "$TOKENS.tmp" "$TOKENS"
 fi
-ONE_TOKEN=$("$BIN" token --ttl 86400 --sub bench-hit)
+ONE_TOKEN=$("$BIN" token --ttl 86400 --sub bench-hit --issuer "$ISSUER")
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# The dev issuer's key as a static JWKS: the servers run in cognito mode,
-# exactly as in production, and accept the tokens `token` mints.
+# The bench key as a static JWKS: the servers run in cognito mode, exactly as
+# in production, and accept the tokens `token` minted with that key.
 mkdir -p "$OUT/jwks"
 "$BIN" jwks > "$OUT/jwks/jwks.json"
 JWKS_PORT=$(free_port)
@@ -57,9 +67,8 @@ for _ in $(seq 50); do curl -fs "http://127.0.0.1:$JWKS_PORT/jwks.json" >/dev/nu
 start_server() { # name port extra-env...
   local name=$1 port=$2; shift 2
   env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" RUST_LOG=warn \
-    AWS_REGION=us-east-1 COGNITO_USER_POOL_ID=us-east-1_DevPool01 \
-    COGNITO_CLIENT_ID=cognitoguarddevclient0001 \
-    COGNITO_ISSUER=https://dev-issuer.cognito-guard.invalid/us-east-1_DevPool01 \
+    AWS_REGION=us-east-1 COGNITO_USER_POOL_ID=us-east-1_Bench01 \
+    COGNITO_CLIENT_ID=cognitoguarddevclient0001 COGNITO_ISSUER="$ISSUER" \
     COGNITO_JWKS_URL="http://127.0.0.1:$JWKS_PORT/jwks.json" "$@" \
     "$BIN" > "$OUT/$name.log" 2>&1 &
   for _ in $(seq 100); do

@@ -2,6 +2,7 @@
 //! deployment fails before it listens instead of failing every request.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -69,7 +70,8 @@ pub struct Settings {
     /// Background refresh interval: a key the JWKS drops is refused within this.
     pub jwks_refresh: Duration,
     /// Least time between refetches caused by unknown `kid`s, so made-up kids
-    /// cost the JWKS endpoint a bounded number of requests.
+    /// cost the JWKS endpoint a bounded number of requests. At least 1 s:
+    /// zero would switch the rate limit off.
     pub jwks_min_refetch: Duration,
     /// Connect timeout of a JWKS fetch.
     pub jwks_connect_timeout: Duration,
@@ -87,6 +89,27 @@ pub struct Settings {
     pub aws_credentials: Option<AwsCredentials>,
     pub host: String,
     pub port: u16,
+    /// Where `/metrics` is served instead of the API port (`METRICS_ADDR`),
+    /// so it need not be exposed with the API.
+    pub metrics_addr: Option<ListenAddr>,
+}
+
+/// A `host:port` to listen on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenAddr {
+    /// A name or an IP address; an IPv6 one without its brackets.
+    pub host: String,
+    pub port: u16,
+}
+
+impl std::fmt::Display for ListenAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
 }
 
 /// The raw environment as `envy` reads it (it lower-cases the names);
@@ -117,15 +140,64 @@ struct RawEnv {
     dev_signing_key_file: Option<String>,
     host: Option<String>,
     port: Option<String>,
+    metrics_addr: Option<String>,
 }
+
+/// The variables [`RawEnv`] reads, as operators write them (`envy` matches
+/// them case-insensitively); a unit test keeps the two lists in step.
+const VARIABLES: &[&str] = &[
+    "AWS_REGION",
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_CLIENT_ID",
+    "COGNITO_ISSUER",
+    "COGNITO_JWKS_URL",
+    "COGNITO_TOKEN_USE",
+    "AUTH_LEEWAY_SECS",
+    "JWKS_REFRESH_SECS",
+    "JWKS_MIN_REFETCH_SECS",
+    "JWKS_CONNECT_TIMEOUT_SECS",
+    "JWKS_FETCH_TIMEOUT_SECS",
+    "VERIFIED_TOKEN_CACHE_ENTRIES",
+    "VERIFIED_TOKEN_CACHE_MAX_BYTES",
+    "ADMIN_GROUP",
+    "COGNITO_IDP_ENDPOINT",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AUTH_MODE",
+    "DEV_SIGNING_KEY_FILE",
+    "HOST",
+    "PORT",
+    "METRICS_ADDR",
+];
 
 impl Settings {
     /// Reads the process environment (call after loading any `.env`).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let vars: Vec<(String, String)> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
-        Self::from_vars(vars)
+        Self::from_os_vars(std::env::vars_os())
+    }
+
+    /// As [`Settings::from_vars`], from raw OS strings: a variable of ours
+    /// whose value is not UTF-8 is reported as invalid, by name, rather than
+    /// skipped (which would report it as missing, or silently use a default).
+    /// Other variables that are not UTF-8 are none of our business.
+    pub fn from_os_vars<I>(vars: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = (OsString, OsString)>,
+    {
+        let mut utf8 = Vec::new();
+        for (key, value) in vars {
+            let Ok(key) = key.into_string() else { continue };
+            match value.into_string() {
+                Ok(value) => utf8.push((key, value)),
+                Err(_) => {
+                    if let Some(var) = VARIABLES.iter().find(|v| v.eq_ignore_ascii_case(&key)) {
+                        return Err(invalid(var, "is not valid UTF-8"));
+                    }
+                }
+            }
+        }
+        Self::from_vars(utf8)
     }
 
     /// Parses settings from explicit variables; tests use this instead of
@@ -151,6 +223,7 @@ impl Settings {
             min_refetch: self.jwks_min_refetch,
             connect_timeout: self.jwks_connect_timeout,
             fetch_timeout: self.jwks_fetch_timeout,
+            trust_dev_key: matches!(self.auth_mode, AuthMode::Dev { .. }),
         }
     }
 
@@ -208,24 +281,39 @@ impl Settings {
             ));
         }
         let user_pool_id = required("COGNITO_USER_POOL_ID", raw.cognito_user_pool_id)?;
-        match user_pool_id.split_once('_') {
-            Some((prefix, id))
-                if prefix == region
-                    && !id.is_empty()
-                    && id.chars().all(|c| c.is_ascii_alphanumeric()) => {}
-            _ => {
-                return Err(invalid(
-                    "COGNITO_USER_POOL_ID",
-                    format!("expected `{region}_<id>` (the pool id starts with AWS_REGION)"),
-                ))
-            }
-        }
-
         let client_ids = parse_client_ids(&required("COGNITO_CLIENT_ID", raw.cognito_client_id)?)?;
 
         let configured_issuer = non_blank(raw.cognito_issuer)
-            .map(|iss| check_url("COGNITO_ISSUER", iss))
+            .map(check_issuer)
             .transpose()?;
+        // Anyone can sign for the dev issuer with the committed dev key.
+        if auth_mode == AuthMode::Cognito
+            && configured_issuer
+                .as_deref()
+                .is_some_and(|iss| iss.eq_ignore_ascii_case(crate::dev::DEV_ISSUER))
+        {
+            return Err(invalid(
+                "COGNITO_ISSUER",
+                "is the built-in dev issuer, which only AUTH_MODE=dev trusts",
+            ));
+        }
+        // The pool id goes into the issuer and JWKS URL only when they are
+        // derived from it; with COGNITO_ISSUER set, emulators' ids such as
+        // `local_5X9BWQyC` are fine.
+        if configured_issuer.is_none() {
+            match user_pool_id.split_once('_') {
+                Some((prefix, id))
+                    if prefix == region
+                        && !id.is_empty()
+                        && id.chars().all(|c| c.is_ascii_alphanumeric()) => {}
+                _ => {
+                    return Err(invalid(
+                        "COGNITO_USER_POOL_ID",
+                        format!("expected `{region}_<id>` (the pool id starts with AWS_REGION)"),
+                    ))
+                }
+            }
+        }
         let issuers = match &configured_issuer {
             Some(iss) => vec![iss.clone()],
             None => vec![
@@ -236,7 +324,7 @@ impl Settings {
         let jwks_url = match non_blank(raw.cognito_jwks_url) {
             Some(url) => check_url("COGNITO_JWKS_URL", url)?,
             None => match &configured_issuer {
-                Some(iss) => format!("{}/.well-known/jwks.json", iss.trim_end_matches('/')),
+                Some(iss) => format!("{iss}/.well-known/jwks.json"),
                 None => format!(
                     "https://cognito-idp.{region}.amazonaws.com/{user_pool_id}/.well-known/jwks.json"
                 ),
@@ -261,7 +349,7 @@ impl Settings {
             "JWKS_MIN_REFETCH_SECS",
             raw.jwks_min_refetch_secs,
             10,
-            0..=86_400,
+            1..=86_400,
         )?;
 
         let jwks_connect_timeout = seconds(
@@ -326,6 +414,10 @@ impl Settings {
             })?,
         };
 
+        let metrics_addr = non_blank(raw.metrics_addr)
+            .map(|addr| listen_addr("METRICS_ADDR", &addr))
+            .transpose()?;
+
         Ok(Settings {
             auth_mode,
             region,
@@ -346,6 +438,7 @@ impl Settings {
             aws_credentials,
             host,
             port,
+            metrics_addr,
         })
     }
 }
@@ -411,6 +504,50 @@ fn check_url(var: &'static str, url: String) -> Result<String, ConfigError> {
         }
         _ => Err(invalid(var, "expected an absolute http:// or https:// URL")),
     }
+}
+
+/// `iss` is compared byte for byte, and Cognito's never ends in `/`; an
+/// issuer configured with one would match no token, so it is refused rather
+/// than quietly trimmed: the operator sees the value that will be compared.
+fn check_issuer(iss: String) -> Result<String, ConfigError> {
+    let iss = check_url("COGNITO_ISSUER", iss)?;
+    if iss.ends_with('/') {
+        return Err(invalid(
+            "COGNITO_ISSUER",
+            "must not end with `/`: tokens' `iss` is compared exactly, and Cognito's never ends with one",
+        ));
+    }
+    Ok(iss)
+}
+
+/// `host:port`, `[ipv6]:port`; names are resolved when binding.
+fn listen_addr(var: &'static str, value: &str) -> Result<ListenAddr, ConfigError> {
+    let error = || {
+        invalid(
+            var,
+            format!("expected host:port, such as 127.0.0.1:9090 or [::1]:9090, got `{value}`"),
+        )
+    };
+    let (host, port) = value.rsplit_once(':').ok_or_else(error)?;
+    let port = port.parse::<u16>().map_err(|_| error())?;
+    let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => {
+            v6.parse::<std::net::Ipv6Addr>().map_err(|_| error())?;
+            v6
+        }
+        None if !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') =>
+        {
+            host
+        }
+        None => return Err(error()),
+    };
+    Ok(ListenAddr {
+        host: host.to_owned(),
+        port,
+    })
 }
 
 fn number(
@@ -539,6 +676,155 @@ mod tests {
                 Err(ConfigError::Invalid { var: named, .. }) => assert_eq!(named, var, "{value}"),
                 other => panic!("{var}={value}: expected Invalid, got {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_min_refetch_of_zero_is_refused_because_it_disables_the_rate_limit() {
+        assert!(matches!(
+            with(&[("JWKS_MIN_REFETCH_SECS", "0")]),
+            Err(ConfigError::Invalid {
+                var: "JWKS_MIN_REFETCH_SECS",
+                ..
+            })
+        ));
+        let s = with(&[("JWKS_MIN_REFETCH_SECS", "1")]).expect("1 second is allowed");
+        assert_eq!(s.jwks_min_refetch, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn an_issuer_ending_in_a_slash_is_refused_as_it_would_match_no_token() {
+        assert!(matches!(
+            with(&[("COGNITO_ISSUER", "http://127.0.0.1:9229/pool/")]),
+            Err(ConfigError::Invalid {
+                var: "COGNITO_ISSUER",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn with_an_issuer_set_any_pool_id_is_accepted() {
+        let s = with(&[
+            ("COGNITO_USER_POOL_ID", "local_5X9BWQyC"),
+            ("COGNITO_ISSUER", "http://localhost:9229/local_5X9BWQyC"),
+        ])
+        .expect("cognito-local's pool ids are accepted with an issuer");
+        assert_eq!(s.user_pool_id, "local_5X9BWQyC");
+        assert_eq!(s.issuers, vec!["http://localhost:9229/local_5X9BWQyC"]);
+        assert!(
+            matches!(
+                with(&[("COGNITO_USER_POOL_ID", "local_5X9BWQyC")]),
+                Err(ConfigError::Invalid {
+                    var: "COGNITO_USER_POOL_ID",
+                    ..
+                })
+            ),
+            "without an issuer the pool id must start with the region"
+        );
+    }
+
+    #[test]
+    fn cognito_mode_refuses_the_dev_issuer() {
+        assert!(matches!(
+            with(&[("COGNITO_ISSUER", crate::dev::DEV_ISSUER)]),
+            Err(ConfigError::Invalid {
+                var: "COGNITO_ISSUER",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_non_utf8_value_of_ours_is_invalid_and_others_are_ignored() {
+        use std::os::unix::ffi::OsStringExt as _;
+        let os = |vars: Vec<(&str, Vec<u8>)>| {
+            let mut all: Vec<(OsString, OsString)> = base()
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect();
+            all.extend(
+                vars.into_iter()
+                    .map(|(k, v)| (OsString::from(k), OsString::from_vec(v))),
+            );
+            Settings::from_os_vars(all)
+        };
+        assert_eq!(
+            os(vec![("ADMIN_GROUP", b"adm\xffin".to_vec())]).unwrap_err(),
+            invalid("ADMIN_GROUP", "is not valid UTF-8")
+        );
+        assert!(os(vec![("SOME_OTHER_TOOL", b"\xff".to_vec())]).is_ok());
+    }
+
+    /// Captures the field names serde's derive hands to `deserialize_struct`.
+    struct FieldNames(&'static [&'static str]);
+
+    impl<'de> serde::Deserializer<'de> for &mut FieldNames {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("only structs"))
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(serde::de::Error::custom("names captured"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    #[test]
+    fn the_variable_list_names_every_field_of_the_raw_environment() {
+        let mut names = FieldNames(&[]);
+        let _ = RawEnv::deserialize(&mut names);
+        let listed: Vec<String> = VARIABLES.iter().map(|v| v.to_ascii_lowercase()).collect();
+        assert_eq!(listed, names.0);
+    }
+
+    #[test]
+    fn metrics_addr_is_a_host_and_port() {
+        assert_eq!(with(&[]).expect("valid").metrics_addr, None);
+        for (value, host, port) in [
+            ("127.0.0.1:9090", "127.0.0.1", 9090),
+            ("[::1]:0", "::1", 0),
+            ("metrics.internal:9100", "metrics.internal", 9100),
+        ] {
+            let addr = with(&[("METRICS_ADDR", value)])
+                .expect(value)
+                .metrics_addr
+                .expect("set");
+            assert_eq!((addr.host.as_str(), addr.port), (host, port));
+            assert_eq!(addr.to_string(), value);
+        }
+        for value in [
+            "9090",
+            "127.0.0.1",
+            "host:99999",
+            ":9090",
+            "::1:9090",
+            "[nope]:1",
+            "a b:1",
+        ] {
+            assert!(
+                matches!(
+                    with(&[("METRICS_ADDR", value)]),
+                    Err(ConfigError::Invalid {
+                        var: "METRICS_ADDR",
+                        ..
+                    })
+                ),
+                "{value}"
+            );
         }
     }
 

@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -27,8 +29,25 @@ pub const DEV_ISSUER: &str = "https://dev-issuer.cognito-guard.invalid/us-east-1
 pub const DEV_KID: &str = "cognito-guard-dev-key-1";
 /// Where the committed dev-only key lives, relative to the repository root.
 pub const DEFAULT_DEV_SIGNING_KEY_FILE: &str = "config/dev-signing-key.pem";
+/// The modulus (`n`, base64url) of that committed key. Its private half is
+/// public, so outside dev mode the key cache refuses any JWKS key with this
+/// modulus, whatever its `kid` (a unit test keeps it equal to the file).
+pub const DEV_KEY_MODULUS: &str =
+    "2L-jIiMHQ24SrOLVxyWKHVP7UdtMVQvIV4QRdGFTckKNLYc_g7y4pryXvkrcXFn92N4_D3a7TtsmE6zD\
+    n4Noq3gF3QLqP-OtzEHE4_JYQEBEL3rFVerPl82Opyh8MhW4FSR2xiCYT9AEva3wLtKvLH72RrmL9uNp\
+    ReJr4b9S9TKmPHbvrNNKe8Z3lzP7jnsYOmBqYclwDQmSxEYwxo2PpvBD1CrYPitVxBUjnN49sPCqZIJ8\
+    F3G5F-Jg4Q9daNsRjo2KUdBbKpicjjdFuzTa_B2FFCUm2c1ZNdKU7KRRWVmD1K6YDiQrPEHcIniCcGQh\
+    _VXdBDKiHY4o-tpJa7gfow";
 /// Longest lifetime a dev token may ask for: Cognito's own maximum (1 day).
 pub const MAX_DEV_TOKEN_TTL_SECS: u64 = 86_400;
+
+/// Whether `n` (a big-endian RSA modulus) is the committed dev key's.
+pub fn is_dev_key_modulus(n: &[u8]) -> bool {
+    let significant = &n[n.iter().position(|b| *b != 0).unwrap_or(n.len())..];
+    URL_SAFE_NO_PAD
+        .decode(DEV_KEY_MODULUS)
+        .is_ok_and(|dev| dev == significant)
+}
 
 /// Why the dev issuer could not start or sign.
 #[derive(Debug, Error)]
@@ -141,6 +160,9 @@ pub struct TokenRequest {
     pub ttl_secs: u64,
     /// An access token instead of an ID token.
     pub access: bool,
+    /// `iss`: the dev issuer, unless the token is for a cognito-mode server
+    /// with a key of its own (benchmarks), which refuses the dev issuer.
+    pub issuer: String,
 }
 
 impl Default for TokenRequest {
@@ -152,6 +174,7 @@ impl Default for TokenRequest {
             groups: Vec::new(),
             ttl_secs: 3600,
             access: false,
+            issuer: DEV_ISSUER.to_owned(),
         }
     }
 }
@@ -170,7 +193,7 @@ impl TokenRequest {
         let mut claims = if self.access {
             json!({
                 "sub": self.sub,
-                "iss": DEV_ISSUER,
+                "iss": self.issuer,
                 "client_id": DEV_CLIENT_ID,
                 "origin_jti": id(1),
                 "event_id": id(2),
@@ -186,7 +209,7 @@ impl TokenRequest {
             let mut claims = json!({
                 "sub": self.sub,
                 "email_verified": true,
-                "iss": DEV_ISSUER,
+                "iss": self.issuer,
                 "cognito:username": self.username,
                 "origin_jti": id(1),
                 "aud": DEV_CLIENT_ID,
@@ -206,5 +229,26 @@ impl TokenRequest {
             claims["cognito:groups"] = json!(self.groups);
         }
         claims
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dev_key_modulus_is_the_committed_keys() {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/config/dev-signing-key.pem");
+        let issuer = DevIssuer::load(file.as_ref()).expect("committed dev key");
+        let n = issuer.jwks()["keys"][0]["n"].as_str().map(str::to_owned);
+        assert_eq!(n.as_deref(), Some(DEV_KEY_MODULUS));
+        let mut bytes = URL_SAFE_NO_PAD.decode(DEV_KEY_MODULUS).expect("base64url");
+        assert!(is_dev_key_modulus(&bytes));
+        bytes.insert(0, 0);
+        assert!(
+            is_dev_key_modulus(&bytes),
+            "leading zero bytes do not matter"
+        );
+        bytes[1] ^= 1;
+        assert!(!is_dev_key_modulus(&bytes));
     }
 }

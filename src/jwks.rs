@@ -27,6 +27,10 @@ pub struct JwksPolicy {
     pub connect_timeout: Duration,
     /// A whole fetch, body included, may take this long.
     pub fetch_timeout: Duration,
+    /// Whether the committed dev key may be used: in dev mode only. Otherwise
+    /// a JWKS key with its modulus is skipped (with a warning), as anyone can
+    /// sign with it.
+    pub trust_dev_key: bool,
 }
 
 impl Default for JwksPolicy {
@@ -35,6 +39,7 @@ impl Default for JwksPolicy {
             min_refetch: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(2),
             fetch_timeout: Duration::from_secs(5),
+            trust_dev_key: false,
         }
     }
 }
@@ -256,7 +261,7 @@ impl JwksCache {
     async fn fetch_and_store(&self) -> Result<usize, JwksError> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let result = match fetch_body(&self.url, &self.policy).await {
-            Ok(body) => parse_jwks(&body),
+            Ok(body) => parse_jwks_with(&body, self.policy.trust_dev_key),
             Err(e) => Err(e),
         };
         let outcome = self.store(result);
@@ -267,7 +272,7 @@ impl JwksCache {
     /// Replaces the keys with those of a JWKS document, as a fetch would;
     /// for seeding the cache without an endpoint (benchmarks, tools).
     pub fn store_document(&self, body: &[u8]) -> Result<usize, JwksError> {
-        self.store(parse_jwks(body))
+        self.store(parse_jwks_with(body, self.policy.trust_dev_key))
     }
 
     fn store(&self, result: Result<KeyMap, JwksError>) -> Result<usize, JwksError> {
@@ -387,6 +392,12 @@ struct RsaJwk {
 /// failing the whole set; an empty result is an error, so a broken JWKS
 /// never replaces a working one.
 pub fn parse_jwks(body: &[u8]) -> Result<KeyMap, JwksError> {
+    parse_jwks_with(body, false)
+}
+
+/// As [`parse_jwks`]; `trust_dev_key` (dev mode only) keeps the committed
+/// dev key instead of skipping it.
+pub fn parse_jwks_with(body: &[u8], trust_dev_key: bool) -> Result<KeyMap, JwksError> {
     let document: JwkSetDocument =
         serde_json::from_slice(body).map_err(|e| JwksError::NotJwks(e.to_string()))?;
     let mut keys = KeyMap::new();
@@ -394,7 +405,7 @@ pub fn parse_jwks(body: &[u8]) -> Result<KeyMap, JwksError> {
     // however many copies follow.
     let mut ambiguous = HashSet::new();
     for (index, raw) in document.keys.into_iter().enumerate() {
-        match decode_rsa_jwk(raw) {
+        match decode_rsa_jwk(raw, trust_dev_key) {
             Ok((kid, key)) => {
                 if ambiguous.contains(&kid) {
                     log::warn!("JWKS key #{index}: kid named again, still dropped");
@@ -414,7 +425,10 @@ pub fn parse_jwks(body: &[u8]) -> Result<KeyMap, JwksError> {
     Ok(keys)
 }
 
-fn decode_rsa_jwk(raw: serde_json::Value) -> Result<(String, ParsedPublicKey), String> {
+fn decode_rsa_jwk(
+    raw: serde_json::Value,
+    trust_dev_key: bool,
+) -> Result<(String, ParsedPublicKey), String> {
     let jwk: RsaJwk = serde_json::from_value(raw).map_err(|e| format!("not an RSA JWK ({e})"))?;
     if jwk.kty != "RSA" {
         return Err(format!("kty is {:?}, not RSA", jwk.kty));
@@ -434,6 +448,9 @@ fn decode_rsa_jwk(raw: serde_json::Value) -> Result<(String, ParsedPublicKey), S
     let e = URL_SAFE_NO_PAD
         .decode(jwk.e.as_bytes())
         .map_err(|_| "e is not base64url".to_owned())?;
+    if !trust_dev_key && crate::dev::is_dev_key_modulus(&n) {
+        return Err("it is the committed dev key, trusted in dev mode only".to_owned());
+    }
     let n_bits = significant_bits(&n);
     if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&n_bits) {
         return Err(format!(

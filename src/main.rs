@@ -13,11 +13,14 @@ usage: cognito-guard [--env-file FILE] [serve]
        cognito-guard [--env-file FILE] jwks
        cognito-guard [--env-file FILE] token [--sub ID] [--username NAME] [--email ADDR | --no-email]
                                           [--group NAME]... [--ttl SECS] [--access] [--count N]
+                                          [--issuer URL]
 
 serve   run the server (settings from the environment, a .env file, or --env-file)
 token   print a token signed by the dev issuer (AUTH_MODE=dev), for trying the API with curl;
-        --count N prints N distinct tokens (sub and username get a -<i> suffix), one per line
-jwks    print the dev issuer's JWKS (to serve it to a cognito-mode server, e.g. in benchmarks)";
+        --count N prints N distinct tokens (sub and username get a -<i> suffix), one per line;
+        --issuer URL sets `iss` (for a cognito-mode server trusting DEV_SIGNING_KEY_FILE's key)
+jwks    print the JWKS of the dev signing key (DEV_SIGNING_KEY_FILE; a cognito-mode server
+        refuses the committed dev key, so benchmarks serve one of their own)";
 
 /// Most tokens one `token --count` may print; enough for any load test.
 const MAX_TOKEN_COUNT: usize = 1_000_000;
@@ -99,6 +102,7 @@ fn parse_token_args(
                     .map_err(|_| format!("--ttl takes seconds, not `{ttl}`"))?;
             }
             "--access" => request.access = true,
+            "--issuer" => request.issuer = value()?,
             "--count" => {
                 let n = value()?;
                 count = n
@@ -114,9 +118,14 @@ fn parse_token_args(
 }
 
 fn dev_issuer() -> Result<DevIssuer, DevIssuerError> {
-    let key_file = std::env::var("DEV_SIGNING_KEY_FILE")
-        .unwrap_or_else(|_| DEFAULT_DEV_SIGNING_KEY_FILE.to_owned());
-    DevIssuer::load(key_file.as_ref())
+    // A path need not be UTF-8, so it is read as an OS string.
+    let key_file = std::env::var_os("DEV_SIGNING_KEY_FILE")
+        .filter(|f| !f.is_empty())
+        .map_or_else(
+            || PathBuf::from(DEFAULT_DEV_SIGNING_KEY_FILE),
+            PathBuf::from,
+        );
+    DevIssuer::load(&key_file)
 }
 
 fn print_jwks() -> ExitCode {

@@ -1,4 +1,5 @@
-//! The HTTP API of the contract: `/messages`, `/users`, `/healthz`, `/readyz`.
+//! The HTTP API of the contract: `/messages`, `/users`, `/healthz`, `/readyz`,
+//! `/metrics`.
 
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use serde_json::json;
@@ -10,7 +11,8 @@ use crate::metrics::Metrics;
 use crate::users::{is_plausible_user_id, Deletion, DirectoryError, UserDirectory};
 use crate::verify::{Claims, Verifier};
 
-/// Registers every route on an app or scope.
+/// Registers every API route on an app or scope (`/metrics` aside: see
+/// [`configure_metrics`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/messages")
@@ -25,8 +27,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{user_id}", web::delete().to(delete_user)),
     )
     .route("/healthz", web::get().to(healthz))
-    .route("/readyz", web::get().to(readyz))
-    .route("/metrics", web::get().to(metrics));
+    .route("/readyz", web::get().to(readyz));
+}
+
+/// Registers `/metrics`: on the API port, or alone on `METRICS_ADDR`'s.
+pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", web::get().to(metrics));
 }
 
 fn email_or_unknown(claims: &Claims) -> &str {

@@ -10,7 +10,7 @@ use actix_web::{web, App, HttpServer};
 use thiserror::Error;
 
 use crate::cognito_idp::CognitoIdpClient;
-use crate::config::{AuthMode, Settings};
+use crate::config::{AuthMode, ListenAddr, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
 use crate::extractors::AdminGroup;
 use crate::idp_endpoint::{IdpEndpoint, InvalidEndpoint};
@@ -23,9 +23,11 @@ use crate::verify::Verifier;
 /// Why the server could not start.
 #[derive(Debug, Error)]
 pub enum StartupError {
-    #[error("cannot listen on {addr} (check HOST and PORT): {source}")]
+    #[error("cannot listen on {addr} (check {vars}): {source}")]
     Bind {
         addr: String,
+        /// The variables that chose this address.
+        vars: &'static str,
         source: std::io::Error,
     },
     #[error("dev issuer: {0}")]
@@ -39,6 +41,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The `/metrics` listener and its port, when `METRICS_ADDR` is set.
+    metrics: Option<(u16, Server)>,
     jwks: Arc<JwksCache>,
 }
 
@@ -81,21 +85,18 @@ impl Application {
         mut settings: Settings,
         directory: Arc<dyn UserDirectory>,
     ) -> Result<Self, StartupError> {
-        let addr = format!("{}:{}", settings.host, settings.port);
-        let listener =
-            TcpListener::bind((settings.host.as_str(), settings.port)).map_err(|source| {
-                StartupError::Bind {
-                    addr: addr.clone(),
-                    source,
-                }
-            })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind {
-                addr: addr.clone(),
-                source,
-            })?
-            .port();
+        let (listener, port) = bind(&settings.host, settings.port, "HOST and PORT")?;
+        let metrics_listener = match &settings.metrics_addr {
+            Some(addr) => {
+                let (listener, port) = bind(&addr.host, addr.port, "METRICS_ADDR")?;
+                let bound = ListenAddr {
+                    host: addr.host.clone(),
+                    port,
+                };
+                Some((listener, bound))
+            }
+            None => None,
+        };
 
         if let AuthMode::Dev { signing_key_file } = &settings.auth_mode {
             let issuer = DevIssuer::load(signing_key_file)?;
@@ -124,23 +125,67 @@ impl Application {
         let admin_group = web::Data::new(AdminGroup(settings.admin_group.clone()));
         let metrics = web::Data::new(Metrics::new(&jwks, verifier.token_cache()));
 
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(access_log())
-                .app_data(verifier.clone())
-                .app_data(jwks_data.clone())
-                .app_data(directory.clone())
-                .app_data(admin_group.clone())
-                .app_data(metrics.clone())
-                .configure(routes::configure)
-                .default_service(web::to(routes::not_found))
-        })
-        .listen(listener)
-        .map_err(|source| StartupError::Bind { addr, source })?
-        .run();
-
+        let metrics_here = metrics_listener.is_none();
+        let server = {
+            let (verifier, jwks_data, metrics) =
+                (verifier.clone(), jwks_data.clone(), metrics.clone());
+            HttpServer::new(move || {
+                App::new()
+                    .wrap(access_log())
+                    .app_data(verifier.clone())
+                    .app_data(jwks_data.clone())
+                    .app_data(directory.clone())
+                    .app_data(admin_group.clone())
+                    .app_data(metrics.clone())
+                    .configure(routes::configure)
+                    .configure(|cfg| {
+                        if metrics_here {
+                            routes::configure_metrics(cfg);
+                        }
+                    })
+                    .default_service(web::to(routes::not_found))
+            })
+            .listen(listener)
+            .map_err(|source| StartupError::Bind {
+                addr: format!("{}:{port}", settings.host),
+                vars: "HOST and PORT",
+                source,
+            })?
+            .run()
+        };
         log::info!("listening on {}:{port}", settings.host);
-        Ok(Application { port, server, jwks })
+
+        let metrics = match metrics_listener {
+            None => None,
+            Some((listener, bound)) => {
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .wrap(access_log())
+                        .app_data(verifier.clone())
+                        .app_data(jwks_data.clone())
+                        .app_data(metrics.clone())
+                        .configure(routes::configure_metrics)
+                        .default_service(web::to(routes::not_found))
+                })
+                // Scrapes come every few seconds at most; one worker is plenty.
+                .workers(1)
+                .listen(listener)
+                .map_err(|source| StartupError::Bind {
+                    addr: bound.to_string(),
+                    vars: "METRICS_ADDR",
+                    source,
+                })?
+                .run();
+                log::info!("serving /metrics on {bound}, not on the API port");
+                Some((bound.port, server))
+            }
+        };
+        Ok(Application {
+            port,
+            server,
+            metrics,
+            jwks,
+        })
     }
 
     /// The port actually bound (useful with `PORT=0`).
@@ -148,15 +193,42 @@ impl Application {
         self.port
     }
 
+    /// The port `/metrics` is served on when `METRICS_ADDR` is set (the one
+    /// actually bound, useful with port 0); `None` when it is on the API port.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     /// The signing-key cache, for inspection.
     pub fn jwks(&self) -> Arc<JwksCache> {
         Arc::clone(&self.jwks)
     }
 
-    /// Serves until the process is told to stop.
+    /// Serves until the process is told to stop (both listeners take the
+    /// signal; the metrics one is stopped with the API in any case).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, metrics)) = self.metrics else {
+            return self.server.await;
+        };
+        let metrics_handle = metrics.handle();
+        let metrics_task = actix_rt::spawn(metrics);
+        let result = self.server.await;
+        metrics_handle.stop(true).await;
+        let _ = metrics_task.await;
+        result
     }
+}
+
+/// Binds `host:port`; the error names the variables that chose it.
+fn bind(host: &str, port: u16, vars: &'static str) -> Result<(TcpListener, u16), StartupError> {
+    let error = |source| StartupError::Bind {
+        addr: format!("{host}:{port}"),
+        vars,
+        source,
+    };
+    let listener = TcpListener::bind((host, port)).map_err(error)?;
+    let bound = listener.local_addr().map_err(error)?.port();
+    Ok((listener, bound))
 }
 
 /// Access log without the query string, headers or referrer: any of them may

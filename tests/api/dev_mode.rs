@@ -107,7 +107,8 @@ async fn dev_mode_checks_tokens_like_cognito_mode() {
 
 #[actix_rt::test]
 async fn a_dev_token_is_rejected_by_a_cognito_mode_server() {
-    // Even when the cognito-mode JWKS publishes the dev key, the issuer differs.
+    // Even when the cognito-mode JWKS publishes the dev key, that key is
+    // skipped (and the issuer differs too).
     let dev_key = cognito_guard::dev::DevIssuer::load(dev_key_file().as_ref()).expect("dev key");
     let dev_jwk = dev_key.jwks()["keys"][0].clone();
     let jwks = JwksServer::start(vec![trusted_key().jwk(), dev_jwk], JwksMode::Serve);
@@ -118,10 +119,76 @@ async fn a_dev_token_is_rejected_by_a_cognito_mode_server() {
 
     assert_invalid_token(&response, &token);
     assert!(
-        response.detail().contains("issuer"),
+        response.detail().contains("key id"),
         "{}",
         response.detail()
     );
+}
+
+#[actix_rt::test]
+async fn a_cognito_mode_server_refuses_the_dev_key_even_under_its_own_issuer() {
+    // Arrange: the JWKS publishes the committed dev key next to the pool's.
+    let dev_key = cognito_guard::dev::DevIssuer::load(dev_key_file().as_ref()).expect("dev key");
+    let dev_jwk = dev_key.jwks()["keys"][0].clone();
+    let jwks = JwksServer::start(vec![trusted_key().jwk(), dev_jwk], JwksMode::Serve);
+    let app = spawn_app_against(jwks, &[]).await;
+    let pem = std::fs::read(dev_key_file()).expect("dev key file");
+    let dev_signer = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).expect("dev key parses");
+    let forged = sign_raw(
+        &serde_json::json!({"kid": cognito_guard::dev::DEV_KID, "alg": "RS256"}),
+        &id_claims("sub-dev-forged", None, &["admin"]),
+        &dev_signer,
+        jsonwebtoken::Algorithm::RS256,
+    );
+    let genuine = id_token("sub-genuine", None, &[]);
+
+    // Act
+    let refused = app.get("/messages/private", Some(&forged)).await;
+    let accepted = app.get("/messages/private", Some(&genuine)).await;
+
+    // Assert: the pool's issuer and client, but the dev key signs nothing here.
+    assert_invalid_token(&refused, &forged);
+    assert_eq!(accepted.status, 200, "the pool's own key still works");
+}
+
+#[actix_rt::test]
+async fn token_and_jwks_commands_serve_a_cognito_mode_server_with_a_key_of_ones_own() {
+    // What `make bench` does: its own key, its own issuer, cognito mode.
+    let key_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rotated.pem");
+    let issuer = "https://bench-issuer.cognito-guard.invalid/us-east-1_Bench01";
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("DEV_SIGNING_KEY_FILE", key_file)
+            .args(args)
+            .output()
+            .expect("command runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    let document: serde_json::Value =
+        serde_json::from_str(&run(&["jwks"])).expect("a JWKS document");
+    let token = run(&["token", "--issuer", issuer]).trim().to_owned();
+    let jwks = JwksServer::start(
+        document["keys"].as_array().expect("keys").clone(),
+        JwksMode::Serve,
+    );
+    let app = spawn_app_against(
+        jwks,
+        &[
+            ("COGNITO_ISSUER", issuer),
+            ("COGNITO_CLIENT_ID", cognito_guard::dev::DEV_CLIENT_ID),
+        ],
+    )
+    .await;
+
+    let response = app.get("/messages/private", Some(&token)).await;
+
+    assert_eq!(response.status, 200, "{}", response.body);
 }
 
 #[test]

@@ -13,6 +13,7 @@ mod idp_signing;
 mod idp_standin;
 mod jwks_cache;
 mod messages;
+mod metrics;
 mod process;
 mod tls;
 mod token_cache;

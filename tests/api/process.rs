@@ -14,18 +14,53 @@ fn empty_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// Runs the binary with exactly these variables; one that is still serving
+/// after a few seconds (it accepted the settings) is stopped, status -1.
 fn run_with(vars: &[(&str, &str)]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-guard"));
+    command
         .current_dir(empty_dir("config"))
         .env_clear()
-        .envs(vars.iter().copied())
-        .output()
-        .expect("binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+        .envs(vars.iter().copied());
+    run_briefly(command)
 }
+
+fn run_briefly(mut command: Command) -> (i32, String) {
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status.code().unwrap_or(-1);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break -1;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+    }
+    (code, stderr)
+}
+
+/// Settings that would start a server, without reaching out to AWS.
+const GOOD_LOCAL: [(&str, &str); 5] = [
+    ("AWS_REGION", REGION),
+    ("COGNITO_USER_POOL_ID", POOL_ID),
+    ("COGNITO_CLIENT_ID", CLIENT_ID),
+    (
+        "COGNITO_JWKS_URL",
+        "http://127.0.0.1:9/.well-known/jwks.json",
+    ),
+    ("PORT", "0"),
+];
 
 const GOOD: [(&str, &str); 3] = [
     ("AWS_REGION", REGION),
@@ -148,4 +183,66 @@ async fn tokens_never_reach_the_log_even_at_debug() {
             assert!(!text.contains(part), "a token segment was logged:\n{text}");
         }
     }
+}
+
+#[test]
+fn a_non_utf8_setting_is_reported_as_invalid_not_missing() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-guard"));
+    command
+        .current_dir(empty_dir("non-utf8"))
+        .env_clear()
+        .envs(GOOD_LOCAL.iter().copied())
+        .env(
+            "COGNITO_CLIENT_ID",
+            std::ffi::OsStr::from_bytes(b"client\xff"),
+        );
+    let (code, stderr) = run_briefly(command);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("COGNITO_CLIENT_ID is invalid"),
+        "named as invalid: {stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+}
+
+#[test]
+fn settings_that_would_refuse_every_token_stop_the_process() {
+    let dev_issuer = cognito_guard::dev::DEV_ISSUER;
+    let slash_issuer = format!("{ISSUER}/");
+    for (var, value) in [
+        ("JWKS_MIN_REFETCH_SECS", "0"),
+        ("COGNITO_ISSUER", slash_issuer.as_str()),
+        ("COGNITO_ISSUER", dev_issuer),
+    ] {
+        let mut vars = GOOD_LOCAL.to_vec();
+        vars.push((var, value));
+        let (code, stderr) = run_with(&vars);
+        assert_eq!(code, 2, "{var}={value}: {stderr}");
+        assert!(stderr.contains(var), "{var}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+    }
+}
+
+#[test]
+fn a_malformed_metrics_addr_stops_the_process_with_its_name() {
+    for value in ["9090", "127.0.0.1", "127.0.0.1:http", ":9090", "::1:9090"] {
+        let mut vars = GOOD_LOCAL.to_vec();
+        vars.push(("METRICS_ADDR", value));
+        let (code, stderr) = run_with(&vars);
+        assert_eq!(code, 2, "{value}: {stderr}");
+        assert!(stderr.contains("METRICS_ADDR"), "{value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+    }
+}
+
+#[test]
+fn a_metrics_addr_that_cannot_be_bound_stops_the_process_with_its_name() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let mut vars = GOOD_LOCAL.to_vec();
+    vars.push(("METRICS_ADDR", addr.as_str()));
+    let (code, stderr) = run_with(&vars);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("METRICS_ADDR"), "{stderr}");
 }
