@@ -304,19 +304,48 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server with some settings overridden.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    spawn_app_with_tweaked(overrides, |_| {}).await
+}
+
+/// Starts the server with the default test settings, adjusted in place: the
+/// typed settings are tweaked, not the environment.
+pub async fn spawn_app_tweaked(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_tweaked(&[], tweak).await
+}
+
+/// Starts the server with some settings overridden, then tweaked.
+pub async fn spawn_app_with_tweaked(
+    overrides: &[(&str, &str)],
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
     let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
-    spawn_app_against(jwks, overrides).await
+    start(jwks, overrides, tweak).await
+}
+
+/// Switches the unknown-kid refetch rate limit off, so that a test can make
+/// the cache refetch at once (`JWKS_MIN_REFETCH_SECS` is at least 1).
+pub fn no_refetch_limit(settings: &mut Settings) {
+    settings.jwks_min_refetch = Duration::ZERO;
 }
 
 /// Starts the server against a given JWKS server.
 pub async fn spawn_app_against(jwks: JwksServer, overrides: &[(&str, &str)]) -> TestApp {
+    start(jwks, overrides, |_| {}).await
+}
+
+async fn start(
+    jwks: JwksServer,
+    overrides: &[(&str, &str)],
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
     init_test_logging();
     let mut vars = base_vars(&jwks.url());
     for (key, value) in overrides {
         vars.retain(|(k, _)| k != key);
         vars.push(((*key).to_owned(), (*value).to_owned()));
     }
-    let settings = Settings::from_vars(vars).expect("test settings are valid");
+    let mut settings = Settings::from_vars(vars).expect("test settings are valid");
+    tweak(&mut settings);
     // The in-memory directory: these tests are about routes and tokens;
     // the Cognito directory has its own tests against an emulator.
     let directory = Arc::new(cognito_guard::users::InMemoryDirectory::new());

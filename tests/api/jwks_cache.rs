@@ -101,7 +101,7 @@ async fn unreachable_jwks_at_start_is_503_not_500() {
 
 #[actix_rt::test]
 async fn cached_keys_keep_serving_through_failures_and_garbage() {
-    let app = spawn_app_with(&[("JWKS_MIN_REFETCH_SECS", "0")]).await;
+    let app = spawn_app_tweaked(no_refetch_limit).await;
     let token = id_token("sub-a", None, &[]);
 
     for (i, mode) in [JwksMode::Fail(500), JwksMode::Garbage, JwksMode::Fail(404)]
@@ -129,7 +129,7 @@ async fn cached_keys_keep_serving_through_failures_and_garbage() {
 
 #[actix_rt::test]
 async fn a_jwks_without_usable_keys_does_not_replace_good_keys() {
-    let app = spawn_app_with(&[("JWKS_MIN_REFETCH_SECS", "0")]).await;
+    let app = spawn_app_tweaked(no_refetch_limit).await;
     app.jwks.set_keys(vec![
         json!({"kty": "EC", "kid": "ec-1", "crv": "P-256", "x": "AA", "y": "AA"}),
     ]);
@@ -204,7 +204,7 @@ async fn valid_tokens_get_200_throughout_an_outage_with_a_warm_cache() {
 
 #[actix_rt::test]
 async fn a_slow_jwks_does_not_slow_requests_whose_kid_is_cached() {
-    let app = spawn_app_with(&[("JWKS_MIN_REFETCH_SECS", "0")]).await;
+    let app = spawn_app_tweaked(no_refetch_limit).await;
     app.jwks.set_mode(JwksMode::Slow(Duration::from_secs(3)));
     let cached = id_token("sub-a", None, &[]);
     let unknown = token_with_kid("rotated-but-slow");
@@ -234,11 +234,7 @@ async fn a_slow_jwks_does_not_slow_requests_whose_kid_is_cached() {
 
 #[actix_rt::test]
 async fn a_jwks_slower_than_the_fetch_timeout_counts_as_down() {
-    let app = spawn_app_with(&[
-        ("JWKS_MIN_REFETCH_SECS", "0"),
-        ("JWKS_FETCH_TIMEOUT_SECS", "1"),
-    ])
-    .await;
+    let app = spawn_app_with_tweaked(&[("JWKS_FETCH_TIMEOUT_SECS", "1")], no_refetch_limit).await;
     app.jwks.set_mode(JwksMode::Slow(Duration::from_secs(10)));
     let started = std::time::Instant::now();
 

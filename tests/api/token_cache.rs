@@ -56,7 +56,7 @@ async fn a_warm_cache_does_not_admit_a_near_copy_of_a_cached_token() {
 
 #[actix_rt::test]
 async fn cached_tokens_are_dropped_when_their_key_leaves_the_jwks() {
-    let app = spawn_app_with(&[("JWKS_MIN_REFETCH_SECS", "0")]).await;
+    let app = spawn_app_tweaked(no_refetch_limit).await;
     let old = id_token("sub-c", None, &[]);
     assert_eq!(app.get(PRIVATE, Some(&old)).await.status, 200);
     assert_eq!(app.get(PRIVATE, Some(&old)).await.status, 200, "cached");
@@ -90,7 +90,7 @@ async fn the_cache_can_be_disabled() {
 
 #[actix_rt::test]
 async fn cached_tokens_are_dropped_when_their_kid_names_a_new_key() {
-    let app = spawn_app_with(&[("JWKS_MIN_REFETCH_SECS", "0")]).await;
+    let app = spawn_app_tweaked(no_refetch_limit).await;
     let old = id_token("sub-c", None, &[]);
     assert_eq!(app.get(PRIVATE, Some(&old)).await.status, 200);
     assert_eq!(app.get(PRIVATE, Some(&old)).await.status, 200, "cached");
