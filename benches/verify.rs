@@ -23,10 +23,8 @@ fn verifier(cache_entries: &str, jwks: &serde_json::Value) -> Verifier {
         ("VERIFIED_TOKEN_CACHE_ENTRIES", cache_entries),
     ])
     .expect("bench settings");
-    let cache = Arc::new(JwksCache::new(
-        settings.jwks_url.clone(),
-        JwksPolicy::default(),
-    ));
+    let url = settings.keys.source.url().expect("a JWKS URL");
+    let cache = Arc::new(JwksCache::new(url, JwksPolicy::default()));
     cache
         .store_document(jwks.to_string().as_bytes())
         .expect("bench JWKS");

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use std::io::Write as _;
 
+use cognito_guard::config::load_env_file;
 use cognito_guard::dev::{DevIssuer, DevIssuerError, TokenRequest, DEFAULT_DEV_SIGNING_KEY_FILE};
 use cognito_guard::{Application, Settings};
 
@@ -43,16 +44,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let loaded = match &env_file {
-        Some(path) => dotenvy::from_path(path).map(|_| ()),
-        None => dotenvy::dotenv().map(|_| ()),
-    };
-    if let Err(e) = loaded {
-        if env_file.is_some() || !e.not_found() {
-            let name = env_file.map_or_else(|| ".env".to_owned(), |p| p.display().to_string());
-            eprintln!("cognito-guard: cannot read {name}: {e}");
-            return ExitCode::from(2);
-        }
+    if let Err(e) = load_env_file(env_file.as_deref()) {
+        eprintln!("cognito-guard: {e}");
+        return ExitCode::from(2);
     }
     match command {
         Command::Serve => serve(),

@@ -10,7 +10,7 @@ use actix_web::{web, App, HttpServer};
 use thiserror::Error;
 
 use crate::cognito_idp::CognitoIdpClient;
-use crate::config::{AuthMode, ListenAddr, Settings};
+use crate::config::{AuthMode, JwksSource, ListenAddr, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
 use crate::extractors::AdminGroup;
 use crate::idp_endpoint::{IdpEndpoint, InvalidEndpoint};
@@ -51,25 +51,25 @@ impl Application {
     /// server unready, not dead) and starts the background refresh.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let directory: Arc<dyn UserDirectory> =
-            match (&settings.auth_mode, &settings.aws_credentials) {
-                (AuthMode::Dev { .. }, _) => Arc::new(InMemoryDirectory::new()),
+            match (settings.mode, &settings.admin.aws_credentials) {
+                (AuthMode::Dev, _) => Arc::new(InMemoryDirectory::new()),
                 (AuthMode::Cognito, Some(credentials)) => {
-                    let endpoint = IdpEndpoint::parse(&settings.cognito_idp_endpoint)?;
+                    let endpoint = IdpEndpoint::parse(&settings.admin.idp_endpoint)?;
                     log::info!(
                         "admin user routes manage pool {} through {endpoint}",
-                        settings.user_pool_id,
+                        settings.cognito.user_pool_id,
                     );
                     Arc::new(CognitoDirectory::new(Some(CognitoIdpClient::new(
                         endpoint,
-                        &settings.region,
-                        &settings.user_pool_id,
+                        &settings.cognito.region,
+                        &settings.cognito.user_pool_id,
                         credentials.clone(),
                     ))))
                 }
                 (AuthMode::Cognito, None) => {
                     // Unused without credentials, but a malformed setting
                     // stops the process at start all the same.
-                    IdpEndpoint::parse(&settings.cognito_idp_endpoint)?;
+                    IdpEndpoint::parse(&settings.admin.idp_endpoint)?;
                     log::warn!(
                         "no AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): \
                      GET and DELETE /users/{{user_id}} will answer 503"
@@ -82,47 +82,40 @@ impl Application {
 
     /// As [`Application::build`], with a given user directory.
     pub async fn build_with_directory(
-        mut settings: Settings,
+        settings: Settings,
         directory: Arc<dyn UserDirectory>,
     ) -> Result<Self, StartupError> {
-        let (listener, port) = bind(&settings.host, settings.port, "HOST and PORT")?;
-        let metrics_listener = match &settings.metrics_addr {
-            Some(addr) => {
-                let (listener, port) = bind(&addr.host, addr.port, "METRICS_ADDR")?;
-                let bound = ListenAddr {
-                    host: addr.host.clone(),
-                    port,
-                };
-                Some((listener, bound))
-            }
+        let (listener, api_addr) = bind(&settings.server.api, "HOST and PORT")?;
+        let metrics_listener = match &settings.server.metrics {
+            Some(addr) => Some(bind(addr, "METRICS_ADDR")?),
             None => None,
         };
 
-        if let AuthMode::Dev { signing_key_file } = &settings.auth_mode {
-            let issuer = DevIssuer::load(signing_key_file)?;
-            let (jwks_server, jwks_url) = issuer.serve_jwks()?;
-            actix_rt::spawn(jwks_server);
-            log::warn!(
-                "DEV MODE: tokens are self-issued by the local dev key {}; they prove nothing. \
-                 JWKS at {jwks_url}. Never run dev mode for real users.",
-                signing_key_file.display()
-            );
-            settings.jwks_url = jwks_url;
-        }
+        let jwks_url = match &settings.keys.source {
+            JwksSource::Url(url) => url.clone(),
+            JwksSource::DevIssuer { signing_key_file } => {
+                let issuer = DevIssuer::load(signing_key_file)?;
+                let (jwks_server, jwks_url) = issuer.serve_jwks()?;
+                actix_rt::spawn(jwks_server);
+                log::warn!(
+                    "DEV MODE: tokens are self-issued by the local dev key {}; they prove nothing. \
+                     JWKS at {jwks_url}. Never run dev mode for real users.",
+                    signing_key_file.display()
+                );
+                jwks_url
+            }
+        };
 
-        let jwks = Arc::new(JwksCache::new(
-            settings.jwks_url.clone(),
-            settings.jwks_policy(),
-        ));
+        let jwks = Arc::new(JwksCache::new(jwks_url, settings.keys.policy()));
         if let Err(e) = jwks.refresh().await {
             log::warn!("signing keys not loaded at start ({e}); /readyz is 503 until they are");
         }
-        actix_rt::spawn(run_refresh_loop(Arc::clone(&jwks), settings.jwks_refresh));
+        actix_rt::spawn(run_refresh_loop(Arc::clone(&jwks), settings.keys.refresh));
 
         let verifier = web::Data::new(Verifier::new(&settings, Arc::clone(&jwks)));
         let jwks_data = web::Data::from(Arc::clone(&jwks));
         let directory = web::Data::from(directory);
-        let admin_group = web::Data::new(AdminGroup(settings.admin_group.clone()));
+        let admin_group = web::Data::new(AdminGroup(settings.admin.group.clone()));
         let metrics = web::Data::new(Metrics::new(&jwks, verifier.token_cache()));
 
         let metrics_here = metrics_listener.is_none();
@@ -147,13 +140,13 @@ impl Application {
             })
             .listen(listener)
             .map_err(|source| StartupError::Bind {
-                addr: format!("{}:{port}", settings.host),
+                addr: api_addr.to_string(),
                 vars: "HOST and PORT",
                 source,
             })?
             .run()
         };
-        log::info!("listening on {}:{port}", settings.host);
+        log::info!("listening on {api_addr}");
 
         let metrics = match metrics_listener {
             None => None,
@@ -181,7 +174,7 @@ impl Application {
             }
         };
         Ok(Application {
-            port,
+            port: api_addr.port,
             server,
             metrics,
             jwks,
@@ -219,15 +212,20 @@ impl Application {
     }
 }
 
-/// Binds `host:port`; the error names the variables that chose it.
-fn bind(host: &str, port: u16, vars: &'static str) -> Result<(TcpListener, u16), StartupError> {
+/// Binds `addr`, returning it with the port actually bound; the error names
+/// the variables that chose it.
+fn bind(addr: &ListenAddr, vars: &'static str) -> Result<(TcpListener, ListenAddr), StartupError> {
     let error = |source| StartupError::Bind {
-        addr: format!("{host}:{port}"),
+        addr: addr.to_string(),
         vars,
         source,
     };
-    let listener = TcpListener::bind((host, port)).map_err(error)?;
-    let bound = listener.local_addr().map_err(error)?.port();
+    let listener = TcpListener::bind((addr.host.as_str(), addr.port)).map_err(error)?;
+    let port = listener.local_addr().map_err(error)?.port();
+    let bound = ListenAddr {
+        host: addr.host.clone(),
+        port,
+    };
     Ok((listener, bound))
 }
 

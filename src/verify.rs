@@ -128,10 +128,10 @@ impl ClaimRules {
     /// The rules a server with these settings enforces.
     pub fn from_settings(settings: &Settings) -> Self {
         ClaimRules {
-            issuers: settings.issuers.clone(),
-            client_ids: settings.client_ids.clone(),
-            token_use: settings.token_use,
-            leeway_secs: settings.leeway.as_secs(),
+            issuers: settings.cognito.issuers.clone(),
+            client_ids: settings.cognito.client_ids.clone(),
+            token_use: settings.cognito.token_use,
+            leeway_secs: settings.cognito.leeway.as_secs(),
         }
     }
 }
@@ -142,7 +142,7 @@ impl Verifier {
         Self::from_parts(
             ClaimRules::from_settings(settings),
             jwks,
-            VerifiedTokenCache::new(settings.token_cache_entries, settings.token_cache_max_bytes),
+            VerifiedTokenCache::new(settings.token_cache.entries, settings.token_cache.max_bytes),
         )
     }
 

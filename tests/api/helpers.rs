@@ -325,7 +325,7 @@ pub async fn spawn_app_with_tweaked(
 /// Switches the unknown-kid refetch rate limit off, so that a test can make
 /// the cache refetch at once (`JWKS_MIN_REFETCH_SECS` is at least 1).
 pub fn no_refetch_limit(settings: &mut Settings) {
-    settings.jwks_min_refetch = Duration::ZERO;
+    settings.keys.min_refetch = Duration::ZERO;
 }
 
 /// Starts the server against a given JWKS server.

@@ -1,7 +1,17 @@
 //! Where `/metrics` is served: on the API port by default, or only on its
 //! own listener when `METRICS_ADDR` is set.
 
+use cognito_guard::config::ListenAddr;
+
 use crate::helpers::*;
+
+/// `METRICS_ADDR=127.0.0.1:0`.
+fn own_metrics_listener(settings: &mut cognito_guard::Settings) {
+    settings.server.metrics = Some(ListenAddr {
+        host: "127.0.0.1".to_owned(),
+        port: 0,
+    });
+}
 
 #[actix_rt::test]
 async fn without_metrics_addr_metrics_are_on_the_api_port() {
@@ -15,7 +25,7 @@ async fn without_metrics_addr_metrics_are_on_the_api_port() {
 
 #[actix_rt::test]
 async fn with_metrics_addr_the_api_port_answers_404_for_metrics() {
-    let app = spawn_app_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let app = spawn_app_tweaked(own_metrics_listener).await;
 
     let response = app.get("/metrics", None).await;
 
@@ -26,7 +36,7 @@ async fn with_metrics_addr_the_api_port_answers_404_for_metrics() {
 #[actix_rt::test]
 async fn with_metrics_addr_only_the_metrics_listener_serves_metrics() {
     // Arrange: one authenticated request, so the counters have something.
-    let app = spawn_app_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let app = spawn_app_tweaked(own_metrics_listener).await;
     let metrics = app.metrics_address.clone().expect("a metrics listener");
     assert_ne!(metrics, app.address, "a listener of its own");
     let token = id_token("sub-metrics", None, &[]);

@@ -1,0 +1,64 @@
+//! The admin API group: who may use the admin routes, and how the server
+//! reaches the Cognito Identity Provider API behind them.
+
+use super::env::RawEnv;
+use super::error::ConfigError;
+use super::values::{check_url, non_blank, refuse_in_dev_mode};
+use super::AuthMode;
+use crate::cognito_idp::AwsCredentials;
+
+/// The admin routes: the group that may use them and the user pool's API.
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    /// Cognito group whose members may use the admin routes.
+    pub group: String,
+    /// Cognito Identity Provider API endpoint, for the admin user routes.
+    pub idp_endpoint: String,
+    /// Credentials for that API; without them the admin user routes answer
+    /// 503. Always `None` in dev mode.
+    pub aws_credentials: Option<AwsCredentials>,
+}
+
+impl AdminSettings {
+    pub(super) fn from_raw(
+        raw: &RawEnv,
+        mode: AuthMode,
+        region: &str,
+    ) -> Result<Self, ConfigError> {
+        if mode == AuthMode::Dev {
+            refuse_in_dev_mode(&[("COGNITO_IDP_ENDPOINT", raw.cognito_idp_endpoint.as_deref())])?;
+        }
+        let idp_endpoint = match non_blank(raw.cognito_idp_endpoint.as_deref()) {
+            Some(url) => check_url("COGNITO_IDP_ENDPOINT", url)?,
+            None => format!("https://cognito-idp.{region}.amazonaws.com/"),
+        };
+        // Dev mode manages its own in-memory users; AWS credentials that
+        // happen to be in a developer's shell are not used.
+        let aws_credentials = match mode {
+            AuthMode::Dev => None,
+            AuthMode::Cognito => credentials(raw)?,
+        };
+        Ok(AdminSettings {
+            group: non_blank(raw.admin_group.as_deref()).unwrap_or_else(|| "admin".to_owned()),
+            idp_endpoint,
+            aws_credentials,
+        })
+    }
+}
+
+/// Both keys or neither: half a credential is a mistake worth stopping for.
+fn credentials(raw: &RawEnv) -> Result<Option<AwsCredentials>, ConfigError> {
+    match (
+        non_blank(raw.aws_access_key_id.as_deref()),
+        non_blank(raw.aws_secret_access_key.as_deref()),
+    ) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::Missing("AWS_SECRET_ACCESS_KEY")),
+        (None, Some(_)) => Err(ConfigError::Missing("AWS_ACCESS_KEY_ID")),
+        (Some(access_key_id), Some(secret_access_key)) => Ok(Some(AwsCredentials {
+            access_key_id,
+            secret_access_key,
+            session_token: non_blank(raw.aws_session_token.as_deref()),
+        })),
+    }
+}

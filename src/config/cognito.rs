@@ -1,0 +1,257 @@
+//! The Cognito group: which pool, clients, issuers and token kinds are
+//! accepted, and the clock-skew allowance. Everything the claim rules need.
+
+use std::time::Duration;
+
+use super::env::RawEnv;
+use super::error::{invalid, ConfigError};
+use super::values::{non_blank, refuse_in_dev_mode, required, seconds};
+use super::AuthMode;
+use crate::dev;
+
+/// Largest `AUTH_LEEWAY_SECS`: ten minutes covers any sane clock skew; more
+/// would quietly extend every token's life.
+const MAX_LEEWAY_SECS: u64 = 600;
+
+/// Which Cognito token kinds the server accepts (`COGNITO_TOKEN_USE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUsePolicy {
+    Id,
+    Access,
+    Any,
+}
+
+/// The pool and the claim rules that follow from it.
+#[derive(Debug, Clone)]
+pub struct CognitoSettings {
+    pub region: String,
+    pub user_pool_id: String,
+    /// App client ids whose tokens are accepted.
+    pub client_ids: Vec<String>,
+    /// Accepted `iss` values, compared exactly; Cognito uses two forms, so
+    /// the default holds both.
+    pub issuers: Vec<String>,
+    pub token_use: TokenUsePolicy,
+    /// Clock-skew allowance on `exp` and `nbf`.
+    pub leeway: Duration,
+}
+
+impl CognitoSettings {
+    pub(super) fn from_raw(raw: &RawEnv, mode: AuthMode) -> Result<Self, ConfigError> {
+        let (region, user_pool_id, client_ids, issuers) = match mode {
+            AuthMode::Dev => {
+                refuse_in_dev_mode(&[
+                    ("AWS_REGION", raw.aws_region.as_deref()),
+                    ("COGNITO_USER_POOL_ID", raw.cognito_user_pool_id.as_deref()),
+                    ("COGNITO_CLIENT_ID", raw.cognito_client_id.as_deref()),
+                    ("COGNITO_ISSUER", raw.cognito_issuer.as_deref()),
+                ])?;
+                (
+                    dev::DEV_REGION.to_owned(),
+                    dev::DEV_USER_POOL_ID.to_owned(),
+                    vec![dev::DEV_CLIENT_ID.to_owned()],
+                    vec![dev::DEV_ISSUER.to_owned()],
+                )
+            }
+            AuthMode::Cognito => pool(raw)?,
+        };
+        let token_use = match non_blank(raw.cognito_token_use.as_deref()).as_deref() {
+            None | Some("id") => TokenUsePolicy::Id,
+            Some("access") => TokenUsePolicy::Access,
+            Some("any") => TokenUsePolicy::Any,
+            Some(other) => {
+                return Err(invalid(
+                    "COGNITO_TOKEN_USE",
+                    format!("expected `id`, `access` or `any`, got `{other}`"),
+                ))
+            }
+        };
+        let leeway = seconds(
+            "AUTH_LEEWAY_SECS",
+            raw.auth_leeway_secs.as_deref(),
+            0,
+            0..=MAX_LEEWAY_SECS,
+        )?;
+        Ok(CognitoSettings {
+            region,
+            user_pool_id,
+            client_ids,
+            issuers,
+            token_use,
+            leeway,
+        })
+    }
+}
+
+/// Region, pool id, clients and issuers of a real pool (or an emulator's).
+fn pool(raw: &RawEnv) -> Result<(String, String, Vec<String>, Vec<String>), ConfigError> {
+    let region = required("AWS_REGION", raw.aws_region.as_deref())?;
+    if !is_region(&region) {
+        return Err(invalid(
+            "AWS_REGION",
+            "expected a region such as `us-east-1`",
+        ));
+    }
+    let user_pool_id = required("COGNITO_USER_POOL_ID", raw.cognito_user_pool_id.as_deref())?;
+    let client_ids = parse_client_ids(&required(
+        "COGNITO_CLIENT_ID",
+        raw.cognito_client_id.as_deref(),
+    )?)?;
+    let issuers = match non_blank(raw.cognito_issuer.as_deref()) {
+        // With the issuer set, the pool id goes into no URL: emulators' ids
+        // such as `local_5X9BWQyC` are fine.
+        Some(issuer) => vec![check_issuer(issuer)?],
+        None => {
+            check_pool_id(&region, &user_pool_id)?;
+            vec![
+                format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
+                format!("https://issuer-cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
+            ]
+        }
+    };
+    Ok((region, user_pool_id, client_ids, issuers))
+}
+
+/// A pool id that the default issuers and JWKS URL are built from:
+/// `{region}_<letters and digits>`, as Cognito's are.
+fn check_pool_id(region: &str, user_pool_id: &str) -> Result<(), ConfigError> {
+    match user_pool_id.split_once('_') {
+        Some((prefix, id))
+            if prefix == region
+                && !id.is_empty()
+                && id.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            Ok(())
+        }
+        _ => Err(invalid(
+            "COGNITO_USER_POOL_ID",
+            format!("expected `{region}_<id>` (the pool id starts with AWS_REGION)"),
+        )),
+    }
+}
+
+/// `iss` is compared byte for byte, and Cognito's never ends in `/`; an
+/// issuer configured with one would match no token, so it is refused rather
+/// than quietly trimmed: the operator sees the value that will be compared.
+/// The dev issuer is refused: anyone can sign for it with the committed key.
+fn check_issuer(issuer: String) -> Result<String, ConfigError> {
+    let issuer = super::values::check_url("COGNITO_ISSUER", issuer)?;
+    if issuer.ends_with('/') {
+        return Err(invalid(
+            "COGNITO_ISSUER",
+            "must not end with `/`: tokens' `iss` is compared exactly, and Cognito's never ends with one",
+        ));
+    }
+    if issuer.eq_ignore_ascii_case(dev::DEV_ISSUER) {
+        return Err(invalid(
+            "COGNITO_ISSUER",
+            "is the built-in dev issuer, which only AUTH_MODE=dev trusts",
+        ));
+    }
+    Ok(issuer)
+}
+
+fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let Some((number, words)) = parts.split_last() else {
+        return false;
+    };
+    words.len() >= 2
+        && words
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit())
+}
+
+fn parse_client_ids(value: &str) -> Result<Vec<String>, ConfigError> {
+    let ids: Vec<String> = value.split(',').map(|s| s.trim().to_owned()).collect();
+    if ids.iter().any(|id| id.is_empty()) {
+        return Err(invalid(
+            "COGNITO_CLIENT_ID",
+            "empty entry in the comma-separated list",
+        ));
+    }
+    if let Some(bad) = ids.iter().find(|id| {
+        !id.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }) {
+        return Err(invalid(
+            "COGNITO_CLIENT_ID",
+            format!("`{bad}` is not an app client id (letters, digits, `-`, `_`)"),
+        ));
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{invalid_var, with};
+
+    #[test]
+    fn client_ids_are_a_comma_separated_list() {
+        let s = with(&[("COGNITO_CLIENT_ID", "a1, b2 ,c3")]).expect("valid");
+        assert_eq!(s.cognito.client_ids, vec!["a1", "b2", "c3"]);
+        for bad in ["a1,,b2", "a1,*", "a1 b2"] {
+            assert_eq!(
+                invalid_var(with(&[("COGNITO_CLIENT_ID", bad)])),
+                Some("COGNITO_CLIENT_ID"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_configured_issuer_replaces_both_cognito_forms() {
+        let s = with(&[("COGNITO_ISSUER", "http://127.0.0.1:9229/pool")]).expect("valid");
+        assert_eq!(s.cognito.issuers, vec!["http://127.0.0.1:9229/pool"]);
+    }
+
+    #[test]
+    fn an_issuer_ending_in_a_slash_is_refused_as_it_would_match_no_token() {
+        assert_eq!(
+            invalid_var(with(&[("COGNITO_ISSUER", "http://127.0.0.1:9229/pool/")])),
+            Some("COGNITO_ISSUER")
+        );
+    }
+
+    #[test]
+    fn cognito_mode_refuses_the_dev_issuer() {
+        assert_eq!(
+            invalid_var(with(&[("COGNITO_ISSUER", crate::dev::DEV_ISSUER)])),
+            Some("COGNITO_ISSUER")
+        );
+    }
+
+    #[test]
+    fn with_an_issuer_set_any_pool_id_is_accepted() {
+        let s = with(&[
+            ("COGNITO_USER_POOL_ID", "local_5X9BWQyC"),
+            ("COGNITO_ISSUER", "http://localhost:9229/local_5X9BWQyC"),
+        ])
+        .expect("cognito-local's pool ids are accepted with an issuer");
+        assert_eq!(s.cognito.user_pool_id, "local_5X9BWQyC");
+        assert_eq!(
+            invalid_var(with(&[("COGNITO_USER_POOL_ID", "local_5X9BWQyC")])),
+            Some("COGNITO_USER_POOL_ID"),
+            "without an issuer the pool id must start with the region"
+        );
+    }
+
+    #[test]
+    fn regions_look_like_aws_regions() {
+        for good in ["us-east-1", "ap-southeast-2", "us-gov-west-1"] {
+            assert!(super::is_region(good), "{good}");
+        }
+        for bad in [
+            "mars",
+            "us-east",
+            "US-EAST-1",
+            "us--1",
+            "us-east-x",
+            "-east-1",
+        ] {
+            assert!(!super::is_region(bad), "{bad}");
+        }
+    }
+}

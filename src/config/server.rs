@@ -1,0 +1,160 @@
+//! The server group: where the API listens (loopback only in dev mode) and
+//! where `/metrics` is served.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr};
+
+use super::env::RawEnv;
+use super::error::{invalid, ConfigError};
+use super::values::non_blank;
+use super::AuthMode;
+
+/// Default API host: loopback, so nothing is exposed until asked for.
+const DEFAULT_HOST: &str = "127.0.0.1";
+/// Default API port.
+const DEFAULT_PORT: u16 = 6969;
+
+/// A `host:port` to listen on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenAddr {
+    /// A name or an IP address (`METRICS_ADDR`'s IPv6 ones without brackets).
+    pub host: String,
+    /// 0 lets the system choose (tests); the bound port is then reported by
+    /// [`crate::Application`].
+    pub port: u16,
+}
+
+impl fmt::Display for ListenAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') && !self.host.starts_with('[') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// The listeners.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// The API (`HOST`, `PORT`).
+    pub api: ListenAddr,
+    /// Where `/metrics` is served instead of the API port (`METRICS_ADDR`),
+    /// so it need not be exposed with the API.
+    pub metrics: Option<ListenAddr>,
+}
+
+impl ServerSettings {
+    pub(super) fn from_raw(raw: &RawEnv, mode: AuthMode) -> Result<Self, ConfigError> {
+        let host = non_blank(raw.host.as_deref()).unwrap_or_else(|| DEFAULT_HOST.to_owned());
+        if mode == AuthMode::Dev && !is_loopback(&host) {
+            return Err(invalid(
+                "HOST",
+                format!("dev mode self-issues tokens, so it listens on loopback only (127.0.0.1, ::1, localhost), not `{host}`"),
+            ));
+        }
+        let port = match non_blank(raw.port.as_deref()) {
+            None => DEFAULT_PORT,
+            Some(p) => p.parse::<u16>().map_err(|_| {
+                invalid("PORT", format!("expected a port number 0-65535, got `{p}`"))
+            })?,
+        };
+        let metrics = non_blank(raw.metrics_addr.as_deref())
+            .map(|addr| listen_addr("METRICS_ADDR", &addr))
+            .transpose()?;
+        Ok(ServerSettings {
+            api: ListenAddr { host, port },
+            metrics,
+        })
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `host:port` or `[ipv6]:port`; names are resolved when binding.
+fn listen_addr(var: &'static str, value: &str) -> Result<ListenAddr, ConfigError> {
+    let error = || {
+        invalid(
+            var,
+            format!("expected host:port, such as 127.0.0.1:9090 or [::1]:9090, got `{value}`"),
+        )
+    };
+    let (host, port) = value.rsplit_once(':').ok_or_else(error)?;
+    let port = port.parse::<u16>().map_err(|_| error())?;
+    let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => {
+            v6.parse::<Ipv6Addr>().map_err(|_| error())?;
+            v6
+        }
+        None if !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') =>
+        {
+            host
+        }
+        None => return Err(error()),
+    };
+    Ok(ListenAddr {
+        host: host.to_owned(),
+        port,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{dev, invalid_var, with};
+
+    #[test]
+    fn metrics_addr_is_a_host_and_port() {
+        for (value, host, port) in [
+            ("127.0.0.1:9090", "127.0.0.1", 9090),
+            ("[::1]:0", "::1", 0),
+            ("metrics.internal:9100", "metrics.internal", 9100),
+        ] {
+            let addr = with(&[("METRICS_ADDR", value)])
+                .expect(value)
+                .server
+                .metrics
+                .expect("set");
+            assert_eq!((addr.host.as_str(), addr.port), (host, port));
+            assert_eq!(addr.to_string(), value);
+        }
+        for value in [
+            "9090",
+            "127.0.0.1",
+            "host:99999",
+            ":9090",
+            "::1:9090",
+            "[nope]:1",
+            "a b:1",
+        ] {
+            assert_eq!(
+                invalid_var(with(&[("METRICS_ADDR", value)])),
+                Some("METRICS_ADDR"),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn dev_mode_listens_on_loopback_only() {
+        for host in ["127.0.0.1", "::1", "[::1]", "localhost", "127.1.2.3"] {
+            assert!(dev(&[("HOST", host)]).is_ok(), "{host}");
+        }
+        for host in ["0.0.0.0", "::", "192.168.1.10", "example.com"] {
+            assert_eq!(invalid_var(dev(&[("HOST", host)])), Some("HOST"), "{host}");
+        }
+        assert!(
+            with(&[("HOST", "0.0.0.0")]).is_ok(),
+            "cognito mode may listen anywhere"
+        );
+    }
+}
