@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use cognito_guard::jwks::{JwksCache, JwksPolicy};
-use cognito_guard::verify::Verifier;
+use cognito_guard::auth::{Verdict, Verifier};
+use cognito_guard::keys::{JwksCache, JwksPolicy};
 use cognito_guard::Settings;
 use criterion::{criterion_group, criterion_main, Criterion};
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
@@ -57,16 +57,16 @@ fn bench(c: &mut Criterion) {
 
     let cached = verifier("10000", &jwks);
     let uncached = verifier("0", &jwks);
-    assert!(matches!(cached.verify_cached(&token), Some(Ok(_))));
-    assert!(matches!(uncached.verify_cached(&token), Some(Ok(_))));
+    assert!(matches!(cached.check(&token), Verdict::Decided(Ok(_))));
+    assert!(matches!(uncached.check(&token), Verdict::Decided(Ok(_))));
 
     c.bench_function("verify/hit (verified-token cache)", |b| {
-        b.iter(|| cached.verify_cached(std::hint::black_box(&token)))
+        b.iter(|| cached.check(std::hint::black_box(&token)))
     });
     c.bench_function("verify/miss (signature + claims)", |b| {
-        b.iter(|| uncached.verify_cached(std::hint::black_box(&token)))
+        b.iter(|| uncached.check(std::hint::black_box(&token)))
     });
-    let parsed_key = cognito_guard::jwks::signing_key_from_pem(
+    let parsed_key = cognito_guard::keys::signing_key_from_pem(
         &std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/trusted.pub.pem"
@@ -74,10 +74,10 @@ fn bench(c: &mut Criterion) {
         .expect("public key"),
     )
     .expect("key");
-    let parts = cognito_guard::verify::TokenParts::split(&token).expect("well-formed");
+    let parts = cognito_guard::auth::jose::TokenParts::split(&token).expect("well-formed");
     c.bench_function("verify/RSA signature check alone (the floor)", |b| {
         b.iter(|| {
-            cognito_guard::verify::verify_signature(std::hint::black_box(&parts), &parsed_key)
+            cognito_guard::auth::jose::verify_signature(std::hint::black_box(&parts), &parsed_key)
         })
     });
     let decoding = DecodingKey::from_rsa_components(&rsa.n, &rsa.e).expect("key");

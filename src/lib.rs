@@ -1,21 +1,22 @@
 //! cognito-guard: an Actix-web API protected by AWS Cognito JWTs.
+//!
+//! The request path, folder by folder: `http` (routes, handlers, error
+//! answers) → `auth` (bearer token, JOSE, Cognito claim rules, verifier,
+//! extractors, guards) → `keys` (the JWKS cache) and `revocation` (users
+//! locked out) → `users` (the Cognito user directory). `config` reads the
+//! settings once; `startup` assembles the app; `dev` is the local issuer.
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod cli;
 pub mod clock;
-pub mod cognito_idp;
 pub mod config;
 pub mod dev;
-pub mod errors;
-pub mod extractors;
-pub mod idp_endpoint;
-pub mod jwks;
-pub mod metrics;
-pub mod revocations;
-pub mod routes;
+pub mod http;
+pub mod keys;
+pub mod revocation;
 pub mod startup;
-pub mod token_cache;
 pub mod users;
-pub mod verify;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -9,16 +9,13 @@ use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 use thiserror::Error;
 
-use crate::cognito_idp::CognitoIdpClient;
+use crate::auth::{AdminGroup, Verifier};
 use crate::config::{AuthMode, JwksSource, ListenAddr, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
-use crate::extractors::AdminGroup;
-use crate::idp_endpoint::{IdpEndpoint, InvalidEndpoint};
-use crate::jwks::{run_refresh_loop, JwksCache};
-use crate::metrics::Metrics;
-use crate::routes;
+use crate::http::{routes, Metrics};
+use crate::keys::{run_refresh_loop, JwksCache};
+use crate::users::idp::CognitoIdpClient;
 use crate::users::{CognitoDirectory, InMemoryDirectory, UserDirectory};
-use crate::verify::Verifier;
 
 /// Why the server could not start.
 #[derive(Debug, Error)]
@@ -32,9 +29,6 @@ pub enum StartupError {
     },
     #[error("dev issuer: {0}")]
     DevIssuer(#[from] DevIssuerError),
-    /// The message names `COGNITO_IDP_ENDPOINT`.
-    #[error("{0}")]
-    IdpEndpoint(#[from] InvalidEndpoint),
 }
 
 /// A bound, not yet running server.
@@ -50,11 +44,12 @@ impl Application {
     /// Binds the listener, loads the signing keys once (a failure leaves the
     /// server unready, not dead) and starts the background refresh.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        install_tls_crypto_provider();
         let directory: Arc<dyn UserDirectory> =
             match (settings.mode, &settings.admin.aws_credentials) {
                 (AuthMode::Dev, _) => Arc::new(InMemoryDirectory::new()),
                 (AuthMode::Cognito, Some(credentials)) => {
-                    let endpoint = IdpEndpoint::parse(&settings.admin.idp_endpoint)?;
+                    let endpoint = settings.admin.idp_endpoint.clone();
                     log::info!(
                         "admin user routes manage pool {} through {endpoint}",
                         settings.cognito.user_pool_id,
@@ -67,9 +62,6 @@ impl Application {
                     ))))
                 }
                 (AuthMode::Cognito, None) => {
-                    // Unused without credentials, but a malformed setting
-                    // stops the process at start all the same.
-                    IdpEndpoint::parse(&settings.admin.idp_endpoint)?;
                     log::warn!(
                         "no AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): \
                      GET and DELETE /users/{{user_id}} will answer 503"
@@ -85,6 +77,7 @@ impl Application {
         settings: Settings,
         directory: Arc<dyn UserDirectory>,
     ) -> Result<Self, StartupError> {
+        install_tls_crypto_provider();
         let (listener, api_addr) = bind(&settings.server.api, "HOST and PORT")?;
         let metrics_listener = match &settings.server.metrics {
             Some(addr) => Some(bind(addr, "METRICS_ADDR")?),
@@ -112,7 +105,12 @@ impl Application {
         }
         actix_rt::spawn(run_refresh_loop(Arc::clone(&jwks), settings.keys.refresh));
 
-        let verifier = web::Data::new(Verifier::new(&settings, Arc::clone(&jwks)));
+        let verifier = Verifier::new(&settings, Arc::clone(&jwks));
+        let verifier = match Arc::clone(&directory).verified_token_hook() {
+            Some(hook) => verifier.with_verified_hook(hook),
+            None => verifier,
+        };
+        let verifier = web::Data::new(verifier);
         let jwks_data = web::Data::from(Arc::clone(&jwks));
         let directory = web::Data::from(directory);
         let admin_group = web::Data::new(AdminGroup(settings.admin.group.clone()));
@@ -234,4 +232,12 @@ fn bind(addr: &ListenAddr, vars: &'static str) -> Result<(TcpListener, ListenAdd
 fn access_log() -> Logger {
     Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
         .custom_request_replace("method", |req| req.method().to_string())
+}
+
+/// Picks the process-wide rustls crypto provider that every outgoing HTTPS
+/// connection (JWKS fetches, Cognito calls) uses through awc: aws-lc, the
+/// same library that verifies token signatures. Idempotent; an error only
+/// means a provider is installed already.
+pub fn install_tls_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }

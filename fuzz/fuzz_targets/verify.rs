@@ -13,11 +13,11 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use cognito_guard::auth::claims::{check_claims, ClaimRules, Claims, TokenUse};
+use cognito_guard::auth::jose::{parse_payload, TokenParts};
+use cognito_guard::auth::verifier::verify_with_key;
 use cognito_guard::config::TokenUsePolicy;
-use cognito_guard::jwks::{signing_key_from_pem, SigningKey};
-use cognito_guard::verify::{
-    check_claims, parse_payload, verify_with_key, ClaimRules, Claims, TokenParts, TokenUse,
-};
+use cognito_guard::keys::{signing_key_from_pem, SigningKey};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -2,18 +2,20 @@
 //! reaches the Cognito Identity Provider API behind them.
 
 use super::env::RawEnv;
+use super::error::invalid;
 use super::error::ConfigError;
-use super::values::{check_url, non_blank, refuse_in_dev_mode};
+use super::values::{non_blank, refuse_in_dev_mode};
 use super::AuthMode;
-use crate::cognito_idp::AwsCredentials;
+use crate::users::idp::{AwsCredentials, IdpEndpoint};
 
 /// The admin routes: the group that may use them and the user pool's API.
 #[derive(Debug, Clone)]
 pub struct AdminSettings {
     /// Cognito group whose members may use the admin routes.
     pub group: String,
-    /// Cognito Identity Provider API endpoint, for the admin user routes.
-    pub idp_endpoint: String,
+    /// Cognito Identity Provider API endpoint, for the admin user routes;
+    /// parsed here so a bad one stops the process at start, exit 2.
+    pub idp_endpoint: IdpEndpoint,
     /// Credentials for that API; without them the admin user routes answer
     /// 503. Always `None` in dev mode.
     pub aws_credentials: Option<AwsCredentials>,
@@ -28,10 +30,10 @@ impl AdminSettings {
         if mode == AuthMode::Dev {
             refuse_in_dev_mode(&[("COGNITO_IDP_ENDPOINT", raw.cognito_idp_endpoint.as_deref())])?;
         }
-        let idp_endpoint = match non_blank(raw.cognito_idp_endpoint.as_deref()) {
-            Some(url) => check_url("COGNITO_IDP_ENDPOINT", url)?,
-            None => format!("https://cognito-idp.{region}.amazonaws.com/"),
-        };
+        let idp_endpoint = non_blank(raw.cognito_idp_endpoint.as_deref())
+            .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com/"));
+        let idp_endpoint = IdpEndpoint::parse(&idp_endpoint)
+            .map_err(|e| invalid("COGNITO_IDP_ENDPOINT", e.reason()))?;
         // Dev mode manages its own in-memory users; AWS credentials that
         // happen to be in a developer's shell are not used.
         let aws_credentials = match mode {

@@ -9,7 +9,7 @@ use super::env::RawEnv;
 use super::error::ConfigError;
 use super::values::{check_url, non_blank, refuse_in_dev_mode, seconds};
 use super::AuthMode;
-use crate::jwks::JwksPolicy;
+use crate::keys::JwksPolicy;
 
 /// Default background refresh: Cognito rotates keys rarely, and a key it
 /// withdraws stops being accepted within this (15 minutes).

@@ -188,7 +188,7 @@ mod tests {
         );
         assert_eq!(s.admin.group, "admin");
         assert_eq!(
-            s.admin.idp_endpoint,
+            s.admin.idp_endpoint.to_string(),
             "https://cognito-idp.eu-west-1.amazonaws.com/"
         );
         assert!(s.admin.aws_credentials.is_none());

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use cognito_guard::cognito_idp::{sigv4_headers, AwsCredentials};
+use cognito_guard::users::idp::{sigv4_headers, AwsCredentials};
 use cognito_guard::{Application, Settings};
 use serde_json::{json, Value};
 

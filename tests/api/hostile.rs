@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use cognito_guard::errors::TokenRejection::{self, *};
-use cognito_guard::verify::MAX_TOKEN_BYTES;
+use cognito_guard::auth::jose::MAX_TOKEN_BYTES;
+use cognito_guard::auth::TokenRejection::{self, *};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
 

@@ -2,11 +2,11 @@
 //! the stand-in recomputes each SigV4 signature with botocore from the Host
 //! header, path and body it received.
 
-use cognito_guard::Application;
+use cognito_guard::Settings;
 use serde_json::{json, Value};
 
-use crate::helpers::id_token;
-use crate::idp_standin::{settings_on_idp, spawn_app_on_idp, IdpStandIn, SECRET_KEY};
+use crate::helpers::{base_vars, id_token, trusted_key, JwksMode, JwksServer};
+use crate::idp_standin::{spawn_app_on_idp, IdpStandIn, SECRET_KEY};
 
 const EVE_SUB: &str = "4f6a2c1e-0000-4000-8000-0000000000e1";
 
@@ -63,14 +63,16 @@ async fn a_signature_cognito_refuses_is_a_502() {
 
 #[actix_rt::test]
 async fn an_endpoint_that_cannot_be_signed_as_sent_stops_the_server_at_start() {
+    let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
     for endpoint in [
         "http://operator:hunter2@127.0.0.1:9/",
         "http://127.0.0.1:9/?Action=ListUsers",
         "http://127.0.0.1:9/a/../",
     ] {
-        let (settings, _jwks) = settings_on_idp(endpoint, SECRET_KEY);
+        let mut vars = base_vars(&jwks.url());
+        vars.push(("COGNITO_IDP_ENDPOINT".to_owned(), endpoint.to_owned()));
 
-        let Err(refused) = Application::build(settings).await else {
+        let Err(refused) = Settings::from_vars(vars) else {
             panic!("{endpoint} was accepted")
         };
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_guard::jwks::{JwksCache, JwksPolicy};
+use cognito_guard::keys::{JwksCache, JwksPolicy};
 
 use crate::helpers::*;
 use futures_util::future::join_all;

@@ -4,7 +4,8 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use cognito_guard::jwks::{JwksCache, JwksPolicy};
+use cognito_guard::keys::{JwksCache, JwksPolicy};
+use cognito_guard::startup::install_tls_crypto_provider;
 
 #[actix_rt::test]
 async fn an_https_jwks_url_is_spoken_to_over_tls() {
@@ -16,6 +17,8 @@ async fn an_https_jwks_url_is_spoken_to_over_tls() {
         let mut buf = [0u8; 3];
         stream.read_exact(&mut buf).map(|_| buf)
     });
+    // As the server does at start: the cache itself installs nothing.
+    install_tls_crypto_provider();
     let cache = JwksCache::new(
         format!("https://127.0.0.1:{port}/.well-known/jwks.json"),
         JwksPolicy::default(),

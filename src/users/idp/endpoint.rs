@@ -19,6 +19,13 @@ pub struct IdpEndpoint {
 #[error("COGNITO_IDP_ENDPOINT is invalid: {0} (expected http(s)://host[:port][/path])")]
 pub struct InvalidEndpoint(&'static str);
 
+impl InvalidEndpoint {
+    /// What is wrong with the endpoint, and the form expected.
+    pub fn reason(&self) -> String {
+        format!("{} (expected http(s)://host[:port][/path])", self.0)
+    }
+}
+
 impl IdpEndpoint {
     /// Parses `endpoint`, dropping a port that is the scheme's default.
     ///

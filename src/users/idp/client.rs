@@ -1,18 +1,16 @@
-//! A minimal client of the Cognito Identity Provider API (AWS JSON 1.1 over
-//! HTTPS, signed with SigV4 by the `aws-sigv4` crate): the three calls the
-//! admin routes need, with errors sorted by what the caller should do.
+//! Client of Cognito's Identity Provider API (HTTPS, AWS JSON 1.1, signed
+//! with SigV4): the calls the admin user routes make. Answers are reduced to
+//! the users boundary's own outcomes: a user or none, deleted or not found,
+//! or a [`DirectoryError`].
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use thiserror::Error;
 
-use crate::idp_endpoint::IdpEndpoint;
+use crate::users::directory::{Deletion, DirectoryError};
+use crate::users::idp::endpoint::IdpEndpoint;
+use crate::users::idp::sigv4::{sigv4_headers, AwsCredentials};
 
 /// A whole Cognito API call may take this long; past it, treat Cognito as
 /// unavailable rather than hold the admin's request open.
@@ -21,87 +19,6 @@ pub const IDP_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_IDP_RESPONSE_BYTES: usize = 256 * 1024;
 /// The AWS JSON 1.1 protocol of the Identity Provider API.
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
-
-/// AWS credentials from the standard variables. `Debug` never shows secrets.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AwsCredentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: Option<String>,
-}
-
-impl fmt::Debug for AwsCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AwsCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"<redacted>")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
-
-/// Why a Cognito call did not give an answer.
-#[derive(Debug, Error)]
-pub enum IdpError {
-    /// Unreachable, timed out, throttled or failing on its side: retry later.
-    #[error("Cognito is unavailable: {0}")]
-    Unavailable(String),
-    /// Cognito refused the request (its error type, never its raw body).
-    #[error("Cognito refused the request: {0}")]
-    Refused(String),
-    /// The named user does not exist.
-    #[error("no such user in the pool")]
-    UserNotFound,
-}
-
-/// Signs a request with SigV4 and returns the headers to add to it.
-/// `headers` must include every header to be signed (at least `host`).
-#[allow(clippy::too_many_arguments)]
-pub fn sigv4_headers(
-    credentials: &AwsCredentials,
-    region: &str,
-    service: &str,
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-    time: SystemTime,
-) -> Result<Vec<(String, String)>, String> {
-    let identity = Credentials::new(
-        credentials.access_key_id.clone(),
-        credentials.secret_access_key.clone(),
-        credentials.session_token.clone(),
-        None,
-        "environment",
-    )
-    .into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(service)
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| e.to_string())?
-        .into();
-    let request = SignableRequest::new(
-        method,
-        url,
-        headers.iter().copied(),
-        SignableBody::Bytes(body),
-    )
-    .map_err(|e| e.to_string())?;
-    let (instructions, _signature) = sign(request, &params)
-        .map_err(|e| e.to_string())?
-        .into_parts();
-    Ok(instructions
-        .headers()
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect())
-}
 
 /// A user as the admin routes show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,12 +131,14 @@ impl CognitoIdpClient {
             .collect())
     }
 
-    async fn call(&self, action: &str, body: Value) -> Result<Value, IdpError> {
+    /// One call: its JSON answer, `None` when Cognito says the user does
+    /// not exist, or why there is no answer.
+    async fn call(&self, action: &str, body: Value) -> Result<Option<Value>, DirectoryError> {
         let body = body.to_string();
         let target = format!("AWSCognitoIdentityProviderService.{action}");
         let headers = self
             .headers(&target, body.as_bytes(), SystemTime::now())
-            .map_err(|e| IdpError::Refused(format!("request could not be signed: {e}")))?;
+            .map_err(|e| DirectoryError::Refused(format!("request could not be signed: {e}")))?;
 
         let exchange = async {
             let client = awc::Client::builder()
@@ -233,45 +152,46 @@ impl CognitoIdpClient {
             let mut response = request
                 .send_body(body)
                 .await
-                .map_err(|e| IdpError::Unavailable(e.to_string()))?;
+                .map_err(|e| DirectoryError::Unavailable(e.to_string()))?;
             let status = response.status();
             let bytes = response
                 .body()
                 .limit(MAX_IDP_RESPONSE_BYTES)
                 .await
-                .map_err(|e| IdpError::Unavailable(e.to_string()))?;
-            Ok::<_, IdpError>((status, bytes))
+                .map_err(|e| DirectoryError::Unavailable(e.to_string()))?;
+            Ok::<_, DirectoryError>((status, bytes))
         };
         let (status, bytes) = actix_rt::time::timeout(IDP_TIMEOUT, exchange)
             .await
-            .map_err(|_| IdpError::Unavailable("timed out".to_owned()))??;
+            .map_err(|_| DirectoryError::Unavailable("timed out".to_owned()))??;
 
         if status.is_success() {
             return serde_json::from_slice(&bytes)
-                .map_err(|_| IdpError::Unavailable("response is not JSON".to_owned()));
+                .map(Some)
+                .map_err(|_| DirectoryError::Unavailable("response is not JSON".to_owned()));
         }
         let kind = error_type(&bytes);
         if status.is_server_error() || is_throttling(&kind) {
-            return Err(IdpError::Unavailable(format!(
+            return Err(DirectoryError::Unavailable(format!(
                 "{action}: HTTP {} {kind}",
                 status.as_u16()
             )));
         }
         if kind == "UserNotFoundException" {
-            return Err(IdpError::UserNotFound);
+            return Ok(None);
         }
-        Err(IdpError::Refused(format!("{action}: {kind}")))
+        Err(DirectoryError::Refused(format!("{action}: {kind}")))
     }
 
     /// The one user a `sub = "<sub>"` filter finds, if any, with the sub
     /// Cognito returned.
-    pub async fn find_by_sub(&self, sub: &str) -> Result<Option<IdpUser>, IdpError> {
+    pub async fn find_by_sub(&self, sub: &str) -> Result<Option<IdpUser>, DirectoryError> {
         // The filter is a quoted string: callers pass only validated ids,
         // and quotes or backslashes are refused here too.
         if sub.contains(['"', '\\']) {
             return Ok(None);
         }
-        let response = self
+        let Some(response) = self
             .call(
                 "ListUsers",
                 json!({
@@ -280,9 +200,12 @@ impl CognitoIdpClient {
                     "Limit": 2,
                 }),
             )
-            .await?;
+            .await?
+        else {
+            return Ok(None);
+        };
         let list: ListUsersResponse = serde_json::from_value(response)
-            .map_err(|_| IdpError::Unavailable("unexpected ListUsers answer".to_owned()))?;
+            .map_err(|_| DirectoryError::Unavailable("unexpected ListUsers answer".to_owned()))?;
         let mut users = list.users.into_iter();
         let (Some(user), None) = (users.next(), users.next()) else {
             return Ok(None);
@@ -297,7 +220,9 @@ impl CognitoIdpClient {
         // lock out, so nothing may be deleted either.
         let sub = attribute("sub")
             .filter(|sub| !sub.is_empty())
-            .ok_or_else(|| IdpError::Unavailable("ListUsers answer without a sub".to_owned()))?;
+            .ok_or_else(|| {
+                DirectoryError::Unavailable("ListUsers answer without a sub".to_owned())
+            })?;
         let email = attribute("email");
         Ok(Some(IdpUser {
             sub,
@@ -309,27 +234,36 @@ impl CognitoIdpClient {
     }
 
     /// Deletes the user named `username`.
-    pub async fn delete_user(&self, username: &str) -> Result<(), IdpError> {
-        self.call(
-            "AdminDeleteUser",
-            json!({ "UserPoolId": self.user_pool_id, "Username": username }),
-        )
-        .await
-        .map(|_| ())
+    pub async fn delete_user(&self, username: &str) -> Result<Deletion, DirectoryError> {
+        let answer = self
+            .call(
+                "AdminDeleteUser",
+                json!({ "UserPoolId": self.user_pool_id, "Username": username }),
+            )
+            .await?;
+        Ok(match answer {
+            Some(_) => Deletion::Deleted,
+            None => Deletion::NotFound,
+        })
     }
 
-    /// The groups `username` belongs to.
-    pub async fn groups_of(&self, username: &str) -> Result<Vec<String>, IdpError> {
-        let response = self
+    /// The groups `username` belongs to; `None` when there is no such user.
+    pub async fn groups_of(&self, username: &str) -> Result<Option<Vec<String>>, DirectoryError> {
+        let Some(response) = self
             .call(
                 "AdminListGroupsForUser",
                 json!({ "UserPoolId": self.user_pool_id, "Username": username, "Limit": 60 }),
             )
-            .await?;
+            .await?
+        else {
+            return Ok(None);
+        };
         let list: ListGroupsResponse = serde_json::from_value(response).map_err(|_| {
-            IdpError::Unavailable("unexpected AdminListGroupsForUser answer".to_owned())
+            DirectoryError::Unavailable("unexpected AdminListGroupsForUser answer".to_owned())
         })?;
-        Ok(list.groups.into_iter().map(|g| g.group_name).collect())
+        Ok(Some(
+            list.groups.into_iter().map(|g| g.group_name).collect(),
+        ))
     }
 }
 
@@ -359,78 +293,6 @@ fn is_throttling(kind: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::UNIX_EPOCH;
-
-    /// The worked example of AWS's "Signature Version 4 signing process"
-    /// documentation: IAM ListUsers, 2011-09-09T23:36:00Z, AKIDEXAMPLE.
-    #[test]
-    fn sigv4_matches_the_aws_documentation_example() {
-        let credentials = AwsCredentials {
-            access_key_id: "AKIDEXAMPLE".to_owned(),
-            secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_owned(),
-            session_token: None,
-        };
-        let time = UNIX_EPOCH + Duration::from_secs(1_315_611_360);
-        let headers = sigv4_headers(
-            &credentials,
-            "us-east-1",
-            "iam",
-            "POST",
-            "http://iam.amazonaws.com/",
-            &[
-                ("host", "iam.amazonaws.com"),
-                (
-                    "content-type",
-                    "application/x-www-form-urlencoded; charset=utf-8",
-                ),
-            ],
-            b"Action=ListUsers&Version=2010-05-08",
-            time,
-        )
-        .expect("signs");
-        let authorization = headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
-            .map(|(_, value)| value.as_str())
-            .expect("authorization header");
-        assert_eq!(
-            authorization,
-            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20110909/us-east-1/iam/aws4_request, \
-             SignedHeaders=content-type;host;x-amz-date, \
-             Signature=ced6826de92d2bdeed8f846f0bf508e8559e98e4b0199114b84c54174deb456c"
-        );
-        assert!(headers
-            .iter()
-            .any(|(n, v)| n == "x-amz-date" && v == "20110909T233600Z"));
-    }
-
-    #[test]
-    fn a_session_token_is_sent_and_secrets_are_never_debug_printed() {
-        let credentials = AwsCredentials {
-            access_key_id: "AKID".to_owned(),
-            secret_access_key: "very-secret".to_owned(),
-            session_token: Some("session-secret".to_owned()),
-        };
-        let headers = sigv4_headers(
-            &credentials,
-            "eu-west-1",
-            "cognito-idp",
-            "POST",
-            "https://cognito-idp.eu-west-1.amazonaws.com/",
-            &[("host", "cognito-idp.eu-west-1.amazonaws.com")],
-            b"{}",
-            SystemTime::now(),
-        )
-        .expect("signs");
-        assert!(headers
-            .iter()
-            .any(|(n, v)| n == "x-amz-security-token" && v == "session-secret"));
-        let shown = format!("{credentials:?}");
-        assert!(
-            !shown.contains("very-secret") && !shown.contains("session-secret"),
-            "{shown}"
-        );
-    }
 
     /// awc writes `Host` without a default port (`:80`, `:443`); the
     /// signed host must be the one sent.

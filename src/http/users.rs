@@ -1,66 +1,15 @@
-//! The HTTP API of the contract: `/messages`, `/users`, `/healthz`, `/readyz`,
-//! `/metrics`.
+//! `/users`: the caller's own profile, and the admin routes that look up
+//! and delete users in the directory (Cognito, or dev mode's in-memory one).
 
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use serde_json::json;
 
-use crate::errors::ApiError;
-use crate::extractors::{AdminClaims, MaybeClaims};
-use crate::jwks::JwksCache;
-use crate::metrics::Metrics;
+use crate::auth::{AdminClaims, Claims, Verifier};
+use crate::http::errors::ApiError;
 use crate::users::{is_plausible_user_id, Deletion, DirectoryError, UserDirectory};
-use crate::verify::{Claims, Verifier};
 
-/// Registers every API route on an app or scope (`/metrics` aside: see
-/// [`configure_metrics`]).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/messages")
-            .route("/public", web::get().to(public_message))
-            .route("/private", web::get().to(private_message))
-            .route("/feed", web::get().to(feed)),
-    )
-    .service(
-        web::scope("/users")
-            .route("/me", web::get().to(me))
-            .route("/{user_id}", web::get().to(get_user))
-            .route("/{user_id}", web::delete().to(delete_user)),
-    )
-    .route("/healthz", web::get().to(healthz))
-    .route("/readyz", web::get().to(readyz));
-}
-
-/// Registers `/metrics`: on the API port, or alone on `METRICS_ADDR`'s.
-pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(metrics));
-}
-
-fn email_or_unknown(claims: &Claims) -> &str {
-    claims.email.as_deref().unwrap_or("unknown")
-}
-
-async fn public_message() -> impl Responder {
-    HttpResponse::Ok().json(json!({ "message": "Hello, world!" }))
-}
-
-async fn private_message(claims: Claims) -> impl Responder {
-    HttpResponse::Ok().json(json!({
-        "message": format!("Hello, {}!", email_or_unknown(&claims)),
-        "user_id": claims.sub,
-    }))
-}
-
-async fn feed(MaybeClaims(claims): MaybeClaims) -> impl Responder {
-    match claims {
-        Some(claims) => HttpResponse::Ok().json(json!({
-            "feed": "personalized",
-            "user": email_or_unknown(&claims),
-        })),
-        None => HttpResponse::Ok().json(json!({ "feed": "generic" })),
-    }
-}
-
-async fn me(claims: Claims) -> impl Responder {
+/// `GET /users/me`: a valid token.
+pub async fn me(claims: Claims) -> impl Responder {
     HttpResponse::Ok().json(json!({
         "sub": claims.sub,
         "username": claims.username,
@@ -79,7 +28,8 @@ fn directory_error(admin: &Claims, target: &str, e: DirectoryError) -> ApiError 
     }
 }
 
-async fn get_user(
+/// `GET /users/{user_id}`: admins.
+pub async fn get_user(
     AdminClaims(admin): AdminClaims,
     user_id: web::Path<String>,
     directory: web::Data<dyn UserDirectory>,
@@ -106,7 +56,8 @@ fn confirms_self_deletion(query: &str) -> bool {
     query.split('&').any(|pair| pair == "self=true")
 }
 
-async fn delete_user(
+/// `DELETE /users/{user_id}`: admins.
+pub async fn delete_user(
     AdminClaims(admin): AdminClaims,
     user_id: web::Path<String>,
     req: HttpRequest,
@@ -151,39 +102,4 @@ async fn delete_user(
         }
         Err(e) => Err(directory_error(&admin, &user.sub, e)),
     }
-}
-
-async fn healthz() -> impl Responder {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
-}
-
-async fn readyz(jwks: web::Data<JwksCache>) -> impl Responder {
-    if jwks.is_ready() {
-        HttpResponse::Ok().json(json!({ "status": "ready", "keys": jwks.key_count() }))
-    } else {
-        HttpResponse::ServiceUnavailable()
-            .insert_header((
-                "Retry-After",
-                crate::errors::KEYS_UNAVAILABLE_RETRY_AFTER_SECS,
-            ))
-            .json(json!({ "detail": "signing keys not loaded yet" }))
-    }
-}
-
-async fn metrics(
-    metrics: web::Data<Metrics>,
-    jwks: web::Data<JwksCache>,
-    verifier: web::Data<Verifier>,
-) -> HttpResponse {
-    match metrics.render(&jwks, verifier.token_cache()) {
-        Ok(text) => HttpResponse::Ok()
-            .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-            .body(text),
-        Err(_) => HttpResponse::InternalServerError().finish(),
-    }
-}
-
-/// Unknown paths get the same JSON error shape as everything else.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::RouteNotFound)
 }

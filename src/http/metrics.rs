@@ -10,9 +10,11 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use crate::errors::AuthError;
-use crate::jwks::JwksCache;
-use crate::token_cache::VerifiedTokenCache;
+use actix_web::{web, HttpResponse};
+
+use crate::auth::token_cache::VerifiedTokenCache;
+use crate::auth::{AuthError, Verifier};
+use crate::keys::JwksCache;
 
 /// Label of the authentication counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -118,5 +120,19 @@ impl Metrics {
         let mut text = String::new();
         encode(&mut text, &self.registry)?;
         Ok(text)
+    }
+}
+
+/// `GET /metrics`: the exposition text.
+pub async fn metrics(
+    metrics: web::Data<Metrics>,
+    jwks: web::Data<JwksCache>,
+    verifier: web::Data<Verifier>,
+) -> HttpResponse {
+    match metrics.render(&jwks, verifier.token_cache()) {
+        Ok(text) => HttpResponse::Ok()
+            .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+            .body(text),
+        Err(_) => HttpResponse::InternalServerError().finish(),
     }
 }

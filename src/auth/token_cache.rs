@@ -10,7 +10,7 @@ use prometheus_client::metrics::family::Family;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
-use crate::verify::Claims;
+use crate::auth::Claims;
 
 /// SHA-256 of a whole token.
 pub type TokenDigest = [u8; 32];
@@ -22,11 +22,14 @@ pub fn token_digest(token: &str) -> TokenDigest {
     out
 }
 
-/// A verified token's claims and the key-set epoch they were checked under.
+/// A verified token's claims, and how many keys had been withdrawn when it
+/// was verified (see `JwksCache::key_withdrawals`).
 #[derive(Clone)]
 pub struct CachedToken {
+    /// The claims, as verified.
     pub claims: Claims,
-    pub key_epoch: u64,
+    /// The key cache's withdrawal count at verification time.
+    pub key_withdrawals: u64,
 }
 
 /// Charges each entry at least `min_weight`, so that the byte budget also
@@ -141,8 +144,9 @@ impl VerifiedTokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::claims::{check_claims, ClaimRules};
+    use crate::auth::jose::ClaimSet;
     use crate::config::TokenUsePolicy;
-    use crate::verify::{check_claims, ClaimRules, Payload};
     use serde_json::json;
 
     fn claims(sub: &str, padding: usize) -> Claims {
@@ -160,7 +164,7 @@ mod tests {
             token_use: TokenUsePolicy::Id,
             leeway_secs: 0,
         };
-        check_claims(Payload { claims, json }, &rules, 1_000).expect("valid claims")
+        check_claims(ClaimSet { claims, json }, &rules, 1_000).expect("valid claims")
     }
 
     fn fill(cache: &VerifiedTokenCache, n: usize, padding: usize) {
@@ -168,7 +172,7 @@ mod tests {
             let key = token_digest(&format!("token-{i}"));
             let entry = CachedToken {
                 claims: claims(&format!("s{i}"), padding),
-                key_epoch: 0,
+                key_withdrawals: 0,
             };
             cache.insert(key, entry);
         }
@@ -207,7 +211,7 @@ mod tests {
             token_digest("a.b.c"),
             CachedToken {
                 claims: claims("s", 0),
-                key_epoch: 0,
+                key_withdrawals: 0,
             },
         );
         assert!(cache.get(&token_digest("a.b.c")).is_some());

@@ -1,0 +1,355 @@
+//! Cognito's claim rules, all in one function ([`check_claims`]), and the
+//! typed [`Claims`] a verified token yields.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::auth::errors::TokenRejection;
+use crate::auth::jose::ClaimSet;
+use crate::config::{Settings, TokenUsePolicy};
+
+/// The two kinds of token Cognito issues to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUse {
+    /// An ID token (`token_use` = `id`): who the user is, `aud` names the client.
+    Id,
+    /// An access token (`token_use` = `access`): `client_id` names the client.
+    Access,
+}
+
+impl TokenUse {
+    /// The claim value as Cognito writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenUse::Id => "id",
+            TokenUse::Access => "access",
+        }
+    }
+}
+
+impl fmt::Display for TokenUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verified identity of a caller. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Claims(Arc<ClaimsInner>);
+
+/// Fields of [`Claims`]; reached through `Deref`.
+#[derive(Debug)]
+pub struct ClaimsInner {
+    /// Cognito's stable user id.
+    pub sub: String,
+    /// `email`, when the token has one (ID tokens only).
+    pub email: Option<String>,
+    /// `cognito:username` (ID tokens) or `username` (access tokens).
+    pub username: Option<String>,
+    /// `cognito:groups`, empty when the user is in none.
+    pub groups: Vec<String>,
+    /// Which kind of Cognito token this was.
+    pub token_use: TokenUse,
+    /// Expiry, seconds since the epoch.
+    pub exp: u64,
+    /// Issue time (`iat`), seconds since the epoch; a sign-out refuses
+    /// tokens issued up to it.
+    pub iat: Option<u64>,
+    /// The payload JSON as signed, for handlers that need more claims; kept
+    /// as text because a parsed map would cost several times the memory in
+    /// the verified-token cache.
+    pub raw_json: Box<str>,
+}
+
+impl std::ops::Deref for Claims {
+    type Target = ClaimsInner;
+    fn deref(&self) -> &ClaimsInner {
+        &self.0
+    }
+}
+
+impl Claims {
+    /// Whether the caller is a member of `group` (exact, case-sensitive match,
+    /// as Cognito group names are).
+    pub fn in_group(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| g == group)
+    }
+
+    /// Every claim of the token, parsed on demand.
+    pub fn all_claims(&self) -> Map<String, Value> {
+        serde_json::from_str(&self.raw_json).unwrap_or_default()
+    }
+
+    /// Heap bytes held, roughly; the verified-token cache's weight.
+    pub fn approximate_bytes(&self) -> usize {
+        self.raw_json.len()
+            + self.sub.len()
+            + self.email.as_ref().map_or(0, String::len)
+            + self.username.as_ref().map_or(0, String::len)
+            + self.groups.iter().map(|g| g.len() + 24).sum::<usize>()
+    }
+}
+
+/// The claim rules of [`check_claims`], taken from the settings once.
+#[derive(Debug, Clone)]
+pub struct ClaimRules {
+    /// Accepted `iss` values, compared exactly.
+    pub issuers: Vec<String>,
+    /// Accepted app clients (`aud` or `client_id`), compared exactly.
+    pub client_ids: Vec<String>,
+    /// Which `token_use` is accepted.
+    pub token_use: TokenUsePolicy,
+    /// Clock-skew allowance on `exp` and `nbf`, in seconds.
+    pub leeway_secs: u64,
+}
+
+impl ClaimRules {
+    /// The rules a server with these settings enforces.
+    pub fn from_settings(settings: &Settings) -> Self {
+        ClaimRules {
+            issuers: settings.cognito.issuers.clone(),
+            client_ids: settings.cognito.client_ids.clone(),
+            token_use: settings.cognito.token_use,
+            leeway_secs: settings.cognito.leeway.as_secs(),
+        }
+    }
+}
+
+/// A claim that must be a string when present.
+fn optional_str<'a>(
+    claims: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, TokenRejection> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(TokenRejection::WrongClaimType),
+    }
+}
+
+/// A NumericDate claim; Cognito writes whole seconds, so anything else
+/// (a string, a fraction, a negative) is refused rather than interpreted.
+fn optional_time(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, TokenRejection> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or(TokenRejection::WrongClaimType),
+    }
+}
+
+/// Applies every claim rule to a signature-checked payload, in the order AWS
+/// documents (expiry, then issuer, then token kind and client), and builds
+/// the typed claims. `now` is seconds since the epoch.
+pub fn check_claims(
+    payload: ClaimSet,
+    rules: &ClaimRules,
+    now: u64,
+) -> Result<Claims, TokenRejection> {
+    let claims = &payload.claims;
+    let exp = optional_time(claims, "exp")?.ok_or(TokenRejection::MissingExp)?;
+    if now >= exp.saturating_add(rules.leeway_secs) {
+        return Err(TokenRejection::Expired);
+    }
+    if let Some(nbf) = optional_time(claims, "nbf")? {
+        if now.saturating_add(rules.leeway_secs) < nbf {
+            return Err(TokenRejection::NotYetValid);
+        }
+    }
+    let iat = optional_time(claims, "iat")?;
+
+    match optional_str(claims, "iss")? {
+        Some(iss) if rules.issuers.iter().any(|accepted| accepted == iss) => {}
+        _ => return Err(TokenRejection::WrongIssuer),
+    }
+
+    let token_use = match optional_str(claims, "token_use")? {
+        None => return Err(TokenRejection::MissingTokenUse),
+        Some("id") => TokenUse::Id,
+        Some("access") => TokenUse::Access,
+        Some(_) => return Err(TokenRejection::WrongTokenUse),
+    };
+    let allowed = match rules.token_use {
+        TokenUsePolicy::Id => token_use == TokenUse::Id,
+        TokenUsePolicy::Access => token_use == TokenUse::Access,
+        TokenUsePolicy::Any => true,
+    };
+    if !allowed {
+        return Err(TokenRejection::WrongTokenUse);
+    }
+
+    // ID tokens name the client in `aud`, access tokens in `client_id`; a
+    // token carrying the other claim instead is not Cognito's shape.
+    let client_claim = match token_use {
+        TokenUse::Id => "aud",
+        TokenUse::Access => "client_id",
+    };
+    match optional_str(claims, client_claim)? {
+        Some(client) if rules.client_ids.iter().any(|id| id == client) => {}
+        _ => return Err(TokenRejection::WrongClient),
+    }
+
+    let sub = match optional_str(claims, "sub")? {
+        Some(sub) if !sub.is_empty() => sub.to_owned(),
+        _ => return Err(TokenRejection::MissingSubject),
+    };
+    let email = optional_str(claims, "email")?.map(str::to_owned);
+    let username_claim = match token_use {
+        TokenUse::Id => "cognito:username",
+        TokenUse::Access => "username",
+    };
+    let username = optional_str(claims, username_claim)?.map(str::to_owned);
+    let groups = match claims.get("cognito:groups") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|g| {
+                g.as_str()
+                    .map(str::to_owned)
+                    .ok_or(TokenRejection::WrongClaimType)
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(TokenRejection::WrongClaimType),
+    };
+
+    Ok(Claims(Arc::new(ClaimsInner {
+        sub,
+        email,
+        username,
+        groups,
+        token_use,
+        exp,
+        iat,
+        raw_json: payload.json.into_boxed_str(),
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    use crate::auth::test_fixtures::*;
+
+    #[test]
+    fn a_cognito_id_token_is_accepted_with_its_fields() {
+        let claims = check(id_claims(), &rules()).expect("valid");
+        assert_eq!(claims.sub, "u-1");
+        assert_eq!(claims.username.as_deref(), Some("alice"));
+        assert_eq!(claims.email.as_deref(), Some("a@example.com"));
+        assert!(claims.in_group("admin") && !claims.in_group("Admin"));
+        assert_eq!(claims.token_use, TokenUse::Id);
+    }
+
+    #[test]
+    fn expiry_is_exclusive_and_leeway_extends_it() {
+        assert_eq!(
+            check(with("exp", json!(NOW)), &rules()).unwrap_err(),
+            TokenRejection::Expired
+        );
+        let lenient = ClaimRules {
+            leeway_secs: 5,
+            ..rules()
+        };
+        assert!(check(with("exp", json!(NOW - 4)), &lenient).is_ok());
+        assert_eq!(
+            check(with("exp", json!(NOW - 5)), &lenient).unwrap_err(),
+            TokenRejection::Expired
+        );
+    }
+
+    #[test]
+    fn not_before_in_the_future_is_refused() {
+        assert_eq!(
+            check(with("nbf", json!(NOW + 1)), &rules()).unwrap_err(),
+            TokenRejection::NotYetValid
+        );
+        assert!(check(with("nbf", json!(NOW)), &rules()).is_ok());
+    }
+
+    #[test]
+    fn wrong_types_are_rejections_not_crashes() {
+        for (field, value) in [
+            ("exp", json!("1800000060")),
+            ("exp", json!(1.8e9)),
+            ("exp", json!(-1)),
+            ("nbf", json!(null)),
+            ("iat", json!([])),
+            ("iss", json!([ISS])),
+            ("aud", json!(["client1"])),
+            ("token_use", json!(1)),
+            ("email", json!({})),
+            ("cognito:groups", json!("admin")),
+            ("cognito:groups", json!(["admin", 1])),
+            ("cognito:username", json!(false)),
+        ] {
+            assert_eq!(
+                check(with(field, value.clone()), &rules()).unwrap_err(),
+                TokenRejection::WrongClaimType,
+                "{field}={value}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_required_claim_is_required() {
+        for (field, reason) in [
+            ("exp", TokenRejection::MissingExp),
+            ("iss", TokenRejection::WrongIssuer),
+            ("token_use", TokenRejection::MissingTokenUse),
+            ("aud", TokenRejection::WrongClient),
+            ("sub", TokenRejection::MissingSubject),
+        ] {
+            assert_eq!(
+                check(without(field), &rules()).unwrap_err(),
+                reason,
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn near_miss_issuers_and_clients_are_refused() {
+        for iss in [
+            format!("{ISS}/"),
+            ISS.to_uppercase(),
+            ISS.replace("https", "http"),
+            format!(" {ISS}"),
+        ] {
+            assert_eq!(
+                check(with("iss", json!(iss)), &rules()).unwrap_err(),
+                TokenRejection::WrongIssuer
+            );
+        }
+        for aud in ["Client1", "client1 ", "client"] {
+            assert_eq!(
+                check(with("aud", json!(aud)), &rules()).unwrap_err(),
+                TokenRejection::WrongClient
+            );
+        }
+    }
+
+    #[test]
+    fn access_tokens_are_checked_by_client_id() {
+        let access = json!({
+            "sub": "u-1", "iss": ISS, "client_id": "client1", "token_use": "access",
+            "exp": NOW + 60, "username": "alice", "scope": "aws.cognito.signin.user.admin"
+        });
+        assert_eq!(
+            check(access.clone(), &rules()).unwrap_err(),
+            TokenRejection::WrongTokenUse
+        );
+        let any = ClaimRules {
+            token_use: TokenUsePolicy::Any,
+            ..rules()
+        };
+        let claims = check(access.clone(), &any).expect("valid access token");
+        assert_eq!(claims.username.as_deref(), Some("alice"));
+        let mut wrong_client = access;
+        wrong_client["client_id"] = json!("other");
+        assert_eq!(
+            check(wrong_client, &any).unwrap_err(),
+            TokenRejection::WrongClient
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! Authentication as extractors: a handler states what it needs by its
+//! argument types, [`Claims`] (a valid token) or [`MaybeClaims`] (optional).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+
+use crate::auth::bearer::bearer_token;
+use crate::auth::claims::Claims;
+use crate::auth::errors::AuthError;
+use crate::auth::verifier::{Verdict, Verifier};
+use crate::http::metrics::Metrics;
+
+/// What the authentication extractors return: ready at once unless a JWKS
+/// fetch is needed.
+pub(crate) type ExtractFuture<T> = Pin<Box<dyn Future<Output = Result<T, AuthError>>>>;
+
+/// Counts and logs the outcome of one authentication.
+fn record_outcome(
+    result: Result<Claims, AuthError>,
+    metrics: Option<&Metrics>,
+) -> Result<Claims, AuthError> {
+    if let Some(metrics) = metrics {
+        metrics.record_auth(result.as_ref().map(|_| ()));
+    }
+    if let Err(e) = &result {
+        log::debug!("authentication refused: {e}");
+    }
+    result
+}
+
+/// Authenticates a request. Everything that needs no JWKS fetch (cache
+/// hits, refusals, tokens whose kid is cached) is decided right here; only
+/// an unknown kid leads to an awaiting future.
+pub(crate) fn authenticate(req: &HttpRequest) -> ExtractFuture<Claims> {
+    let metrics = req.app_data::<web::Data<Metrics>>();
+    let Some(verifier) = req.app_data::<web::Data<Verifier>>() else {
+        log::error!("Verifier missing from app data");
+        return Box::pin(std::future::ready(Err(AuthError::NotConfigured)));
+    };
+    let verdict = match bearer_token(req) {
+        Err(e) => Verdict::Decided(Err(e)),
+        Ok(token) => verifier.check(token),
+    };
+    match verdict {
+        Verdict::Decided(result) => Box::pin(std::future::ready(record_outcome(
+            result,
+            metrics.map(|m| m.get_ref()),
+        ))),
+        Verdict::NeedsKey(pending) => {
+            let verifier = verifier.clone();
+            let metrics = metrics.cloned();
+            Box::pin(async move {
+                let result = verifier.check_after_fetch(pending).await;
+                record_outcome(result, metrics.as_ref().map(|m| m.get_ref()))
+            })
+        }
+    }
+}
+
+impl FromRequest for Claims {
+    type Error = AuthError;
+    type Future = ExtractFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        authenticate(req)
+    }
+}
+
+/// Optional authentication: the claims of a valid token, or `None` for a
+/// missing, invalid or unverifiable one. Never refuses the request.
+#[derive(Debug, Clone)]
+pub struct MaybeClaims(pub Option<Claims>);
+
+impl FromRequest for MaybeClaims {
+    type Error = AuthError;
+    type Future = ExtractFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let claims = authenticate(req);
+        Box::pin(async move { Ok(MaybeClaims(claims.await.ok())) })
+    }
+}

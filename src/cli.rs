@@ -1,0 +1,94 @@
+//! The command line: `serve` (the default), and dev mode's `token` and
+//! `jwks`. Parsing only; `main.rs` runs what it says.
+
+use std::path::PathBuf;
+
+use crate::dev::TokenRequest;
+
+/// The usage text, printed for `--help` and after a usage error.
+pub const USAGE: &str = "\
+usage: cognito-guard [--env-file FILE] [serve]
+       cognito-guard [--env-file FILE] jwks
+       cognito-guard [--env-file FILE] token [--sub ID] [--username NAME] [--email ADDR | --no-email]
+                                          [--group NAME]... [--ttl SECS] [--access] [--count N]
+                                          [--issuer URL]
+
+serve   run the server (settings from the environment, a .env file, or --env-file)
+token   print a token signed by the dev issuer (AUTH_MODE=dev), for trying the API with curl;
+        --count N prints N distinct tokens (sub and username get a -<i> suffix), one per line;
+        --issuer URL sets `iss` (for a cognito-mode server trusting DEV_SIGNING_KEY_FILE's key)
+jwks    print the JWKS of the dev signing key (DEV_SIGNING_KEY_FILE; a cognito-mode server
+        refuses the committed dev key, so benchmarks serve one of their own)";
+
+/// Most tokens one `token --count` may print; enough for any load test.
+const MAX_TOKEN_COUNT: usize = 1_000_000;
+
+/// What the command line asks for.
+pub enum Command {
+    /// Run the server.
+    Serve,
+    /// Print this many dev tokens for this request.
+    Token(TokenRequest, usize),
+    /// Print the dev signing key's JWKS.
+    Jwks,
+}
+
+/// The `--env-file` path and the command, or a usage error (`"help"` for
+/// `--help`).
+pub fn parse_args(
+    args: impl Iterator<Item = String>,
+) -> Result<(Option<PathBuf>, Command), String> {
+    let mut args = args.peekable();
+    let mut env_file = None;
+    if args.peek().map(String::as_str) == Some("--env-file") {
+        args.next();
+        env_file = Some(args.next().ok_or("--env-file needs a path")?.into());
+    }
+    match args.next().as_deref() {
+        None | Some("serve") => match args.next() {
+            None => Ok((env_file, Command::Serve)),
+            Some(extra) => Err(format!("unexpected argument `{extra}`")),
+        },
+        Some("token") => {
+            parse_token_args(args).map(|(r, count)| (env_file, Command::Token(r, count)))
+        }
+        Some("jwks") => Ok((env_file, Command::Jwks)),
+        Some("-h" | "--help" | "help") => Err("help".to_owned()),
+        Some(other) => Err(format!("unknown command `{other}`")),
+    }
+}
+
+fn parse_token_args(
+    mut args: impl Iterator<Item = String>,
+) -> Result<(TokenRequest, usize), String> {
+    let mut request = TokenRequest::default();
+    let mut count = 1;
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--sub" => request.sub = value()?,
+            "--username" => request.username = value()?,
+            "--email" => request.email = Some(value()?),
+            "--no-email" => request.email = None,
+            "--group" => request.groups.push(value()?),
+            "--ttl" => {
+                let ttl = value()?;
+                request.ttl_secs = ttl
+                    .parse()
+                    .map_err(|_| format!("--ttl takes seconds, not `{ttl}`"))?;
+            }
+            "--access" => request.access = true,
+            "--issuer" => request.issuer = value()?,
+            "--count" => {
+                let n = value()?;
+                count = n
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_TOKEN_COUNT).contains(n))
+                    .ok_or(format!("--count takes 1 to {MAX_TOKEN_COUNT}, not `{n}`"))?;
+            }
+            other => return Err(format!("unknown token option `{other}`")),
+        }
+    }
+    Ok((request, count))
+}

@@ -1,0 +1,15 @@
+//! The users behind the admin routes: the directory trait (`directory`), the
+//! Cognito user pool through the Identity Provider API (`cognito`, `idp`),
+//! and the in-memory stand-in of dev mode and tests (`memory`).
+
+mod cognito;
+pub mod directory;
+pub mod idp;
+mod memory;
+
+pub use cognito::CognitoDirectory;
+pub use directory::{
+    is_plausible_user_id, Deletion, DirectoryError, DirectoryFuture, UserDirectory, UserRecord,
+    UserRef,
+};
+pub use memory::{InMemoryDirectory, IN_MEMORY_DIRECTORY_CAPACITY};
