@@ -11,12 +11,13 @@ usage: cognito-guard [--env-file FILE] [serve]
        cognito-guard [--env-file FILE] jwks
        cognito-guard [--env-file FILE] token [--sub ID] [--username NAME] [--email ADDR | --no-email]
                                           [--group NAME]... [--ttl SECS] [--access] [--count N]
-                                          [--issuer URL]
+                                          [--issuer URL] [--client-credentials] [--scope SCOPES]
 
 serve   run the server (settings from the environment, a .env file, or --env-file)
 token   print a token signed by the dev issuer (AUTH_MODE=dev), for trying the API with curl;
         --count N prints N distinct tokens (sub and username get a -<i> suffix), one per line;
-        --issuer URL sets `iss` (for a cognito-mode server trusting DEV_SIGNING_KEY_FILE's key)
+        --issuer URL sets `iss` (for a cognito-mode server trusting DEV_SIGNING_KEY_FILE's key);
+        --client-credentials --scope S prints a machine's access token (client-credentials grant)
 jwks    print the JWKS of the dev signing key (DEV_SIGNING_KEY_FILE; a cognito-mode server
         refuses the committed dev key, so benchmarks serve one of their own)";
 
@@ -78,6 +79,8 @@ fn parse_token_args(
                     .map_err(|_| format!("--ttl takes seconds, not `{ttl}`"))?;
             }
             "--access" => request.access = true,
+            "--client-credentials" => request.client_credentials = true,
+            "--scope" => request.scope = Some(value()?),
             "--issuer" => request.issuer = value()?,
             "--count" => {
                 let n = value()?;
@@ -89,6 +92,9 @@ fn parse_token_args(
             }
             other => return Err(format!("unknown token option `{other}`")),
         }
+    }
+    if request.client_credentials && request.scope.is_none() {
+        return Err("--client-credentials needs --scope".to_owned());
     }
     Ok((request, count))
 }

@@ -9,7 +9,7 @@ use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 use thiserror::Error;
 
-use crate::auth::{AdminGroup, Verifier};
+use crate::auth::{AdminPolicy, Verifier};
 use crate::config::{AuthMode, JwksSource, ListenAddr, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
 use crate::http::{routes, Metrics};
@@ -113,7 +113,10 @@ impl Application {
         let verifier = web::Data::new(verifier);
         let jwks_data = web::Data::from(Arc::clone(&jwks));
         let directory = web::Data::from(directory);
-        let admin_group = web::Data::new(AdminGroup(settings.admin.group.clone()));
+        let admin_policy = web::Data::new(AdminPolicy {
+            group: settings.admin.group.clone(),
+            scope: settings.admin.scope.as_deref().map(Arc::from),
+        });
         let metrics = web::Data::new(Metrics::new(&jwks, verifier.token_cache()));
 
         let metrics_here = metrics_listener.is_none();
@@ -126,7 +129,7 @@ impl Application {
                     .app_data(verifier.clone())
                     .app_data(jwks_data.clone())
                     .app_data(directory.clone())
-                    .app_data(admin_group.clone())
+                    .app_data(admin_policy.clone())
                     .app_data(metrics.clone())
                     .configure(routes::configure)
                     .configure(|cfg| {

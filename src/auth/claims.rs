@@ -57,6 +57,15 @@ pub struct ClaimsInner {
     /// Issue time (`iat`), seconds since the epoch; a sign-out refuses
     /// tokens issued up to it.
     pub iat: Option<u64>,
+    /// The app client the token was issued to (`aud` or `client_id`), one
+    /// of `COGNITO_CLIENT_ID`.
+    pub client_id: String,
+    /// `scope` of an access token: space-separated OAuth scopes.
+    pub scope: Option<Box<str>>,
+    /// Whether `COGNITO_TOKEN_USE` accepts this kind of token from users.
+    /// Only a machine caller's access token can be valid without it (see
+    /// [`ClaimRules::machine_admins`]); user routes refuse such a token.
+    pub admitted_for_users: bool,
     /// The payload JSON as signed, for handlers that need more claims; kept
     /// as text because a parsed map would cost several times the memory in
     /// the verified-token cache.
@@ -77,6 +86,20 @@ impl Claims {
         self.groups.iter().any(|g| g == group)
     }
 
+    /// Whether `scope` is one of the token's scopes, exactly (no prefix,
+    /// case folding or other separator).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scope
+            .as_deref()
+            .is_some_and(|scopes| scopes.split(' ').any(|s| s == scope))
+    }
+
+    /// Whether this is a machine's client-credentials access token: no user
+    /// in it (no `username`), and its `sub` is the app client itself.
+    pub fn is_machine(&self) -> bool {
+        self.token_use == TokenUse::Access && self.username.is_none() && self.sub == self.client_id
+    }
+
     /// Every claim of the token, parsed on demand.
     pub fn all_claims(&self) -> Map<String, Value> {
         serde_json::from_str(&self.raw_json).unwrap_or_default()
@@ -89,6 +112,8 @@ impl Claims {
             + self.email.as_ref().map_or(0, String::len)
             + self.username.as_ref().map_or(0, String::len)
             + self.groups.iter().map(|g| g.len() + 24).sum::<usize>()
+            + self.client_id.len()
+            + self.scope.as_ref().map_or(0, |s| s.len())
     }
 }
 
@@ -103,6 +128,10 @@ pub struct ClaimRules {
     pub token_use: TokenUsePolicy,
     /// Clock-skew allowance on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
+    /// Whether access tokens are valid even where `token_use` excludes them,
+    /// for machine callers on admin routes (`ADMIN_SCOPE` is set); they are
+    /// then marked not [`ClaimsInner::admitted_for_users`].
+    pub machine_admins: bool,
 }
 
 impl ClaimRules {
@@ -113,6 +142,7 @@ impl ClaimRules {
             client_ids: settings.cognito.client_ids.clone(),
             token_use: settings.cognito.token_use,
             leeway_secs: settings.cognito.leeway.as_secs(),
+            machine_admins: settings.admin.scope.is_some(),
         }
     }
 }
@@ -174,7 +204,10 @@ pub fn check_claims(
         TokenUsePolicy::Access => token_use == TokenUse::Access,
         TokenUsePolicy::Any => true,
     };
-    if !allowed {
+    // An access token the policy excludes is still checked to the end when
+    // machine callers may be admins: the admin guard decides what it is.
+    let machine_candidate = token_use == TokenUse::Access && rules.machine_admins;
+    if !(allowed || machine_candidate) {
         return Err(TokenRejection::WrongTokenUse);
     }
 
@@ -184,10 +217,10 @@ pub fn check_claims(
         TokenUse::Id => "aud",
         TokenUse::Access => "client_id",
     };
-    match optional_str(claims, client_claim)? {
-        Some(client) if rules.client_ids.iter().any(|id| id == client) => {}
+    let client_id = match optional_str(claims, client_claim)? {
+        Some(client) if rules.client_ids.iter().any(|id| id == client) => client.to_owned(),
         _ => return Err(TokenRejection::WrongClient),
-    }
+    };
 
     let sub = match optional_str(claims, "sub")? {
         Some(sub) if !sub.is_empty() => sub.to_owned(),
@@ -220,6 +253,9 @@ pub fn check_claims(
         token_use,
         exp,
         iat,
+        client_id,
+        scope: optional_str(claims, "scope")?.map(Into::into),
+        admitted_for_users: allowed,
         raw_json: payload.json.into_boxed_str(),
     })))
 }

@@ -2,6 +2,9 @@
 //! ([`TokenRejection`]) and why a request was not let through ([`AuthError`]).
 //! They become HTTP answers in one place, `http::errors`.
 
+use std::fmt;
+use std::sync::Arc;
+
 use strum::{EnumIter, IntoStaticStr};
 use thiserror::Error;
 
@@ -61,9 +64,9 @@ pub enum AuthError {
     /// Credentials were presented but are not acceptable.
     #[error("invalid token: {0}")]
     InvalidToken(TokenRejection),
-    /// Authenticated, but not a member of the group the route needs.
-    #[error("this route requires membership of the admin group")]
-    Forbidden,
+    /// Authenticated, but the admin guard refuses the caller.
+    #[error("{0}")]
+    Forbidden(AdminRefusal),
     /// No signing key could be obtained to check the token with.
     #[error("signing keys are unavailable; try again shortly")]
     KeysUnavailable,
@@ -88,7 +91,7 @@ impl AuthError {
         match self {
             AuthError::MissingCredentials => "missing",
             AuthError::InvalidToken(reason) => reason.label(),
-            AuthError::Forbidden => "forbidden",
+            AuthError::Forbidden(_) => "forbidden",
             AuthError::KeysUnavailable => "keys_unavailable",
             AuthError::ClockUnset => "clock_unset",
             AuthError::NotConfigured => "not_configured",
@@ -99,5 +102,40 @@ impl AuthError {
 impl From<TokenRejection> for AuthError {
     fn from(rejection: TokenRejection) -> Self {
         AuthError::InvalidToken(rejection)
+    }
+}
+
+/// What a valid token lacked for the admin guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum Missing {
+    /// A user not in `ADMIN_GROUP`.
+    Group,
+    /// A machine caller without `ADMIN_SCOPE`.
+    Scope,
+}
+
+/// Why the admin guard refused a valid token, and the scope that would have
+/// passed (for the RFC 6750 `insufficient_scope` challenge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminRefusal {
+    /// What the caller lacked.
+    pub missing: Missing,
+    /// `ADMIN_SCOPE`, when machine callers can be admins.
+    pub scope: Option<Arc<str>>,
+}
+
+impl fmt::Display for AdminRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.scope, self.missing) {
+            (None, _) => f.write_str("this route requires membership of the admin group"),
+            (Some(scope), Missing::Group) => write!(
+                f,
+                "this route requires membership of the admin group, or a machine token with scope {scope}"
+            ),
+            (Some(scope), Missing::Scope) => {
+                write!(f, "this route requires a machine token with scope {scope}")
+            }
+        }
     }
 }

@@ -1,15 +1,19 @@
-//! Authentication as extractors: a handler states what it needs by its
-//! argument types, [`Claims`] (a valid token) or [`MaybeClaims`] (optional).
+//! Authentication, and what handlers take: [`authenticate`] decides who
+//! presented which token (the route's guard calls it); [`Claims`] and
+//! [`MaybeClaims`] hand the admitted caller's claims to a handler.
 
-use std::future::Future;
+use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::auth::bearer::bearer_token;
 use crate::auth::claims::Claims;
 use crate::auth::errors::AuthError;
+use crate::auth::guards::Caller;
+#[cfg(doc)]
+use crate::auth::guards::Policy;
 use crate::auth::verifier::{Verdict, Verifier};
 use crate::http::metrics::Metrics;
 
@@ -60,26 +64,34 @@ pub(crate) fn authenticate(req: &HttpRequest) -> ExtractFuture<Claims> {
     }
 }
 
+/// The claims of the caller the route's guard admitted ([`Policy::ValidToken`]
+/// or [`Policy::Admin`]); on a route with no such guard, a 500 (our bug),
+/// never an unauthenticated caller.
 impl FromRequest for Claims {
     type Error = AuthError;
-    type Future = ExtractFuture<Self>;
+    type Future = Ready<Result<Self, AuthError>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        authenticate(req)
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload).into_inner();
+        ready(caller.map(|caller| caller.claims().clone()))
     }
 }
 
-/// Optional authentication: the claims of a valid token, or `None` for a
-/// missing, invalid or unverifiable one. Never refuses the request.
+/// Optional authentication, under [`Policy::OptionalToken`]: the claims of a
+/// valid user token, or `None` for a missing, invalid or unverifiable one.
+/// Never refuses the request.
 #[derive(Debug, Clone)]
 pub struct MaybeClaims(pub Option<Claims>);
 
 impl FromRequest for MaybeClaims {
     type Error = AuthError;
-    type Future = ExtractFuture<Self>;
+    type Future = Ready<Result<Self, AuthError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let claims = authenticate(req);
-        Box::pin(async move { Ok(MaybeClaims(claims.await.ok())) })
+        let claims = req
+            .extensions()
+            .get::<Caller>()
+            .map(|caller| caller.claims().clone());
+        ready(Ok(MaybeClaims(claims)))
     }
 }

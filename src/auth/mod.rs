@@ -16,7 +16,7 @@ pub mod token_cache;
 pub mod verifier;
 
 pub use claims::{ClaimRules, Claims, TokenUse};
-pub use errors::{AuthError, TokenRejection};
+pub use errors::{AdminRefusal, AuthError, Missing, TokenRejection};
 pub use extractors::MaybeClaims;
-pub use guards::{AdminClaims, AdminGroup};
+pub use guards::{AdminPolicy, Caller, Guard, Policy};
 pub use verifier::{Verdict, Verifier};

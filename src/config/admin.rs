@@ -13,6 +13,9 @@ use crate::users::idp::{AwsCredentials, IdpEndpoint};
 pub struct AdminSettings {
     /// Cognito group whose members may use the admin routes.
     pub group: String,
+    /// OAuth scope that lets machine callers (client-credentials access
+    /// tokens) use the admin routes; `None`: no machine admins.
+    pub scope: Option<String>,
     /// Cognito Identity Provider API endpoint, for the admin user routes;
     /// parsed here so a bad one stops the process at start, exit 2.
     pub idp_endpoint: IdpEndpoint,
@@ -42,6 +45,7 @@ impl AdminSettings {
         };
         Ok(AdminSettings {
             group: non_blank(raw.admin_group.as_deref()).unwrap_or_else(|| "admin".to_owned()),
+            scope: admin_scope(raw.admin_scope.as_deref())?,
             idp_endpoint,
             aws_credentials,
         })
@@ -62,5 +66,40 @@ fn credentials(raw: &RawEnv) -> Result<Option<AwsCredentials>, ConfigError> {
             secret_access_key,
             session_token: non_blank(raw.aws_session_token.as_deref()),
         })),
+    }
+}
+
+/// `ADMIN_SCOPE`: one OAuth scope token (RFC 6749 §3.3), printable ASCII
+/// without spaces, quotes or backslashes, since it is matched exactly
+/// against a space-separated `scope` claim and quoted in `WWW-Authenticate`.
+fn admin_scope(value: Option<&str>) -> Result<Option<String>, ConfigError> {
+    let Some(scope) = non_blank(value) else {
+        return Ok(None);
+    };
+    let printable = |c: char| c.is_ascii_graphic() && c != '"' && c != '\\';
+    if !scope.chars().all(printable) {
+        return Err(invalid(
+            "ADMIN_SCOPE",
+            "one scope, e.g. cognito-guard/admin: printable ASCII without spaces, quotes or backslashes",
+        ));
+    }
+    Ok(Some(scope))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_admin_scope_is_one_exact_scope_token() {
+        assert_eq!(admin_scope(None), Ok(None));
+        assert_eq!(admin_scope(Some("  ")), Ok(None));
+        assert_eq!(
+            admin_scope(Some("cognito-guard/admin")),
+            Ok(Some("cognito-guard/admin".to_owned()))
+        );
+        for bad in ["a b", "a\"b", "a\\b", "é", "a,b c"] {
+            assert!(admin_scope(Some(bad)).is_err(), "{bad}");
+        }
     }
 }

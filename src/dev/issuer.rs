@@ -160,6 +160,12 @@ pub struct TokenRequest {
     pub ttl_secs: u64,
     /// An access token instead of an ID token.
     pub access: bool,
+    /// A machine's client-credentials access token: `sub` is the app client,
+    /// no user claims, `scope` from [`TokenRequest::scope`].
+    pub client_credentials: bool,
+    /// `scope` of an access token (space-separated); a user's access token
+    /// defaults to `aws.cognito.signin.user.admin`.
+    pub scope: Option<String>,
     /// `iss`: the dev issuer, unless the token is for a cognito-mode server
     /// with a key of its own (benchmarks), which refuses the dev issuer.
     pub issuer: String,
@@ -174,6 +180,8 @@ impl Default for TokenRequest {
             groups: Vec::new(),
             ttl_secs: 3600,
             access: false,
+            client_credentials: false,
+            scope: None,
             issuer: DEV_ISSUER.to_owned(),
         }
     }
@@ -190,7 +198,22 @@ impl TokenRequest {
                 std::process::id()
             )
         };
-        let mut claims = if self.access {
+        let mut claims = if self.client_credentials {
+            // What Cognito's token endpoint issues for the client-credentials
+            // grant: no user, so no username, groups or email.
+            return json!({
+                "sub": DEV_CLIENT_ID,
+                "token_use": "access",
+                "scope": self.scope.as_deref().unwrap_or_default(),
+                "auth_time": now,
+                "iss": self.issuer,
+                "exp": now + self.ttl_secs,
+                "iat": now,
+                "version": 2,
+                "jti": id(3),
+                "client_id": DEV_CLIENT_ID,
+            });
+        } else if self.access {
             json!({
                 "sub": self.sub,
                 "iss": self.issuer,
@@ -198,7 +221,7 @@ impl TokenRequest {
                 "origin_jti": id(1),
                 "event_id": id(2),
                 "token_use": "access",
-                "scope": "aws.cognito.signin.user.admin",
+                "scope": self.scope.as_deref().unwrap_or("aws.cognito.signin.user.admin"),
                 "auth_time": now,
                 "exp": now + self.ttl_secs,
                 "iat": now,

@@ -48,7 +48,7 @@ impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         match self {
             AuthError::MissingCredentials | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
-            AuthError::Forbidden => StatusCode::FORBIDDEN,
+            AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
             AuthError::KeysUnavailable | AuthError::ClockUnset => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -70,11 +70,16 @@ impl ResponseError for AuthError {
                     builder.insert_header((header::WWW_AUTHENTICATE, value));
                 }
             }
-            AuthError::Forbidden => {
-                builder.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    r#"Bearer error="insufficient_scope""#,
-                ));
+            AuthError::Forbidden(refusal) => {
+                // RFC 6750 §3.1: name the scope that would pass, when one
+                // can (ADMIN_SCOPE is validated free of quotes at start).
+                let value = match &refusal.scope {
+                    Some(scope) => format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
+                    None => r#"Bearer error="insufficient_scope""#.to_owned(),
+                };
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    builder.insert_header((header::WWW_AUTHENTICATE, value));
+                }
             }
             AuthError::KeysUnavailable | AuthError::ClockUnset => {
                 builder.insert_header((header::RETRY_AFTER, KEYS_UNAVAILABLE_RETRY_AFTER_SECS));

@@ -13,7 +13,7 @@ use prometheus_client::registry::Registry;
 use actix_web::{web, HttpResponse};
 
 use crate::auth::token_cache::VerifiedTokenCache;
-use crate::auth::{AuthError, Verifier};
+use crate::auth::{AuthError, Missing, Verifier};
 use crate::keys::JwksCache;
 
 /// Label of the authentication counter.
@@ -23,11 +23,19 @@ pub struct AuthLabels {
     pub outcome: &'static str,
 }
 
+/// Label of the admin-refusal counter.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AdminDeniedLabels {
+    /// `group` (a user not in `ADMIN_GROUP`) or `scope` (a machine without
+    /// `ADMIN_SCOPE`).
+    pub missing: &'static str,
+}
+
 /// The server's metrics; shared by all workers through `web::Data`.
 pub struct Metrics {
     registry: Registry,
     auth: Family<AuthLabels, Counter>,
-    admin_denied: Counter,
+    admin_denied: Family<AdminDeniedLabels, Counter>,
     keys_cached: Gauge,
     seconds_since_refresh: Gauge<f64, AtomicU64>,
     tokens_cached: Gauge,
@@ -43,10 +51,10 @@ impl Metrics {
             "Authentication attempts by outcome",
             auth.clone(),
         );
-        let admin_denied = Counter::default();
+        let admin_denied = Family::<AdminDeniedLabels, Counter>::default();
         registry.register(
             "admin_denied",
-            "Authenticated requests refused for lack of the admin group",
+            "Valid tokens refused by the admin guard, by what they lacked (group or scope)",
             admin_denied.clone(),
         );
         registry.register(
@@ -98,9 +106,13 @@ impl Metrics {
         self.auth.get_or_create(&AuthLabels { outcome }).inc();
     }
 
-    /// Counts one refusal of a non-admin on an admin route.
-    pub fn record_admin_denied(&self) {
-        self.admin_denied.inc();
+    /// Counts one refusal of a valid token by the admin guard.
+    pub fn record_admin_denied(&self, missing: Missing) {
+        self.admin_denied
+            .get_or_create(&AdminDeniedLabels {
+                missing: missing.into(),
+            })
+            .inc();
     }
 
     /// The exposition text, with the gauges read from `jwks` now.

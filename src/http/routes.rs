@@ -1,9 +1,11 @@
 //! The route table: every path, its method, its handler, and who may call
-//! it (the handler's extractor: `Claims` a valid token, `MaybeClaims`
-//! anyone, `AdminClaims` the admin guard).
+//! it, as the [`Guard`] wrapping it states ([`Policy`]). A guard answers
+//! 401/403/503 itself before the handler runs; handlers take the admitted
+//! caller (`Claims`, `MaybeClaims`, `Caller`).
 
 use actix_web::{web, HttpResponse};
 
+use crate::auth::{Guard, Policy};
 use crate::http::errors::ApiError;
 use crate::http::{health, messages, metrics, users};
 
@@ -12,20 +14,31 @@ use crate::http::{health, messages, metrics, users};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/messages")
-            // anyone
             .route("/public", web::get().to(messages::public_message))
-            // a valid token
-            .route("/private", web::get().to(messages::private_message))
-            // anyone; a valid token personalises
-            .route("/feed", web::get().to(messages::feed)),
+            .service(
+                web::resource("/private")
+                    .wrap(Guard(Policy::ValidToken))
+                    .get(messages::private_message),
+            )
+            .service(
+                web::resource("/feed")
+                    .wrap(Guard(Policy::OptionalToken))
+                    .get(messages::feed),
+            ),
     )
     .service(
         web::scope("/users")
-            // a valid token
-            .route("/me", web::get().to(users::me))
-            // the admin guard
-            .route("/{user_id}", web::get().to(users::get_user))
-            .route("/{user_id}", web::delete().to(users::delete_user)),
+            .service(
+                web::resource("/me")
+                    .wrap(Guard(Policy::ValidToken))
+                    .get(users::me),
+            )
+            .service(
+                web::resource("/{user_id}")
+                    .wrap(Guard(Policy::Admin))
+                    .get(users::get_user)
+                    .delete(users::delete_user),
+            ),
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz));

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use serde_json::json;
 
-use crate::auth::{AdminClaims, Claims, Verifier};
+use crate::auth::{Caller, Claims, Verifier};
 use crate::http::errors::ApiError;
 use crate::users::{is_plausible_user_id, Deletion, DirectoryError, UserDirectory};
 
@@ -19,8 +19,8 @@ pub async fn me(claims: Claims) -> impl Responder {
     }))
 }
 
-fn directory_error(admin: &Claims, target: &str, e: DirectoryError) -> ApiError {
-    log::warn!("admin sub={} on user sub={target}: {e}", admin.sub);
+fn directory_error(admin: &Caller, target: &str, e: DirectoryError) -> ApiError {
+    log::warn!("admin {} on user sub={target}: {e}", admin.log_name());
     match e {
         DirectoryError::Unavailable(_) => ApiError::DirectoryUnavailable,
         DirectoryError::Refused(_) => ApiError::DirectoryRefused,
@@ -30,7 +30,7 @@ fn directory_error(admin: &Claims, target: &str, e: DirectoryError) -> ApiError 
 
 /// `GET /users/{user_id}`: admins.
 pub async fn get_user(
-    AdminClaims(admin): AdminClaims,
+    admin: Caller,
     user_id: web::Path<String>,
     directory: web::Data<dyn UserDirectory>,
 ) -> Result<HttpResponse, ApiError> {
@@ -58,7 +58,7 @@ fn confirms_self_deletion(query: &str) -> bool {
 
 /// `DELETE /users/{user_id}`: admins.
 pub async fn delete_user(
-    AdminClaims(admin): AdminClaims,
+    admin: Caller,
     user_id: web::Path<String>,
     req: HttpRequest,
     directory: web::Data<dyn UserDirectory>,
@@ -67,10 +67,16 @@ pub async fn delete_user(
     if !is_plausible_user_id(&user_id) {
         return Err(ApiError::UserNotFound);
     }
-    let confirmed = confirms_self_deletion(req.query_string());
+    // Only a user can delete themselves: a machine's sub is its client id.
+    let own_sub = match &admin {
+        Caller::User(claims) if !confirms_self_deletion(req.query_string()) => {
+            Some(claims.sub.as_str())
+        }
+        _ => None,
+    };
     // The path already names the caller: refuse before asking Cognito,
     // which may no longer have them.
-    if *user_id == admin.sub && !confirmed {
+    if own_sub == Some(user_id.as_str()) {
         return Err(ApiError::SelfDeletion);
     }
     let user = match directory.lookup(&user_id).await {
@@ -86,13 +92,13 @@ pub async fn delete_user(
     };
     // From here on the user is who Cognito says: its filter may match
     // another spelling of the sub, and tokens carry the returned one.
-    if user.sub == admin.sub && !confirmed {
+    if own_sub == Some(user.sub.as_str()) {
         return Err(ApiError::SelfDeletion);
     }
     match directory.delete(&user).await {
         Ok(Deletion::Deleted) => {
             verifier.revoke_subject(&user.sub);
-            log::info!("admin sub={} deleted user sub={}", admin.sub, user.sub);
+            log::info!("admin {} deleted user sub={}", admin.log_name(), user.sub);
             Ok(HttpResponse::NoContent().finish())
         }
         Ok(Deletion::NotFound) => {

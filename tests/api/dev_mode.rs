@@ -215,6 +215,7 @@ fn token_command_rejects_bad_options_clearly() {
         &["--ttl", "999999"][..],
         &["--ttl", "soon"][..],
         &["--bogus"][..],
+        &["--client-credentials"][..],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -226,4 +227,47 @@ fn token_command_rejects_bad_options_clearly() {
         assert!(output.stdout.is_empty(), "{args:?}");
         assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
     }
+}
+
+#[actix_rt::test]
+async fn a_dev_machine_token_reads_and_deletes_users_as_in_the_quickstart() {
+    // config/dev.env, which `make run` uses, grants machines this scope.
+    let dev_env = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/dev.env"))
+        .expect("config/dev.env");
+    assert!(dev_env.contains("\nADMIN_SCOPE=cognito-guard/admin\n"));
+    let settings = Settings::from_vars([
+        ("AUTH_MODE", "dev"),
+        ("PORT", "0"),
+        ("DEV_SIGNING_KEY_FILE", dev_key_file().as_str()),
+        ("ADMIN_SCOPE", "cognito-guard/admin"),
+    ])
+    .expect("dev settings");
+    let app = serve(
+        Application::build(settings)
+            .await
+            .expect("dev server starts"),
+        JwksServer::start(vec![], JwksMode::Serve),
+    );
+    let user = make_token(&["--sub", "sub-dev-victim"]);
+    assert_eq!(app.get("/messages/private", Some(&user)).await.status, 200);
+
+    let machine = make_token(&["--client-credentials", "--scope", "cognito-guard/admin"]);
+    let read = app.get("/users/sub-dev-victim", Some(&machine)).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(
+        app.request("DELETE", "/users/sub-dev-victim", Some(&machine))
+            .await
+            .status,
+        204
+    );
+    let other = make_token(&["--client-credentials", "--scope", "other/read"]);
+    assert_eq!(
+        app.get("/users/sub-dev-victim", Some(&other)).await.status,
+        403
+    );
+    // A machine is not a user.
+    assert_eq!(
+        app.get("/messages/private", Some(&machine)).await.status,
+        401
+    );
 }

@@ -320,7 +320,7 @@ async fn metrics_count_what_happened() {
         r#"cognito_guard_auth_requests_total{outcome="missing"} 1"#,
         r#"cognito_guard_auth_requests_total{outcome="expired"} 1"#,
         r#"cognito_guard_auth_requests_total{outcome="bad_signature"} 1"#,
-        "cognito_guard_admin_denied_total 1",
+        r#"cognito_guard_admin_denied_total{missing="group"} 1"#,
         r#"cognito_guard_jwks_fetches_total{result="ok"} 1"#,
         "cognito_guard_jwks_keys_cached 1",
     ] {

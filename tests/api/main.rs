@@ -12,6 +12,7 @@ mod idp_lockout;
 mod idp_signing;
 mod idp_standin;
 mod jwks_cache;
+mod machine;
 mod messages;
 mod metrics;
 mod process;
