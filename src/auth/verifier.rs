@@ -116,15 +116,32 @@ impl Verifier {
     /// until the longest-lived one it could hold has expired. Tokens already
     /// in the verified-token cache are refused on their next hit, so nothing
     /// is scanned here.
-    pub fn revoke_subject(&self, sub: &str) {
+    pub fn revoke_deleted(&self, sub: &str) {
+        self.revoke(sub, false);
+    }
+
+    /// Signs a user out now: their tokens issued up to this second are
+    /// refused until the longest-lived one has expired; later ones pass.
+    pub fn revoke_signed_out(&self, sub: &str) {
+        self.revoke(sub, true);
+    }
+
+    fn revoke(&self, sub: &str, signed_out: bool) {
         let Some(now) = unix_now() else {
-            // No time to reckon expiry from: refuse the user for good.
+            // No time to reckon expiry from: refuse every token of the user
+            // for good, whatever was asked.
             log::error!("system clock before 1970; revoking sub={sub} without expiry");
             let _ = self.revoked.revoke(sub, Revocation::deleted(u64::MAX), 0);
             return;
         };
+        // The longest token lifetime, plus the leeway that lets a token live
+        // that much longer here.
         let until = now + MAX_TOKEN_LIFETIME_SECS + self.rules.leeway_secs;
-        if let Err(full) = self.revoked.revoke(sub, Revocation::deleted(until), now) {
+        let revocation = match signed_out {
+            true => Revocation::signed_out(now, until),
+            false => Revocation::deleted(until),
+        };
+        if let Err(full) = self.revoked.revoke(sub, revocation, now) {
             log::error!("revoking sub={sub}: {full}");
         }
     }
@@ -330,7 +347,7 @@ mod tests {
         assert!(decided(verifier.check_at(&token, Some(now))).is_ok());
         assert_eq!(cache.len(), 1);
 
-        verifier.revoke_subject("u-1");
+        verifier.revoke_deleted("u-1");
 
         let hits = cache.hits();
         let refused = decided(verifier.check_at(&token, Some(now)));

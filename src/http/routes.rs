@@ -38,6 +38,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .wrap(Guard(Policy::Admin))
                     .get(users::get_user)
                     .delete(users::delete_user),
+            )
+            .service(
+                web::resource("/{user_id}/sign-out")
+                    .wrap(Guard(Policy::Admin))
+                    .post(users::sign_out_user),
             ),
     )
     .route("/healthz", web::get().to(health::healthz))

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::auth::{Caller, Claims, Verifier};
 use crate::http::errors::ApiError;
-use crate::users::{is_plausible_user_id, Deletion, DirectoryError, UserDirectory};
+use crate::users::{is_plausible_user_id, DirectoryError, Outcome, UserDirectory};
 
 /// `GET /users/me`: a valid token.
 pub async fn me(claims: Claims) -> impl Responder {
@@ -85,7 +85,7 @@ pub async fn delete_user(
             // Gone already (perhaps deleted through another instance): its
             // unexpired tokens must still stop working here. No user has
             // this sub, so the path is the only name there is.
-            verifier.revoke_subject(&user_id);
+            verifier.revoke_deleted(&user_id);
             return Err(ApiError::UserNotFound);
         }
         Err(e) => return Err(directory_error(&admin, &user_id, e)),
@@ -96,16 +96,48 @@ pub async fn delete_user(
         return Err(ApiError::SelfDeletion);
     }
     match directory.delete(&user).await {
-        Ok(Deletion::Deleted) => {
-            verifier.revoke_subject(&user.sub);
+        Ok(Outcome::Done) => {
+            verifier.revoke_deleted(&user.sub);
             log::info!("admin {} deleted user sub={}", admin.log_name(), user.sub);
             Ok(HttpResponse::NoContent().finish())
         }
-        Ok(Deletion::NotFound) => {
+        Ok(Outcome::NotFound) => {
             // Deleted by someone else since the lookup.
-            verifier.revoke_subject(&user.sub);
+            verifier.revoke_deleted(&user.sub);
             Err(ApiError::UserNotFound)
         }
+        Err(e) => Err(directory_error(&admin, &user.sub, e)),
+    }
+}
+
+/// `POST /users/{user_id}/sign-out`: admins. Cognito's global sign-out (no
+/// new tokens from the user's refresh tokens), then every token of theirs
+/// issued up to now is refused.
+pub async fn sign_out_user(
+    admin: Caller,
+    user_id: web::Path<String>,
+    directory: web::Data<dyn UserDirectory>,
+    verifier: web::Data<Verifier>,
+) -> Result<HttpResponse, ApiError> {
+    if !is_plausible_user_id(&user_id) {
+        return Err(ApiError::UserNotFound);
+    }
+    let user = match directory.lookup(&user_id).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Err(ApiError::UserNotFound),
+        Err(e) => return Err(directory_error(&admin, &user_id, e)),
+    };
+    match directory.sign_out(&user).await {
+        Ok(Outcome::Done) => {
+            verifier.revoke_signed_out(&user.sub);
+            log::info!(
+                "admin {} signed out user sub={}",
+                admin.log_name(),
+                user.sub
+            );
+            Ok(HttpResponse::NoContent().finish())
+        }
+        Ok(Outcome::NotFound) => Err(ApiError::UserNotFound),
         Err(e) => Err(directory_error(&admin, &user.sub, e)),
     }
 }

@@ -2,7 +2,7 @@
 //! Provider API.
 
 use crate::users::directory::{
-    Deletion, DirectoryError, DirectoryFuture, UserDirectory, UserRecord, UserRef,
+    DirectoryError, DirectoryFuture, Outcome, UserDirectory, UserRecord, UserRef,
 };
 use crate::users::idp::CognitoIdpClient;
 
@@ -54,10 +54,14 @@ impl UserDirectory for CognitoDirectory {
         })
     }
 
-    fn delete<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Deletion> {
+    fn delete<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Outcome> {
         Box::pin(async move {
             // NotFound when deleted by someone else between the two calls.
             self.client()?.delete_user(&user.username).await
         })
+    }
+
+    fn sign_out<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Outcome> {
+        Box::pin(async move { self.client()?.global_sign_out(&user.username).await })
     }
 }

@@ -10,10 +10,12 @@ use thiserror::Error;
 
 use crate::auth::verifier::VerifiedHook;
 
-/// What a deletion did.
+/// What an action on a user (deletion, global sign-out) found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deletion {
-    Deleted,
+pub enum Outcome {
+    /// The user existed and the action was carried out.
+    Done,
+    /// No such user (any more).
     NotFound,
 }
 
@@ -67,7 +69,10 @@ pub trait UserDirectory: Send + Sync {
     /// decide on a deletion and to lock the right `sub` out after it.
     fn lookup<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Option<UserRef>>;
     /// Deletes `user`, as [`UserDirectory::lookup`] found it.
-    fn delete<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Deletion>;
+    fn delete<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Outcome>;
+    /// Signs `user` out everywhere: their refresh tokens stop working, so no
+    /// new tokens come from them (Cognito's `AdminUserGlobalSignOut`).
+    fn sign_out<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Outcome>;
 }
 
 /// Whether `user_id` can be a Cognito `sub` (a UUID in practice). Anything

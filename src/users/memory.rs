@@ -8,7 +8,7 @@ use parking_lot::RwLock;
 
 use crate::auth::verifier::VerifiedHook;
 use crate::auth::Claims;
-use crate::users::directory::{Deletion, DirectoryFuture, UserDirectory, UserRecord, UserRef};
+use crate::users::directory::{DirectoryFuture, Outcome, UserDirectory, UserRecord, UserRef};
 
 /// Most users the in-memory directory remembers, so that a stream of valid
 /// tokens for ever-new users cannot grow memory without bound.
@@ -71,10 +71,19 @@ impl UserDirectory for InMemoryDirectory {
         Box::pin(std::future::ready(Ok(found)))
     }
 
-    fn delete<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Deletion> {
+    fn delete<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Outcome> {
         let outcome = match self.users.write().remove(&user.sub) {
-            Some(_) => Deletion::Deleted,
-            None => Deletion::NotFound,
+            Some(_) => Outcome::Done,
+            None => Outcome::NotFound,
+        };
+        Box::pin(std::future::ready(Ok(outcome)))
+    }
+
+    fn sign_out<'a>(&'a self, user: &'a UserRef) -> DirectoryFuture<'a, Outcome> {
+        // Nothing to sign out of in memory: the verifier's revocation does it.
+        let outcome = match self.users.read().contains_key(&user.sub) {
+            true => Outcome::Done,
+            false => Outcome::NotFound,
         };
         Box::pin(std::future::ready(Ok(outcome)))
     }

@@ -9,7 +9,7 @@ mod memory;
 
 pub use cognito::CognitoDirectory;
 pub use directory::{
-    is_plausible_user_id, Deletion, DirectoryError, DirectoryFuture, UserDirectory, UserRecord,
+    is_plausible_user_id, DirectoryError, DirectoryFuture, Outcome, UserDirectory, UserRecord,
     UserRef,
 };
 pub use memory::{InMemoryDirectory, IN_MEMORY_DIRECTORY_CAPACITY};

@@ -1,4 +1,4 @@
-//! Deletion locks out the user Cognito found, named by the `sub` Cognito
+//! Outcome locks out the user Cognito found, named by the `sub` Cognito
 //! returned, not by the spelling of the path. The stand-in matches a
 //! `sub = "..."` filter without regard to case (Cognito documents case
 //! sensitivity for `username` and `cognito:user_status` searches only), so

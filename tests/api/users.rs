@@ -274,3 +274,56 @@ async fn deleting_a_user_already_gone_still_locks_them_out_here() {
         401
     );
 }
+
+#[actix_rt::test]
+async fn a_signed_out_user_is_refused_for_tokens_issued_up_to_the_sign_out() {
+    let app = spawn_app().await;
+    let before = id_token("sub-out", Some("o@example.com"), &[]);
+    assert_eq!(
+        app.get("/messages/private", Some(&before)).await.status,
+        200
+    );
+    let admin = id_token("sub-admin", None, &["admin"]);
+
+    let signed_out = app
+        .request("POST", "/users/sub-out/sign-out", Some(&admin))
+        .await;
+    assert_eq!(signed_out.status, 204, "{}", signed_out.body);
+
+    let refused = app.get("/messages/private", Some(&before)).await;
+    assert_invalid_token(&refused, &before);
+    // A token issued after the sign-out (the user signed in again) passes.
+    let mut later = id_claims("sub-out", Some("o@example.com"), &[]);
+    later["iat"] = json!(now() + 2);
+    let after = sign(&later, trusted_key());
+    assert_eq!(app.get("/messages/private", Some(&after)).await.status, 200);
+    // Other users are untouched.
+    assert_eq!(app.get("/messages/private", Some(&admin)).await.status, 200);
+}
+
+#[actix_rt::test]
+async fn sign_out_is_for_admins_and_known_users_only() {
+    let app = spawn_app().await;
+    let user = id_token("sub-u", None, &[]);
+    assert_eq!(app.get("/messages/private", Some(&user)).await.status, 200);
+    let admin = id_token("sub-admin", None, &["admin"]);
+
+    let cases = [
+        (None, "/users/sub-u/sign-out", 401),
+        (Some(&user), "/users/sub-u/sign-out", 403),
+        (Some(&admin), "/users/nobody-here/sign-out", 404),
+        (Some(&admin), "/users/a%22b/sign-out", 404),
+    ];
+    for (token, path, status) in cases {
+        let response = app.request("POST", path, token.map(String::as_str)).await;
+        assert_eq!(response.status, status, "{path}: {}", response.body);
+    }
+    // None of that signed sub-u out.
+    assert_eq!(app.get("/messages/private", Some(&user)).await.status, 200);
+    assert_eq!(
+        app.request("GET", "/users/sub-u/sign-out", Some(&admin))
+            .await
+            .status,
+        405
+    );
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::users::directory::{Deletion, DirectoryError};
+use crate::users::directory::{DirectoryError, Outcome};
 use crate::users::idp::endpoint::IdpEndpoint;
 use crate::users::idp::sigv4::{sigv4_headers, AwsCredentials};
 
@@ -234,16 +234,28 @@ impl CognitoIdpClient {
     }
 
     /// Deletes the user named `username`.
-    pub async fn delete_user(&self, username: &str) -> Result<Deletion, DirectoryError> {
+    pub async fn delete_user(&self, username: &str) -> Result<Outcome, DirectoryError> {
+        self.act_on_user("AdminDeleteUser", username).await
+    }
+
+    /// Signs `username` out of every device: Cognito revokes their refresh
+    /// tokens (already issued ID and access tokens stay valid until they
+    /// expire, which is what the revocation list is for).
+    pub async fn global_sign_out(&self, username: &str) -> Result<Outcome, DirectoryError> {
+        self.act_on_user("AdminUserGlobalSignOut", username).await
+    }
+
+    /// An admin action on one user whose answer is empty on success.
+    async fn act_on_user(&self, action: &str, username: &str) -> Result<Outcome, DirectoryError> {
         let answer = self
             .call(
-                "AdminDeleteUser",
+                action,
                 json!({ "UserPoolId": self.user_pool_id, "Username": username }),
             )
             .await?;
         Ok(match answer {
-            Some(_) => Deletion::Deleted,
-            None => Deletion::NotFound,
+            Some(_) => Outcome::Done,
+            None => Outcome::NotFound,
         })
     }
 
