@@ -14,6 +14,7 @@ use crate::config::{AuthMode, JwksSource, ListenAddr, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
 use crate::http::{routes, Metrics};
 use crate::keys::{run_refresh_loop, JwksCache};
+use crate::revocation::{RedisSync, RevocationList, Revocations};
 use crate::users::idp::CognitoIdpClient;
 use crate::users::{CognitoDirectory, InMemoryDirectory, UserDirectory};
 
@@ -105,7 +106,8 @@ impl Application {
         }
         actix_rt::spawn(run_refresh_loop(Arc::clone(&jwks), settings.keys.refresh));
 
-        let verifier = Verifier::new(&settings, Arc::clone(&jwks));
+        let revocations = Arc::new(revocations(&settings).await);
+        let verifier = Verifier::new(&settings, Arc::clone(&jwks)).with_revocations(revocations);
         let verifier = match Arc::clone(&directory).verified_token_hook() {
             Some(hook) => verifier.with_verified_hook(hook),
             None => verifier,
@@ -243,4 +245,28 @@ fn access_log() -> Logger {
 /// means a provider is installed already.
 pub fn install_tls_crypto_provider() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
+/// How long start-up waits for the first sync with Redis, so that a new
+/// instance serves knowing every live revocation; past it (Redis down), the
+/// instance starts anyway and catches up when Redis answers.
+const FIRST_REDIS_SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The revocation list: this instance's own, or shared through Redis.
+async fn revocations(settings: &Settings) -> Revocations {
+    let Some(url) = &settings.revocation.redis else {
+        return Revocations::in_memory();
+    };
+    let list = Arc::new(RevocationList::new());
+    let (sync, first_sync) = RedisSync::start(url.clone(), Arc::clone(&list));
+    if actix_rt::time::timeout(FIRST_REDIS_SYNC_TIMEOUT, first_sync)
+        .await
+        .is_err()
+    {
+        log::warn!(
+            "starting before the first sync with Redis at {url}: revocations made elsewhere \
+             are enforced here once it answers"
+        );
+    }
+    Revocations::shared(list, sync)
 }

@@ -11,7 +11,7 @@ use crate::auth::token_cache::{token_digest, CachedToken, TokenDigest, VerifiedT
 use crate::clock::unix_now;
 use crate::config::Settings;
 use crate::keys::{JwksCache, KeyLookupError, SigningKey};
-use crate::revocation::{Revocation, RevocationList, MAX_TOKEN_LIFETIME_SECS};
+use crate::revocation::{Revocation, Revocations, MAX_TOKEN_LIFETIME_SECS};
 
 /// Called with the claims of each token that passes a full verification
 /// (not on cache hits): lets dev mode's user directory learn who exists.
@@ -22,7 +22,7 @@ pub struct Verifier {
     jwks: Arc<JwksCache>,
     rules: ClaimRules,
     tokens: Option<VerifiedTokenCache>,
-    revoked: RevocationList,
+    revocations: Arc<Revocations>,
     on_verified: Option<VerifiedHook>,
 }
 
@@ -101,9 +101,21 @@ impl Verifier {
             jwks,
             rules,
             tokens,
-            revoked: RevocationList::new(),
+            revocations: Arc::new(Revocations::in_memory()),
             on_verified: None,
         }
+    }
+
+    /// Enforces (and records) revocations in `revocations`, e.g. a list
+    /// shared with other instances, instead of a list of its own.
+    pub fn with_revocations(mut self, revocations: Arc<Revocations>) -> Self {
+        self.revocations = revocations;
+        self
+    }
+
+    /// The revocations this verifier enforces.
+    pub fn revocations(&self) -> &Revocations {
+        &self.revocations
     }
 
     /// Calls `hook` with the claims of every fully verified token.
@@ -131,7 +143,9 @@ impl Verifier {
             // No time to reckon expiry from: refuse every token of the user
             // for good, whatever was asked.
             log::error!("system clock before 1970; revoking sub={sub} without expiry");
-            let _ = self.revoked.revoke(sub, Revocation::deleted(u64::MAX), 0);
+            let _ = self
+                .revocations
+                .revoke(sub, Revocation::deleted(u64::MAX), 0);
             return;
         };
         // The longest token lifetime, plus the leeway that lets a token live
@@ -141,14 +155,14 @@ impl Verifier {
             true => Revocation::signed_out(now, until),
             false => Revocation::deleted(until),
         };
-        if let Err(full) = self.revoked.revoke(sub, revocation, now) {
+        if let Err(full) = self.revocations.revoke(sub, revocation, now) {
             log::error!("revoking sub={sub}: {full}");
         }
     }
 
     /// Refuses the tokens of revoked users, whichever path verified them.
     fn refuse_revoked(&self, claims: Claims, now: u64) -> Result<Claims, AuthError> {
-        if self.revoked.refuses(&claims.sub, claims.iat, now) {
+        if self.revocations.refuses(&claims.sub, claims.iat, now) {
             return Err(TokenRejection::UserDeleted.into());
         }
         Ok(claims)

@@ -55,6 +55,7 @@ pub(super) struct RawEnv {
     pub host: Option<String>,
     pub port: Option<String>,
     pub metrics_addr: Option<String>,
+    pub redis_url: Option<String>,
 }
 
 /// The variables [`RawEnv`] reads, as operators write them (`envy` matches
@@ -84,6 +85,7 @@ const VARIABLES: &[&str] = &[
     "HOST",
     "PORT",
     "METRICS_ADDR",
+    "REDIS_URL",
 ];
 
 impl RawEnv {

@@ -8,6 +8,7 @@ mod cognito;
 mod env;
 mod error;
 mod keys;
+mod revocation;
 mod server;
 mod token_cache;
 mod values;
@@ -20,6 +21,7 @@ pub use cognito::{CognitoSettings, TokenUsePolicy};
 pub use env::load_env_file;
 pub use error::ConfigError;
 pub use keys::{JwksSource, KeySettings};
+pub use revocation::{RedisUrl, RevocationSettings};
 pub use server::{ListenAddr, ServerSettings};
 pub use token_cache::TokenCacheSettings;
 
@@ -63,6 +65,8 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// The listeners.
     pub server: ServerSettings,
+    /// Where the revocation list lives.
+    pub revocation: RevocationSettings,
 }
 
 impl Settings {
@@ -102,6 +106,7 @@ impl Settings {
         let token_cache = TokenCacheSettings::from_raw(raw)?;
         let admin = AdminSettings::from_raw(raw, mode, &cognito.region)?;
         let server = ServerSettings::from_raw(raw, mode)?;
+        let revocation = RevocationSettings::from_raw(raw)?;
         Ok(Settings {
             mode,
             cognito,
@@ -109,6 +114,7 @@ impl Settings {
             token_cache,
             admin,
             server,
+            revocation,
         })
     }
 }

@@ -15,6 +15,7 @@ use actix_web::{web, HttpResponse};
 use crate::auth::token_cache::VerifiedTokenCache;
 use crate::auth::{AuthError, Missing, Verifier};
 use crate::keys::JwksCache;
+use crate::revocation::{Revocations, SyncStatus};
 
 /// Label of the authentication counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -39,6 +40,9 @@ pub struct Metrics {
     keys_cached: Gauge,
     seconds_since_refresh: Gauge<f64, AtomicU64>,
     tokens_cached: Gauge,
+    revocations: Gauge,
+    revocation_store_up: Gauge,
+    revocation_sync_lag: Gauge<f64, AtomicU64>,
 }
 
 impl Metrics {
@@ -87,8 +91,29 @@ impl Metrics {
                 tokens.lookups(),
             );
         }
+        let revocations = Gauge::default();
+        registry.register(
+            "revocations",
+            "Users locked out (deleted or signed out) held in the revocation list",
+            revocations.clone(),
+        );
+        let revocation_store_up = Gauge::default();
+        registry.register(
+            "revocation_store_up",
+            "1 while the revocation list is in step with its store (always, without REDIS_URL)",
+            revocation_store_up.clone(),
+        );
+        let revocation_sync_lag = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "revocation_sync_lag_seconds",
+            "Delay, last seen, between a revocation stored by another instance and this one applying it",
+            revocation_sync_lag.clone(),
+        );
         Metrics {
             tokens_cached,
+            revocations,
+            revocation_store_up,
+            revocation_sync_lag,
             registry,
             auth,
             admin_denied,
@@ -115,12 +140,21 @@ impl Metrics {
             .inc();
     }
 
-    /// The exposition text, with the gauges read from `jwks` now.
+    /// The exposition text, with the gauges read from `jwks`, the token
+    /// cache and the revocations now.
     pub fn render(
         &self,
         jwks: &JwksCache,
         tokens: Option<&VerifiedTokenCache>,
+        revocations: &Revocations,
     ) -> Result<String, std::fmt::Error> {
+        self.revocations
+            .set(i64::try_from(revocations.len()).unwrap_or(i64::MAX));
+        let sync = revocations.sync_status();
+        self.revocation_store_up
+            .set(i64::from(sync.is_none_or(SyncStatus::is_up)));
+        self.revocation_sync_lag
+            .set(sync.map_or(0.0, SyncStatus::lag_seconds));
         self.tokens_cached
             .set(tokens.map_or(0, |t| i64::try_from(t.len()).unwrap_or(i64::MAX)));
         self.keys_cached
@@ -141,7 +175,7 @@ pub async fn metrics(
     jwks: web::Data<JwksCache>,
     verifier: web::Data<Verifier>,
 ) -> HttpResponse {
-    match metrics.render(&jwks, verifier.token_cache()) {
+    match metrics.render(&jwks, verifier.token_cache(), verifier.revocations()) {
         Ok(text) => HttpResponse::Ok()
             .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
             .body(text),

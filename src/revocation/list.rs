@@ -173,6 +173,22 @@ impl RevocationList {
             .is_some_and(|held| held.refuses(iat, now))
     }
 
+    /// Every revocation still in force at `now`, for writing the list back
+    /// to a shared store. One shard is locked at a time.
+    pub fn live_entries(&self, now: u64) -> Vec<(String, Revocation)> {
+        let mut entries = Vec::with_capacity(self.len());
+        for shard in self.shards.iter() {
+            let shard = shard.read();
+            entries.extend(
+                shard
+                    .iter()
+                    .filter(|(_, held)| held.until > now)
+                    .map(|(sub, held)| (sub.clone(), *held)),
+            );
+        }
+        entries
+    }
+
     /// The revocation held for `sub`, live or not yet pruned.
     pub fn get(&self, sub: &str) -> Option<Revocation> {
         self.shard(sub).read().get(sub).copied()
@@ -259,6 +275,19 @@ mod tests {
         assert!(list.refuses(&refused, Some(NOW), NOW + 1));
         assert!(list.refuses("bystander", Some(NOW), NOW + 1));
         assert!(!list.refuses("bystander", Some(NOW + 1), NOW + 1));
+    }
+
+    #[test]
+    fn live_entries_are_listed_for_write_back() {
+        let list = RevocationList::new();
+        list.revoke("a", Revocation::deleted(NOW + 10), NOW)
+            .expect("room");
+        list.revoke("b", Revocation::signed_out(NOW, NOW + 5), NOW)
+            .expect("room");
+        let mut live = list.live_entries(NOW + 6);
+        live.sort_by(|x, y| x.0.cmp(&y.0));
+        assert_eq!(live, vec![("a".to_owned(), Revocation::deleted(NOW + 10))]);
+        assert_eq!(list.live_entries(NOW).len(), 2);
     }
 
     #[test]

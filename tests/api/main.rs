@@ -16,6 +16,8 @@ mod machine;
 mod messages;
 mod metrics;
 mod process;
+mod redis_server;
+mod shared_revocations;
 mod tls;
 mod token_cache;
 mod token_rules;

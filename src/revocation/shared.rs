@@ -1,0 +1,67 @@
+//! The revocation list as the verifier sees it: held in memory (so checking
+//! a token never waits), and, with `REDIS_URL`, shared with every other
+//! instance through [`RedisSync`].
+
+use std::sync::Arc;
+
+use crate::revocation::list::{Revocation, RevocationList, RevocationListFull};
+use crate::revocation::redis::{RedisSync, SyncStatus};
+
+/// The revocations this instance enforces.
+pub struct Revocations {
+    list: Arc<RevocationList>,
+    sync: Option<RedisSync>,
+}
+
+impl Revocations {
+    /// This instance's own list.
+    pub fn in_memory() -> Self {
+        Revocations {
+            list: Arc::new(RevocationList::new()),
+            sync: None,
+        }
+    }
+
+    /// `list`, kept in step with other instances by `sync`.
+    pub fn shared(list: Arc<RevocationList>, sync: RedisSync) -> Self {
+        Revocations {
+            list,
+            sync: Some(sync),
+        }
+    }
+
+    /// Enforces `revocation` here at once, and hands it to the other
+    /// instances (in the background) when the list is shared.
+    pub fn revoke(
+        &self,
+        sub: &str,
+        revocation: Revocation,
+        now: u64,
+    ) -> Result<(), RevocationListFull> {
+        let kept = self.list.revoke(sub, revocation, now);
+        if let Some(sync) = &self.sync {
+            sync.publish(sub, revocation);
+        }
+        kept
+    }
+
+    /// Whether a token of `sub` issued at `iat` is refused at `now`.
+    pub fn refuses(&self, sub: &str, iat: Option<u64>, now: u64) -> bool {
+        self.list.refuses(sub, iat, now)
+    }
+
+    /// Revocations held.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether none is held.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The Redis sync's state, when the list is shared.
+    pub fn sync_status(&self) -> Option<&SyncStatus> {
+        self.sync.as_ref().map(RedisSync::status)
+    }
+}

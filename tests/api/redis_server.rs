@@ -1,0 +1,135 @@
+//! A real `redis-server` on a free loopback port, started and stopped by the
+//! test that owns it (killed by pid on drop; nothing else is touched).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `redis-server` child process without persistence: a restart comes back
+/// empty, as a cache node that lost its memory would.
+pub struct RedisServer {
+    pub port: u16,
+    password: Option<String>,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts one on a free port and waits until it answers.
+    pub fn start() -> RedisServer {
+        Self::start_with_password(None)
+    }
+
+    /// As [`RedisServer::start`], requiring `password` (`requirepass`).
+    pub fn start_with_password(password: Option<&str>) -> RedisServer {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut server = RedisServer {
+            port,
+            password: password.map(str::to_owned),
+            child: None,
+        };
+        server.spawn();
+        server
+    }
+
+    /// `redis://[:password@]127.0.0.1:<port>/`.
+    pub fn url(&self) -> String {
+        match &self.password {
+            Some(password) => format!("redis://:{password}@127.0.0.1:{}/", self.port),
+            None => format!("redis://127.0.0.1:{}/", self.port),
+        }
+    }
+
+    fn spawn(&mut self) {
+        let mut command = Command::new("redis-server");
+        command.args([
+            "--port",
+            &self.port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]);
+        if let Some(password) = &self.password {
+            command.args(["--requirepass", password]);
+        }
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (make test installs it)");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.answers() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn answers(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+        let mut reply = [0u8; 64];
+        stream.write_all(b"PING\r\n").is_ok() && stream.read(&mut reply).is_ok_and(|n| n > 0)
+    }
+
+    /// Runs one command and returns the first line of the reply (enough for
+    /// integer and simple-string replies), e.g. `:86400` for a `TTL`.
+    pub fn command(&self, args: &[&str]) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("redis answers");
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut request = String::new();
+        if let Some(password) = &self.password {
+            request.push_str(&format!(
+                "*2\r\n$4\r\nAUTH\r\n${}\r\n{password}\r\n",
+                password.len()
+            ));
+        }
+        request.push_str(&format!("*{}\r\n", args.len()));
+        for arg in args {
+            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        }
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut reply = Vec::new();
+        let mut byte = [0u8; 1];
+        let mut lines = if self.password.is_some() { 2 } else { 1 };
+        while stream.read(&mut byte).is_ok_and(|n| n == 1) {
+            reply.push(byte[0]);
+            if reply.ends_with(b"\r\n") {
+                lines -= 1;
+                if lines == 0 {
+                    break;
+                }
+                reply.clear();
+            }
+        }
+        String::from_utf8_lossy(&reply).trim_end().to_owned()
+    }
+
+    /// Kills it; everything it held is gone.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again, empty, on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

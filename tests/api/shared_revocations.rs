@@ -1,0 +1,263 @@
+//! Several instances sharing one revocation list on a real Redis: a
+//! revocation made through any of them is enforced by all within a second,
+//! survives restarts of the instances, and is not lost when Redis is down or
+//! comes back empty. Valid tokens stay 200 throughout.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::redis_server::RedisServer;
+
+const VICTIM: &str = "4f6a2c1e-0000-4000-8000-00000000r001";
+const EARLIER: &str = "4f6a2c1e-0000-4000-8000-00000000r002";
+
+async fn instance(redis: &RedisServer) -> TestApp {
+    spawn_app_with(&[("REDIS_URL", redis.url().as_str())]).await
+}
+
+fn admin() -> String {
+    id_token("sub-admin", None, &["admin"])
+}
+
+fn victim() -> String {
+    id_token(VICTIM, Some("v@example.com"), &[])
+}
+
+async fn status(app: &TestApp, token: &str) -> u16 {
+    app.get("/messages/private", Some(token)).await.status
+}
+
+/// Polls until every instance answers `token` with `expected`.
+async fn all_answer(apps: &[&TestApp], token: &str, expected: u16, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        let mut all = true;
+        for app in apps {
+            all &= status(app, token).await == expected;
+        }
+        if all {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        actix_rt::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn gauge(metrics: &str, name: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
+}
+
+#[actix_rt::test]
+async fn a_deletion_through_one_instance_is_enforced_by_every_other_within_a_second() {
+    let redis = RedisServer::start();
+    let (a, b, c) = (
+        instance(&redis).await,
+        instance(&redis).await,
+        instance(&redis).await,
+    );
+    let victim = victim();
+    for app in [&a, &b, &c] {
+        // Cached on every instance, so only the revocation can refuse it.
+        assert_eq!(status(app, &victim).await, 200);
+        assert_eq!(status(app, &victim).await, 200);
+    }
+
+    assert_eq!(
+        a.request("DELETE", &format!("/users/{VICTIM}"), Some(&admin()))
+            .await
+            .status,
+        204
+    );
+    let started = Instant::now();
+
+    assert_eq!(status(&a, &victim).await, 401, "at once where it was made");
+    assert!(
+        all_answer(&[&b, &c], &victim, 401, Duration::from_secs(1)).await,
+        "not enforced everywhere within 1 s"
+    );
+    eprintln!(
+        "deletion enforced on the other instances after {:?}",
+        started.elapsed()
+    );
+    for app in [&a, &b, &c] {
+        assert_eq!(status(app, &admin()).await, 200, "others unaffected");
+    }
+    // In Redis: one key, expiring when the longest token could have.
+    let key = format!("cognito-guard:revoked:{VICTIM}");
+    let ttl: i64 = redis
+        .command(&["TTL", &key])
+        .trim_start_matches(':')
+        .parse()
+        .unwrap_or(-1);
+    assert!((86_390..=86_400).contains(&ttl), "TTL {ttl}");
+    let lag = gauge(
+        &b.get_text("/metrics").await,
+        "cognito_guard_revocation_sync_lag_seconds",
+    );
+    assert!(lag.is_some_and(|lag| lag < 1.0), "{lag:?}");
+
+    // A restarted (or brand-new) instance learns it at start.
+    let d = instance(&redis).await;
+    assert_eq!(status(&d, &victim).await, 401);
+    assert_eq!(status(&d, &admin()).await, 200);
+}
+
+#[actix_rt::test]
+async fn a_sign_out_through_one_instance_refuses_older_tokens_everywhere() {
+    let redis = RedisServer::start();
+    let (a, b) = (instance(&redis).await, instance(&redis).await);
+    let before = victim();
+    assert_eq!(status(&a, &before).await, 200);
+    assert_eq!(status(&b, &before).await, 200);
+
+    let signed_out = a
+        .request("POST", &format!("/users/{VICTIM}/sign-out"), Some(&admin()))
+        .await;
+    assert_eq!(signed_out.status, 204, "{}", signed_out.body);
+
+    assert!(all_answer(&[&a, &b], &before, 401, Duration::from_secs(1)).await);
+    let mut later = id_claims(VICTIM, Some("v@example.com"), &[]);
+    later["iat"] = json!(now() + 2);
+    let after = sign(&later, trusted_key());
+    assert_eq!(status(&a, &after).await, 200, "signed in again");
+    assert_eq!(status(&b, &after).await, 200, "signed in again");
+    let fresh = instance(&redis).await;
+    assert_eq!(status(&fresh, &before).await, 401);
+    assert_eq!(status(&fresh, &after).await, 200);
+}
+
+#[actix_rt::test]
+async fn a_redis_outage_and_an_empty_restart_lose_no_revocation() {
+    let mut redis = RedisServer::start();
+    let (a, b, c) = (
+        instance(&redis).await,
+        instance(&redis).await,
+        instance(&redis).await,
+    );
+    let victim = victim();
+    let valid = id_token("sub-steady", None, &[]);
+    assert_eq!(status(&a, &victim).await, 200);
+    // One revocation made before the outage: only the instances' memory
+    // will hold it once Redis restarts empty.
+    let earlier = id_token(EARLIER, None, &[]);
+    assert_eq!(status(&b, &earlier).await, 200);
+    let path = format!("/users/{EARLIER}");
+    assert_eq!(b.request("DELETE", &path, Some(&admin())).await.status, 204);
+    assert!(all_answer(&[&a, &b, &c], &earlier, 401, Duration::from_secs(1)).await);
+
+    redis.stop();
+    let down = async {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = a.get_text("/metrics").await;
+            if gauge(&text, "cognito_guard_revocation_store_up") == Some(0.0) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    assert!(down.await, "the outage shows in /metrics");
+
+    // Meanwhile: the deletion takes effect here at once, nobody waits, and
+    // valid tokens keep working on every instance.
+    let started = Instant::now();
+    let deleted = a
+        .request("DELETE", &format!("/users/{VICTIM}"), Some(&admin()))
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(status(&a, &victim).await, 401);
+    for app in [&a, &b, &c] {
+        let started = Instant::now();
+        assert_eq!(status(app, &valid).await, 200);
+        assert!(started.elapsed() < Duration::from_millis(500));
+    }
+
+    // Redis returns with nothing: the instances write back what they hold.
+    redis.restart();
+    assert!(
+        all_answer(&[&b, &c], &victim, 401, Duration::from_secs(10)).await,
+        "the revocation made during the outage reached the others"
+    );
+    let fresh = instance(&redis).await;
+    assert_eq!(
+        status(&fresh, &victim).await,
+        401,
+        "a new instance learns it"
+    );
+    assert_eq!(
+        status(&fresh, &earlier).await,
+        401,
+        "and the one the empty Redis lost, written back by the others"
+    );
+    for app in [&a, &b, &c, &fresh] {
+        assert_eq!(status(app, &valid).await, 200);
+        let text = app.get_text("/metrics").await;
+        assert_eq!(gauge(&text, "cognito_guard_revocation_store_up"), Some(1.0));
+    }
+}
+
+/// The binary with a password in `REDIS_URL`, at debug level: it connects,
+/// and the password appears in no log line, nor when Redis refuses it.
+#[actix_rt::test]
+async fn the_redis_password_never_reaches_the_log() {
+    let password = "s3cret-redis-pw";
+    let redis = RedisServer::start_with_password(Some(password));
+    let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
+    let wrong = redis.url().replace(password, "wrong-redis-pw");
+    for (url, expect) in [
+        (
+            redis.url(),
+            "revocations shared through Redis at redis://127.0.0.1",
+        ),
+        (wrong, "Redis at redis://127.0.0.1"),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+            .env_clear()
+            .envs(base_vars(&jwks.url()))
+            .env("REDIS_URL", &url)
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("binary runs");
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&log);
+        let stderr = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut log) = sink.lock() {
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            }
+        });
+        let seen = || log.lock().map(|l| l.contains(expect)).unwrap_or(false);
+        let found = wait_until(Duration::from_secs(10), seen).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        let text = log.lock().map(|l| l.clone()).unwrap_or_default();
+        assert!(found, "{expect:?} not logged:\n{text}");
+        assert!(
+            !text.contains("redis-pw"),
+            "a Redis password was logged:\n{text}"
+        );
+    }
+}
