@@ -33,10 +33,12 @@ test: test-deps
 APT_INSTALL = $(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$@" >/dev/null' apt-install
 
 # moto's server mode stands in for Cognito in the admin-route tests;
-# redis-server backs the shared-revocation tests (they start their own).
+# redis-server backs the shared-revocation tests (they start their own,
+# openssl makes the certificates of the rediss:// one).
 test-deps:
 	@python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5,<6'
 	@command -v redis-server >/dev/null || $(APT_INSTALL) redis-server
+	@command -v openssl >/dev/null || $(APT_INSTALL) openssl
 
 ## fuzz: run the token-verification fuzz target for FUZZ_SECS seconds.
 ## cargo-fuzz wants nightly flags; RUSTC_BOOTSTRAP lets stable accept them.

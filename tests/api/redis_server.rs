@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     pub port: u16,
     password: Option<String>,
+    /// Extra arguments (TLS, ACL users); with TLS, `port` is the TLS port.
+    extra: Vec<String>,
+    tls: bool,
     child: Option<Child>,
 }
 
@@ -29,10 +32,76 @@ impl RedisServer {
         let mut server = RedisServer {
             port,
             password: password.map(str::to_owned),
+            extra: Vec::new(),
+            tls: false,
             child: None,
         };
         server.spawn();
         server
+    }
+
+    /// A TLS-only server (certificate for `localhost` and 127.0.0.1 signed
+    /// by a throwaway CA made with the openssl CLI in `dir`) whose only user
+    /// is the ACL user `user` with `password`, limited to our keys and
+    /// channel. Returns it with the CA certificate's path.
+    pub fn start_tls_acl(
+        dir: &std::path::Path,
+        user: &str,
+        password: &str,
+    ) -> (RedisServer, std::path::PathBuf) {
+        let script = format!(
+            "set -e; cd '{}'
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 1 -subj /CN=test-ca 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > san.ext
+openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 1 -extfile san.ext 2>/dev/null",
+            dir.display()
+        );
+        let made = Command::new("sh").arg("-c").arg(script).status();
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "openssl made the test certificates"
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let file = |name: &str| dir.join(name).display().to_string();
+        let extra = [
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--tls-cert-file",
+            &file("server.crt"),
+            "--tls-key-file",
+            &file("server.key"),
+            "--tls-ca-cert-file",
+            &file("ca.crt"),
+            "--tls-auth-clients",
+            "no",
+            "--user",
+            user,
+            "on",
+            &format!(">{password}"),
+            "~cognito-guard:*",
+            "&cognito-guard:*",
+            "+@all",
+            "--user",
+            "default",
+            "off",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let mut server = RedisServer {
+            port,
+            password: None,
+            extra,
+            tls: true,
+            child: None,
+        };
+        server.spawn();
+        (server, dir.join("ca.crt"))
     }
 
     /// `redis://[:password@]127.0.0.1:<port>/`.
@@ -45,16 +114,12 @@ impl RedisServer {
 
     fn spawn(&mut self) {
         let mut command = Command::new("redis-server");
-        command.args([
-            "--port",
-            &self.port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]);
+        command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        if self.tls {
+            command.args(&self.extra);
+        } else {
+            command.args(["--port", &self.port.to_string()]);
+        }
         if let Some(password) = &self.password {
             command.args(["--requirepass", password]);
         }
@@ -75,6 +140,10 @@ impl RedisServer {
         let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
             return false;
         };
+        if self.tls {
+            // Listening is all a plain socket can tell of a TLS port.
+            return true;
+        }
         let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
         let mut reply = [0u8; 64];
         stream.write_all(b"PING\r\n").is_ok() && stream.read(&mut reply).is_ok_and(|n| n > 0)

@@ -261,3 +261,53 @@ async fn the_redis_password_never_reaches_the_log() {
         );
     }
 }
+
+/// `rediss://` with an ACL user, as managed Redis with in-transit encryption
+/// requires: the binary connects over TLS (trusting the test CA through
+/// `SSL_CERT_FILE`, as it would the system's roots) and logs no password.
+#[actix_rt::test]
+async fn rediss_with_an_acl_user_connects_and_hides_the_password() {
+    let dir = std::env::temp_dir().join(format!("cognito-guard-redis-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let password = "tls-redis-pw";
+    let (redis, ca) = RedisServer::start_tls_acl(&dir, "cognito-guard", password);
+    let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
+    let url = format!(
+        "rediss://cognito-guard:{password}@localhost:{}/",
+        redis.port
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+        .env_clear()
+        .envs(base_vars(&jwks.url()))
+        .env("REDIS_URL", &url)
+        .env("SSL_CERT_FILE", &ca)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let log = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&log);
+    let stderr = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(mut log) = sink.lock() {
+                log.push_str(&line);
+                log.push('\n');
+            }
+        }
+    });
+    let expect = format!(
+        "revocations shared through Redis at rediss://localhost:{}",
+        redis.port
+    );
+    let seen = || log.lock().map(|l| l.contains(&expect)).unwrap_or(false);
+    let found = wait_until(Duration::from_secs(10), seen).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = log.lock().map(|l| l.clone()).unwrap_or_default();
+    assert!(found, "no TLS connection:\n{text}");
+    assert!(!text.contains(password), "the password was logged:\n{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
