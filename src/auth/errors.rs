@@ -53,6 +53,8 @@ pub enum TokenRejection {
     WrongClaimType,
     #[error("the user of this token has been deleted")]
     UserDeleted,
+    #[error("the token was issued before its user was signed out")]
+    SignedOut,
 }
 
 /// Why a request was not authenticated or not authorised.

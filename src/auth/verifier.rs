@@ -162,8 +162,12 @@ impl Verifier {
 
     /// Refuses the tokens of revoked users, whichever path verified them.
     fn refuse_revoked(&self, claims: Claims, now: u64) -> Result<Claims, AuthError> {
-        if self.revocations.refuses(&claims.sub, claims.iat, now) {
-            return Err(TokenRejection::UserDeleted.into());
+        if let Some(revocation) = self.revocations.refusal(&claims.sub, claims.iat, now) {
+            return Err(match revocation.is_deletion() {
+                true => TokenRejection::UserDeleted,
+                false => TokenRejection::SignedOut,
+            }
+            .into());
         }
         Ok(claims)
     }

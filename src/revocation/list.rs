@@ -60,6 +60,11 @@ impl Revocation {
         now < self.until && iat.is_none_or(|iat| iat <= self.issued_up_to)
     }
 
+    /// Whether this is a deleted user's (every token refused).
+    pub fn is_deletion(&self) -> bool {
+        self.issued_up_to == u64::MAX
+    }
+
     /// Both revocations at once: the stricter cut-off, the later expiry.
     fn merge(self, other: Revocation) -> Revocation {
         Revocation {
@@ -156,21 +161,28 @@ impl RevocationList {
 
     /// Whether a token of `sub` issued at `iat` is refused at `now`.
     pub fn refuses(&self, sub: &str, iat: Option<u64>, now: u64) -> bool {
+        self.refusal(sub, iat, now).is_some()
+    }
+
+    /// The revocation that refuses a token of `sub` issued at `iat` at
+    /// `now`, if any.
+    pub fn refusal(&self, sub: &str, iat: Option<u64>, now: u64) -> Option<Revocation> {
         let all_until = self.all_until.load(Ordering::Acquire);
         if all_until != 0 {
             let all =
                 Revocation::signed_out(self.all_issued_up_to.load(Ordering::Acquire), all_until);
             if all.refuses(iat, now) {
-                return true;
+                return Some(all);
             }
         }
         if self.len.load(Ordering::Acquire) == 0 {
-            return false;
+            return None;
         }
         self.shard(sub)
             .read()
             .get(sub)
-            .is_some_and(|held| held.refuses(iat, now))
+            .copied()
+            .filter(|held| held.refuses(iat, now))
     }
 
     /// Every revocation still in force at `now`, for writing the list back

@@ -45,9 +45,10 @@ impl Revocations {
         kept
     }
 
-    /// Whether a token of `sub` issued at `iat` is refused at `now`.
-    pub fn refuses(&self, sub: &str, iat: Option<u64>, now: u64) -> bool {
-        self.list.refuses(sub, iat, now)
+    /// The revocation that refuses a token of `sub` issued at `iat` at
+    /// `now`, if any.
+    pub fn refusal(&self, sub: &str, iat: Option<u64>, now: u64) -> Option<Revocation> {
+        self.list.refusal(sub, iat, now)
     }
 
     /// Revocations held.

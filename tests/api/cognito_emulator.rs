@@ -79,8 +79,16 @@ impl Moto {
         format!("http://127.0.0.1:{}/", self.port)
     }
 
-    /// One Identity Provider API call, signed like the server signs them.
+    /// One Identity Provider API call that must succeed.
     async fn call(&self, action: &str, body: Value) -> Value {
+        let (status, answer) = self.call_status(action, body).await;
+        assert!((200..300).contains(&status), "{action}: {status} {answer}");
+        answer
+    }
+
+    /// One Identity Provider API call, signed like the server signs them:
+    /// its status and JSON answer.
+    async fn call_status(&self, action: &str, body: Value) -> (u16, Value) {
         let body = body.to_string();
         let target = format!("AWSCognitoIdentityProviderService.{action}");
         let host = format!("127.0.0.1:{}", self.port);
@@ -109,13 +117,8 @@ impl Moto {
         }
         let mut response = request.send_body(body).await.expect("moto answers");
         let bytes = response.body().await.expect("body");
-        assert!(
-            response.status().is_success(),
-            "{action}: {} {}",
-            response.status(),
-            String::from_utf8_lossy(&bytes)
-        );
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        let answer = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (response.status().as_u16(), answer)
     }
 }
 
@@ -136,6 +139,7 @@ struct PoolUser {
 struct Emulated {
     moto: Moto,
     pool_id: String,
+    client_id: String,
     app: TestApp,
     admin: PoolUser,
     member: PoolUser,
@@ -244,6 +248,7 @@ impl Emulated {
         Emulated {
             moto,
             pool_id,
+            client_id,
             app,
             admin,
             member,
@@ -461,4 +466,60 @@ async fn without_credentials_admin_user_routes_answer_503() {
         "{}",
         response.detail()
     );
+}
+
+#[actix_rt::test]
+async fn an_admin_signs_a_user_out_everywhere() {
+    let pool = Emulated::start().await;
+    let victim = &pool.victim;
+    let refresh = pool
+        .moto
+        .call(
+            "InitiateAuth",
+            json!({
+                "ClientId": pool.client_id,
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": "vic-victim", "PASSWORD": PASSWORD},
+            }),
+        )
+        .await["AuthenticationResult"]["RefreshToken"]
+        .as_str()
+        .expect("refresh token")
+        .to_owned();
+    let path = format!("/users/{}/sign-out", victim.sub);
+
+    let member = pool
+        .app
+        .request("POST", &path, Some(&pool.member.token))
+        .await;
+    assert_eq!(member.status, 403, "{}", member.body);
+    let signed_out = pool
+        .app
+        .request("POST", &path, Some(&pool.admin.token))
+        .await;
+    assert_eq!(signed_out.status, 204, "{}", signed_out.body);
+
+    let refused = pool.app.get("/messages/private", Some(&victim.token)).await;
+    assert_eq!(refused.status, 401);
+    assert!(refused.detail().contains("signed out"), "{}", refused.body);
+    // Cognito itself no longer refreshes the user's session.
+    let (status, body) = pool
+        .moto
+        .call_status(
+            "InitiateAuth",
+            json!({
+                "ClientId": pool.client_id,
+                "AuthFlow": "REFRESH_TOKEN_AUTH",
+                "AuthParameters": {"REFRESH_TOKEN": refresh},
+            }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(pool.pool_has(&victim.sub).await, "signed out, not deleted");
+    let unknown = "/users/00000000-0000-4000-8000-000000000000/sign-out";
+    let missing = pool
+        .app
+        .request("POST", unknown, Some(&pool.admin.token))
+        .await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
 }

@@ -292,6 +292,7 @@ async fn a_signed_out_user_is_refused_for_tokens_issued_up_to_the_sign_out() {
 
     let refused = app.get("/messages/private", Some(&before)).await;
     assert_invalid_token(&refused, &before);
+    assert!(refused.detail().contains("signed out"), "{}", refused.body);
     // A token issued after the sign-out (the user signed in again) passes.
     let mut later = id_claims("sub-out", Some("o@example.com"), &[]);
     later["iat"] = json!(now() + 2);
