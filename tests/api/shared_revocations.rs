@@ -214,6 +214,41 @@ async fn a_redis_outage_and_an_empty_restart_lose_no_revocation() {
     }
 }
 
+/// Runs the binary at debug level with `vars` until its log says `expect`
+/// (10 s at most), then stops it: whether it did, and the whole log.
+async fn run_until_logged(
+    jwks: &JwksServer,
+    vars: &[(&str, &str)],
+    expect: &str,
+) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+        .env_clear()
+        .envs(base_vars(&jwks.url()))
+        .envs(vars.iter().copied())
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let log = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&log);
+    let stderr = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(mut log) = sink.lock() {
+                log.push_str(&line);
+                log.push('\n');
+            }
+        }
+    });
+    let seen = || log.lock().map(|l| l.contains(expect)).unwrap_or(false);
+    let found = wait_until(Duration::from_secs(10), seen).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = log.lock().map(|l| l.clone()).unwrap_or_default();
+    (found, text)
+}
+
 /// The binary with a password in `REDIS_URL`, at debug level: it connects,
 /// and the password appears in no log line, nor when Redis refuses it.
 #[actix_rt::test]
@@ -229,31 +264,7 @@ async fn the_redis_password_never_reaches_the_log() {
         ),
         (wrong, "Redis at redis://127.0.0.1"),
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
-            .env_clear()
-            .envs(base_vars(&jwks.url()))
-            .env("REDIS_URL", &url)
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("binary runs");
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&log);
-        let stderr = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(mut log) = sink.lock() {
-                    log.push_str(&line);
-                    log.push('\n');
-                }
-            }
-        });
-        let seen = || log.lock().map(|l| l.contains(expect)).unwrap_or(false);
-        let found = wait_until(Duration::from_secs(10), seen).await;
-        let _ = child.kill();
-        let _ = child.wait();
-        let text = log.lock().map(|l| l.clone()).unwrap_or_default();
+        let (found, text) = run_until_logged(&jwks, &[("REDIS_URL", url.as_str())], expect).await;
         assert!(found, "{expect:?} not logged:\n{text}");
         assert!(
             !text.contains("redis-pw"),
@@ -277,36 +288,13 @@ async fn rediss_with_an_acl_user_connects_and_hides_the_password() {
         redis.port
     );
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
-        .env_clear()
-        .envs(base_vars(&jwks.url()))
-        .env("REDIS_URL", &url)
-        .env("SSL_CERT_FILE", &ca)
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    let log = Arc::new(Mutex::new(String::new()));
-    let sink = Arc::clone(&log);
-    let stderr = child.stderr.take().expect("stderr");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(mut log) = sink.lock() {
-                log.push_str(&line);
-                log.push('\n');
-            }
-        }
-    });
     let expect = format!(
         "revocations shared through Redis at rediss://localhost:{}",
         redis.port
     );
-    let seen = || log.lock().map(|l| l.contains(&expect)).unwrap_or(false);
-    let found = wait_until(Duration::from_secs(10), seen).await;
-    let _ = child.kill();
-    let _ = child.wait();
-    let text = log.lock().map(|l| l.clone()).unwrap_or_default();
+    let ca = ca.display().to_string();
+    let vars = [("REDIS_URL", url.as_str()), ("SSL_CERT_FILE", ca.as_str())];
+    let (found, text) = run_until_logged(&jwks, &vars, &expect).await;
     assert!(found, "no TLS connection:\n{text}");
     assert!(!text.contains(password), "the password was logged:\n{text}");
     let _ = std::fs::remove_dir_all(&dir);
