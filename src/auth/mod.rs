@@ -13,6 +13,7 @@ pub mod jose;
 #[cfg(test)]
 mod test_fixtures;
 pub mod token_cache;
+mod verdict;
 pub mod verifier;
 
 pub use claims::{ClaimRules, Claims, TokenUse};

@@ -8,6 +8,8 @@ use crate::auth::claims::{check_claims, ClaimRules, Claims};
 use crate::auth::errors::{AuthError, TokenRejection};
 use crate::auth::jose::{parse_payload, verify_signature, TokenParts};
 use crate::auth::token_cache::{token_digest, CachedToken, TokenDigest, VerifiedTokenCache};
+use crate::auth::verdict::PendingToken;
+pub use crate::auth::verdict::Verdict;
 use crate::clock::unix_now;
 use crate::config::Settings;
 use crate::keys::{JwksCache, KeyLookupError, SigningKey};
@@ -24,60 +26,6 @@ pub struct Verifier {
     tokens: Option<VerifiedTokenCache>,
     revocations: Arc<Revocations>,
     on_verified: Option<VerifiedHook>,
-}
-
-/// What [`Verifier::check`] decided without waiting.
-pub enum Verdict {
-    /// Decided from the caches: accepted or refused.
-    Decided(Result<Claims, AuthError>),
-    /// Well-formed, but signed under a `kid` the key cache does not hold:
-    /// only a JWKS fetch can tell ([`Verifier::check_after_fetch`]).
-    NeedsKey(PendingToken),
-}
-
-/// A token that passed the structural checks and waits for its key; owns
-/// what the check found, so nothing is split or hashed twice.
-pub struct PendingToken {
-    token: Box<str>,
-    /// Where the payload and the signature segments start in `token`.
-    payload_start: usize,
-    signature_start: usize,
-    kid: String,
-    digest: Option<TokenDigest>,
-}
-
-impl PendingToken {
-    fn new(token: &str, parts: TokenParts<'_>, digest: Option<TokenDigest>) -> Self {
-        let signature_start = parts.signing_input.len() + 1;
-        PendingToken {
-            payload_start: parts.signing_input.len() - parts.payload.len(),
-            signature_start,
-            token: token.into(),
-            kid: parts.kid,
-            digest,
-        }
-    }
-
-    /// The `kid` whose key is needed.
-    pub fn kid(&self) -> &str {
-        &self.kid
-    }
-
-    fn parts(&self) -> Result<TokenParts<'_>, TokenRejection> {
-        let token = &*self.token;
-        let signing_input = token.get(..self.signature_start - 1);
-        let payload = token.get(self.payload_start..self.signature_start - 1);
-        let signature = token.get(self.signature_start..);
-        match (signing_input, payload, signature) {
-            (Some(signing_input), Some(payload), Some(signature)) => Ok(TokenParts {
-                signing_input,
-                payload,
-                signature,
-                kid: self.kid.clone(),
-            }),
-            _ => Err(TokenRejection::Malformed),
-        }
-    }
 }
 
 impl Verifier {
@@ -246,13 +194,17 @@ impl Verifier {
     /// rate-limited) and verifies with the key if it now has one.
     pub async fn check_after_fetch(&self, pending: PendingToken) -> Result<Claims, AuthError> {
         let withdrawals = self.jwks.key_withdrawals();
-        let key = self.jwks.key_for(&pending.kid).await.map_err(|e| match e {
-            KeyLookupError::UnknownKid => AuthError::InvalidToken(TokenRejection::UnknownKid),
-            KeyLookupError::Unavailable => AuthError::KeysUnavailable,
-        })?;
+        let key = self
+            .jwks
+            .key_for(pending.kid())
+            .await
+            .map_err(|e| match e {
+                KeyLookupError::UnknownKid => AuthError::InvalidToken(TokenRejection::UnknownKid),
+                KeyLookupError::Unavailable => AuthError::KeysUnavailable,
+            })?;
         let now = unix_now().ok_or(AuthError::ClockUnset)?;
         let parts = pending.parts()?;
-        self.verify_and_remember(&parts, &key, now, pending.digest, withdrawals)
+        self.verify_and_remember(&parts, &key, now, pending.digest(), withdrawals)
     }
 
     /// Verifies a token, waiting for a JWKS fetch when its `kid` is unknown.
