@@ -100,7 +100,9 @@ impl Verifier {
         // that much longer here.
         let until = now + MAX_TOKEN_LIFETIME_SECS + self.rules.leeway_secs;
         let revocation = match signed_out {
-            true => Revocation::signed_out(now, until),
+            // Cognito's clock may run ahead of ours by up to the leeway: a
+            // token it issued just before the sign-out must not pass.
+            true => Revocation::signed_out(now + self.rules.leeway_secs, until),
             false => Revocation::deleted(until),
         };
         if let Err(full) = self.revocations.revoke(sub, revocation, now) {

@@ -67,13 +67,10 @@ pub async fn delete_user(
     if !is_plausible_user_id(&user_id) {
         return Err(ApiError::UserNotFound);
     }
-    // Only a user can delete themselves: a machine's sub is its client id.
-    let own_sub = match &admin {
-        Caller::User(claims) if !confirms_self_deletion(req.query_string()) => {
-            Some(claims.sub.as_str())
-        }
-        _ => None,
-    };
+    // Deleting yourself takes ?self=true (a machine's sub is its client id:
+    // naming it would only revoke its own tokens).
+    let own_sub =
+        (!confirms_self_deletion(req.query_string())).then_some(admin.claims().sub.as_str());
     // The path already names the caller: refuse before asking Cognito,
     // which may no longer have them.
     if own_sub == Some(user_id.as_str()) {
@@ -82,10 +79,12 @@ pub async fn delete_user(
     let user = match directory.lookup(&user_id).await {
         Ok(Some(user)) => user,
         Ok(None) => {
-            // Gone already (perhaps deleted through another instance): its
-            // unexpired tokens must still stop working here. No user has
-            // this sub, so the path is the only name there is.
-            verifier.revoke_deleted(&user_id);
+            // Gone already, perhaps deleted through another instance: with a
+            // list of its own, this one must still stop its unexpired tokens
+            // (the path is the only name there is). A shared list has it.
+            if !verifier.revocations().is_shared() {
+                verifier.revoke_deleted(&user_id);
+            }
             return Err(ApiError::UserNotFound);
         }
         Err(e) => return Err(directory_error(&admin, &user_id, e)),
@@ -106,7 +105,14 @@ pub async fn delete_user(
             verifier.revoke_deleted(&user.sub);
             Err(ApiError::UserNotFound)
         }
-        Err(e) => Err(directory_error(&admin, &user.sub, e)),
+        Err(e) => {
+            // Cognito may have deleted the user before failing to answer:
+            // fail closed, the admin meant them gone.
+            if matches!(e, DirectoryError::Unavailable(_)) {
+                verifier.revoke_deleted(&user.sub);
+            }
+            Err(directory_error(&admin, &user.sub, e))
+        }
     }
 }
 
@@ -138,6 +144,12 @@ pub async fn sign_out_user(
             Ok(HttpResponse::NoContent().finish())
         }
         Ok(Outcome::NotFound) => Err(ApiError::UserNotFound),
-        Err(e) => Err(directory_error(&admin, &user.sub, e)),
+        Err(e) => {
+            // As for deletion: Cognito may have acted before failing to say so.
+            if matches!(e, DirectoryError::Unavailable(_)) {
+                verifier.revoke_signed_out(&user.sub);
+            }
+            Err(directory_error(&admin, &user.sub, e))
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! other uses); a set with no usable key is an error, so a broken JWKS never
 //! replaces a working one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
@@ -56,21 +56,23 @@ pub fn parse_jwks(body: &[u8]) -> Result<KeyMap, JwksError> {
 pub fn parse_jwks_with(body: &[u8], trust_dev_key: bool) -> Result<KeyMap, JwksError> {
     let document: JwkSetDocument =
         serde_json::from_slice(body).map_err(|e| JwksError::NotJwks(e.to_string()))?;
-    let mut keys = KeyMap::new();
     // A kid named more than once is ambiguous: none of its keys is used,
-    // however many copies follow.
-    let mut ambiguous = HashSet::new();
+    // however many copies there are, and whether or not each would decode
+    // (an unusable copy still makes the usable one ambiguous).
+    let mut named = HashMap::<String, usize>::new();
+    for raw in &document.keys {
+        if let Some(kid) = raw.get("kid").and_then(serde_json::Value::as_str) {
+            *named.entry(kid.to_owned()).or_default() += 1;
+        }
+    }
+    let mut keys = KeyMap::new();
     for (index, raw) in document.keys.into_iter().enumerate() {
         match decode_rsa_jwk(raw, trust_dev_key) {
+            Ok((kid, _)) if named.get(&kid).is_some_and(|n| *n > 1) => {
+                log::warn!("JWKS key #{index}: its kid is named more than once, so it is not used");
+            }
             Ok((kid, key)) => {
-                if ambiguous.contains(&kid) {
-                    log::warn!("JWKS key #{index}: kid named again, still dropped");
-                } else if keys.remove(&kid).is_some() {
-                    log::warn!("JWKS key #{index}: duplicate kid, dropping every copy");
-                    ambiguous.insert(kid);
-                } else {
-                    keys.insert(kid, Arc::new(key));
-                }
+                keys.insert(kid, Arc::new(key));
             }
             Err(reason) => log::warn!("JWKS key #{index} skipped: {reason}"),
         }
@@ -206,6 +208,17 @@ mod tests {
         ])
         .expect("one usable key");
         assert_eq!(keys.keys().collect::<Vec<_>>(), vec!["good"]);
+    }
+
+    #[test]
+    fn an_unusable_copy_of_a_kid_still_makes_it_ambiguous() {
+        let keys = parse(vec![
+            jwk("b", serde_json::json!({})),
+            jwk("a", serde_json::json!({})),
+            jwk("a", serde_json::json!({"use": "enc"})),
+        ])
+        .expect("b is usable");
+        assert!(keys.contains_key("b") && !keys.contains_key("a"));
     }
 
     #[test]

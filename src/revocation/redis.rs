@@ -14,6 +14,7 @@
 //!
 //! One WARN per outage; the state is exported for `/metrics`.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -25,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::unix_now;
 use crate::config::RedisUrl;
-use crate::revocation::list::{Revocation, RevocationList};
+use crate::revocation::list::{Revocation, RevocationList, MAX_TOKEN_LIFETIME_SECS};
 
 /// Keys of revocations: this prefix, then the user's `sub`.
 const KEY_PREFIX: &str = "cognito-guard:revoked:";
@@ -44,6 +45,14 @@ const MIN_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// Keys read per `MGET` during a resync.
 const RESYNC_BATCH: usize = 500;
+/// A key without expiry, written after every resync: if it is gone, Redis
+/// lost keys without dropping the connection (eviction, a flush, a failover)
+/// and the list is written back.
+const SYNC_MARKER: &str = "cognito-guard:sync-marker";
+/// Furthest in the future a shared revocation may expire: the longest token
+/// lifetime plus an hour (leeway and clock differences between instances).
+/// Anything later is not ours, and is neither trusted nor stored.
+const MAX_EXPIRY_AHEAD_SECS: u64 = MAX_TOKEN_LIFETIME_SECS + 3_600;
 
 /// Merges a revocation into its key and announces the merged value when it
 /// changed. KEYS[1]: the key; ARGV: kind (`D` deleted, `S` signed out),
@@ -76,22 +85,31 @@ fn encode(revocation: Revocation) -> (&'static str, u64, u64) {
     }
 }
 
+/// Whether `revocation` is one this server could have made at about
+/// `now`: Redis's `EXAT` and the Lua script's numbers stay in range, and a
+/// bogus entry cannot stop the sync.
+fn is_plausible(revocation: Revocation, now: u64) -> bool {
+    revocation.until <= now.saturating_add(MAX_EXPIRY_AHEAD_SECS)
+        && (revocation.is_deletion() || revocation.issued_up_to <= revocation.until)
+}
+
 /// The revocation a stored value says; `None` for anything else.
-fn decode(value: &str) -> Option<Revocation> {
+fn decode(value: &str, now: u64) -> Option<Revocation> {
     let mut parts = value.splitn(3, ':');
     let (kind, at, until) = (parts.next()?, parts.next()?, parts.next()?);
     let until = until.parse().ok()?;
-    match kind {
-        "D" => Some(Revocation::deleted(until)),
-        "S" => Some(Revocation::signed_out(at.parse().ok()?, until)),
-        _ => None,
-    }
+    let revocation = match kind {
+        "D" => Revocation::deleted(until),
+        "S" => Revocation::signed_out(at.parse().ok()?, until),
+        _ => return None,
+    };
+    is_plausible(revocation, now).then_some(revocation)
 }
 
 /// An announcement: `<value> <sent ms> <sub>`.
-fn decode_message(payload: &str) -> Option<(String, Revocation, u64)> {
+fn decode_message(payload: &str, now: u64) -> Option<(String, Revocation, u64)> {
     let mut parts = payload.splitn(3, ' ');
-    let revocation = decode(parts.next()?)?;
+    let revocation = decode(parts.next()?, now)?;
     let sent_ms = parts.next()?.parse().ok()?;
     let sub = parts.next().filter(|sub| !sub.is_empty())?;
     Some((sub.to_owned(), revocation, sent_ms))
@@ -107,6 +125,8 @@ fn unix_millis() -> u64 {
 #[derive(Debug, Default)]
 pub struct SyncStatus {
     up: AtomicBool,
+    /// Whether the list has been in step with Redis at least once.
+    synced_once: AtomicBool,
     /// Milliseconds from a revocation being stored by one instance to this
     /// one hearing of it, last seen.
     lag_ms: AtomicU64,
@@ -116,6 +136,12 @@ impl SyncStatus {
     /// Whether Redis is connected and the list in step with it.
     pub fn is_up(&self) -> bool {
         self.up.load(Ordering::Acquire)
+    }
+
+    /// Whether the list has been in step with Redis at least once: until
+    /// then, revocations made elsewhere may be missing here.
+    pub fn has_synced(&self) -> bool {
+        self.synced_once.load(Ordering::Acquire)
     }
 
     /// The last observed propagation delay, in seconds.
@@ -216,6 +242,7 @@ impl SyncTask {
             return e;
         }
         self.status.up.store(true, Ordering::Release);
+        self.status.synced_once.store(true, Ordering::Release);
         *backoff = MIN_BACKOFF;
         if std::mem::take(in_outage) {
             log::warn!(
@@ -257,13 +284,18 @@ impl SyncTask {
                         Ok(Err(e)) => return describe(&e),
                         Err(_) => return "no answer to PING".to_owned(),
                     }
+                    match within_timeout::<bool>(conn.exists(SYNC_MARKER)).await {
+                        Ok(true) => {}
+                        Ok(false) => return "Redis lost the revocations (evicted or flushed)".to_owned(),
+                        Err(e) => return e,
+                    }
                 }
             }
         }
     }
 
     /// Reads every revocation from Redis into memory, then writes back
-    /// every live one held here.
+    /// every live one held here that Redis lacks or holds less strictly.
     async fn resync(
         &mut self,
         conn: &mut MultiplexedConnection,
@@ -271,24 +303,36 @@ impl SyncTask {
     ) -> Result<(), String> {
         let keys = scan_keys(conn).await?;
         let now = unix_now().unwrap_or(0);
+        let mut in_redis = HashMap::with_capacity(keys.len());
         for batch in keys.chunks(RESYNC_BATCH) {
-            let values: Vec<Option<String>> = within_timeout(conn.mget(batch)).await?;
+            let values: Vec<Option<Vec<u8>>> = within_timeout(conn.mget(batch)).await?;
             for (key, value) in batch.iter().zip(values) {
-                let sub = key.strip_prefix(KEY_PREFIX).unwrap_or(key);
-                if let Some(revocation) = value.as_deref().and_then(decode) {
+                // Keys and values that are not ours are skipped, never fatal.
+                let Some(sub) = std::str::from_utf8(key)
+                    .ok()
+                    .and_then(|key| key.strip_prefix(KEY_PREFIX))
+                else {
+                    continue;
+                };
+                let value = value.and_then(|v| String::from_utf8(v).ok());
+                if let Some(revocation) = value.and_then(|v| decode(&v, now)) {
                     self.keep(sub, revocation, now);
+                    in_redis.insert(sub.to_owned(), revocation);
                 }
             }
         }
         let now = unix_now().unwrap_or(0);
         for (sub, revocation) in self.list.live_entries(now) {
-            store(conn, script, &sub, revocation).await?;
+            if in_redis.get(&sub) != Some(&revocation) {
+                store(conn, script, &sub, revocation).await?;
+            }
         }
-        Ok(())
+        within_timeout::<()>(conn.set(SYNC_MARKER, 1)).await
     }
 
     fn apply_announcement(&self, payload: &str) {
-        let Some((sub, revocation, sent_ms)) = decode_message(payload) else {
+        let Some((sub, revocation, sent_ms)) = decode_message(payload, unix_now().unwrap_or(0))
+        else {
             log::debug!("ignoring a malformed revocation announcement");
             return;
         };
@@ -306,11 +350,11 @@ impl SyncTask {
 }
 
 /// Every revocation key in Redis.
-async fn scan_keys(conn: &mut MultiplexedConnection) -> Result<Vec<String>, String> {
+async fn scan_keys(conn: &mut MultiplexedConnection) -> Result<Vec<Vec<u8>>, String> {
     let pattern = format!("{KEY_PREFIX}*");
     let scan = async {
         let mut keys = Vec::new();
-        let mut iter = conn.scan_match::<_, String>(&pattern).await?;
+        let mut iter = conn.scan_match::<_, Vec<u8>>(&pattern).await?;
         while let Some(key) = iter.next_item().await {
             keys.push(key?);
         }
@@ -323,13 +367,22 @@ async fn scan_keys(conn: &mut MultiplexedConnection) -> Result<Vec<String>, Stri
     }
 }
 
-/// Merges one revocation into Redis (and announces it if it changed).
+/// Merges one revocation into Redis (and announces it if it changed). Only
+/// a lost connection is an error; a revocation Redis refuses (say, its key
+/// was overwritten with another type) is logged and skipped, so one bad key
+/// cannot stop the sync, and an implausible one is never sent.
 async fn store(
     conn: &mut MultiplexedConnection,
     script: &Script,
     sub: &str,
     revocation: Revocation,
 ) -> Result<(), String> {
+    if !is_plausible(revocation, unix_now().unwrap_or(0)) {
+        log::warn!(
+            "revocation of sub={sub} kept on this instance only: its expiry is out of range"
+        );
+        return Ok(());
+    }
     let (kind, at, until) = encode(revocation);
     let mut invocation = script.key(format!("{KEY_PREFIX}{sub}"));
     invocation
@@ -339,9 +392,29 @@ async fn store(
         .arg(CHANNEL)
         .arg(unix_millis())
         .arg(sub);
-    within_timeout::<String>(invocation.invoke_async(conn))
-        .await
-        .map(|_| ())
+    let stored = invocation.invoke_async::<String>(conn);
+    match actix_rt::time::timeout(COMMAND_TIMEOUT, stored).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) if is_connection_error(&e) => Err(describe(&e)),
+        Ok(Err(e)) => {
+            log::warn!(
+                "Redis refused the revocation of sub={sub}: {}",
+                describe(&e)
+            );
+            Ok(())
+        }
+        Err(_) => Err("Redis did not answer in time".to_owned()),
+    }
+}
+
+/// Whether `error` means the connection is gone (rather than one command
+/// refused).
+fn is_connection_error(error: &redis::RedisError) -> bool {
+    error.is_io_error()
+        || error.is_connection_dropped()
+        || error.is_connection_refusal()
+        || error.is_timeout()
+        || error.is_unrecoverable_error()
 }
 
 async fn within_timeout<T>(
@@ -366,14 +439,18 @@ mod tests {
 
     #[test]
     fn revocations_round_trip_through_their_stored_form() {
+        const NOW: u64 = 1_000;
         for revocation in [
             Revocation::deleted(1_900),
             Revocation::signed_out(1_000, 1_900),
         ] {
             let (kind, at, until) = encode(revocation);
-            assert_eq!(decode(&format!("{kind}:{at}:{until}")), Some(revocation));
+            assert_eq!(
+                decode(&format!("{kind}:{at}:{until}"), NOW),
+                Some(revocation)
+            );
         }
-        assert_eq!(decode("D:0:1900"), Some(Revocation::deleted(1_900)));
+        assert_eq!(decode("D:0:1900", NOW), Some(Revocation::deleted(1_900)));
         for bad in [
             "",
             "X:1:2",
@@ -382,22 +459,27 @@ mod tests {
             "S:1:-2",
             "D:0:99999999999999999999",
         ] {
-            assert_eq!(decode(bad), None, "{bad}");
+            assert_eq!(decode(bad, NOW), None, "{bad}");
         }
+        // Out of range for anything this server makes: never trusted.
+        let too_late = NOW + MAX_EXPIRY_AHEAD_SECS + 1;
+        assert_eq!(decode(&format!("D:0:{too_late}"), NOW), None);
+        assert_eq!(decode("D:0:18446744073709551615", NOW), None);
+        assert_eq!(decode("S:1901:1900", NOW), None, "cut-off after expiry");
     }
 
     #[test]
     fn announcements_carry_the_sub_last() {
         assert_eq!(
-            decode_message("S:10:20 1234 sub with spaces"),
+            decode_message("S:10:20 1234 sub with spaces", 10),
             Some((
                 "sub with spaces".to_owned(),
                 Revocation::signed_out(10, 20),
                 1234
             ))
         );
-        assert_eq!(decode_message("S:10:20 1234 "), None);
-        assert_eq!(decode_message("S:10:20"), None);
-        assert_eq!(decode_message("garbage 1 x"), None);
+        assert_eq!(decode_message("S:10:20 1234 ", 10), None);
+        assert_eq!(decode_message("S:10:20", 10), None);
+        assert_eq!(decode_message("garbage 1 x", 10), None);
     }
 }

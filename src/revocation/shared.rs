@@ -61,6 +61,20 @@ impl Revocations {
         self.list.is_empty()
     }
 
+    /// Whether revocations made on other instances are known here: always
+    /// for a list of this instance's own; once first in step with Redis for
+    /// a shared one.
+    pub fn is_ready(&self) -> bool {
+        self.sync
+            .as_ref()
+            .is_none_or(|sync| sync.status().has_synced())
+    }
+
+    /// Whether the list is shared with other instances.
+    pub fn is_shared(&self) -> bool {
+        self.sync.is_some()
+    }
+
     /// The Redis sync's state, when the list is shared.
     pub fn sync_status(&self) -> Option<&SyncStatus> {
         self.sync.as_ref().map(RedisSync::status)

@@ -100,3 +100,58 @@ async fn an_admin_the_pool_no_longer_has_still_gets_409_for_their_own_sub() {
     assert!(idp.actions().await.is_empty(), "Cognito not asked");
     assert_eq!(app.get("/messages/private", Some(&admin)).await.status, 200);
 }
+
+/// Cognito acts, then its answer is lost (a 5xx, as after a timeout): the
+/// admin gets 503 to retry, and the user is locked out all the same (fail
+/// closed: the admin meant it). Sign-out goes through the same signed call.
+#[actix_rt::test]
+async fn an_action_cognito_took_but_did_not_confirm_still_revokes() {
+    for (action, path_tail, detail) in [
+        ("AdminDeleteUser", "", "deleted"),
+        ("AdminUserGlobalSignOut", "/sign-out", "signed out"),
+    ] {
+        let pool = json!([
+            {"username": "ada", "sub": ADMIN_SUB, "groups": ["admin"]},
+            {"username": "vic", "sub": VICTIM_SUB, "groups": [], "fails_after": action},
+        ]);
+        let idp = IdpStandIn::start(&pool);
+        let app = spawn_app_on_idp(&idp.endpoint("/"), SECRET_KEY).await;
+        let admin = id_token(ADMIN_SUB, None, &["admin"]);
+        let victim = id_token(VICTIM_SUB, None, &[]);
+        assert_eq!(
+            app.get("/messages/private", Some(&victim)).await.status,
+            200
+        );
+
+        let method = if path_tail.is_empty() {
+            "DELETE"
+        } else {
+            "POST"
+        };
+        let path = format!("/users/{VICTIM_SUB}{path_tail}");
+        let answer = app.request(method, &path, Some(&admin)).await;
+
+        assert_eq!(answer.status, 503, "{action}: {}", answer.body);
+        assert!(answer.header("retry-after").is_some());
+        assert_eq!(idp.actions().await, ["ListUsers", action]);
+        let refused = app.get("/messages/private", Some(&victim)).await;
+        assert_eq!(refused.status, 401, "{action}");
+        assert!(refused.detail().contains(detail), "{}", refused.body);
+    }
+}
+
+#[actix_rt::test]
+async fn sign_out_is_signed_like_every_admin_call() {
+    let idp = IdpStandIn::start(&pool());
+    let app = spawn_app_on_idp(&idp.endpoint("/"), SECRET_KEY).await;
+    let admin = id_token(ADMIN_SUB, None, &["admin"]);
+    let path = format!("/users/{VICTIM_SUB}/sign-out");
+    let answer = app.request("POST", &path, Some(&admin)).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    let calls = idp.calls().await;
+    assert_eq!(calls.len(), 2);
+    for call in &calls {
+        assert_eq!(call["signature_problem"], Value::Null, "{call}");
+    }
+    assert_eq!(calls[1]["action"], "AdminUserGlobalSignOut");
+}

@@ -299,3 +299,96 @@ async fn rediss_with_an_acl_user_connects_and_hides_the_password() {
     assert!(!text.contains(password), "the password was logged:\n{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Entries that are not ours (out of range, not UTF-8, another type) are
+/// skipped: they cannot stop the sync, so revocations keep flowing.
+#[actix_rt::test]
+async fn bogus_entries_in_redis_do_not_stop_the_sync() {
+    let redis = RedisServer::start();
+    for (key, value) in [
+        ("cognito-guard:revoked:far", "D:0:99999999999999999"),
+        ("cognito-guard:revoked:huge", "D:0:18446744073709551615"),
+        ("cognito-guard:revoked:odd", "S:5:4"),
+        ("cognito-guard:revoked:junk", "not a revocation"),
+    ] {
+        assert_eq!(redis.command(&["SET", key, value]), "+OK");
+    }
+    assert_eq!(
+        redis.command(&["HSET", "cognito-guard:revoked:hash", "f", "v"]),
+        ":1"
+    );
+    let (a, b) = (instance(&redis).await, instance(&redis).await);
+    let victim = victim();
+    assert_eq!(status(&a, &victim).await, 200);
+    assert_eq!(status(&b, &victim).await, 200);
+
+    let path = format!("/users/{VICTIM}");
+    assert_eq!(a.request("DELETE", &path, Some(&admin())).await.status, 204);
+
+    assert!(
+        all_answer(&[&b], &victim, 401, Duration::from_secs(1)).await,
+        "the deletion still reached the other instance"
+    );
+    for app in [&a, &b] {
+        let text = app.get_text("/metrics").await;
+        assert_eq!(gauge(&text, "cognito_guard_revocation_store_up"), Some(1.0));
+        // Only the real revocation is held, none of the bogus ones.
+        assert_eq!(gauge(&text, "cognito_guard_revocations"), Some(1.0));
+    }
+}
+
+/// Redis losing its keys without dropping a connection (a flush, eviction)
+/// is noticed within one PING interval and the list is written back.
+#[actix_rt::test]
+async fn a_flushed_redis_is_refilled_without_a_reconnect() {
+    let redis = RedisServer::start();
+    let a = instance(&redis).await;
+    let victim = victim();
+    assert_eq!(status(&a, &victim).await, 200);
+    let path = format!("/users/{VICTIM}");
+    assert_eq!(a.request("DELETE", &path, Some(&admin())).await.status, 204);
+    let key = format!("cognito-guard:revoked:{VICTIM}");
+    assert!(
+        wait_until(Duration::from_secs(1), || redis.command(&["EXISTS", &key])
+            == ":1")
+        .await
+    );
+
+    assert_eq!(redis.command(&["FLUSHALL"]), "+OK");
+
+    assert!(
+        wait_until(Duration::from_secs(12), || redis.command(&["EXISTS", &key])
+            == ":1")
+        .await,
+        "written back after the flush"
+    );
+    let fresh = instance(&redis).await;
+    assert_eq!(status(&fresh, &victim).await, 401);
+}
+
+/// An instance started while Redis is down does not know the revocations
+/// made elsewhere, so it is not ready (no traffic from a load balancer)
+/// until it has been in step with Redis once.
+#[actix_rt::test]
+async fn an_instance_started_during_an_outage_is_not_ready_until_synced() {
+    let mut redis = RedisServer::start();
+    let a = instance(&redis).await;
+    let victim = victim();
+    assert_eq!(status(&a, &victim).await, 200);
+    let path = format!("/users/{VICTIM}");
+    assert_eq!(a.request("DELETE", &path, Some(&admin())).await.status, 204);
+    redis.stop();
+
+    let late = instance(&redis).await;
+    let not_ready = late.get("/readyz", None).await;
+    assert_eq!(not_ready.status, 503, "{}", not_ready.body);
+    assert!(not_ready.detail().contains("Redis"), "{}", not_ready.body);
+
+    redis.restart();
+    assert!(
+        late.wait_for_status("/readyz", None, 200, Duration::from_secs(10))
+            .await
+    );
+    // Learnt once the others write back what the empty Redis lost.
+    assert!(all_answer(&[&late], &victim, 401, Duration::from_secs(5)).await);
+}

@@ -10,7 +10,7 @@ body. A mismatch is answered like Cognito answers it:
 400 {"__type": "InvalidSignatureException"}.
 
 It knows a fixed list of users and answers ListUsers (a `sub = "..."`
-filter), AdminListGroupsForUser and AdminDeleteUser. Cognito documents
+filter), AdminListGroupsForUser, AdminDeleteUser and AdminUserGlobalSignOut. Cognito documents
 `username` and `cognito:user_status` searches as case-sensitive and says
 nothing of `sub`; this stand-in matches `sub` without regard to case, so a
 test can ask for one spelling and be answered with the user's real sub.
@@ -113,14 +113,21 @@ class Pool:
             user = next(
                 (u for u in self.users if u["username"] == body.get("Username")), None
             )
-            if action in ("AdminListGroupsForUser", "AdminDeleteUser") and user is None:
+            actions = ("AdminListGroupsForUser", "AdminDeleteUser", "AdminUserGlobalSignOut")
+            if action in actions and user is None:
                 return 400, {"__type": "UserNotFoundException"}
             if action == "AdminListGroupsForUser":
                 return 200, {"Groups": [{"GroupName": g} for g in user.get("groups", [])]}
+            # A user whose "fails_after" names the action: Cognito acts, then
+            # the answer is lost (a 500), as in a timeout after the fact.
+            acted_but_failed = user.get("fails_after") == action
             if action == "AdminDeleteUser":
                 self.users.remove(user)
-                return 200, {}
-            return 400, {"__type": "UnknownOperationException"}
+            elif action != "AdminUserGlobalSignOut":
+                return 400, {"__type": "UnknownOperationException"}
+            if acted_but_failed:
+                return 500, {"__type": "InternalErrorException"}
+            return 200, {}
 
 
 def user_type(user):
