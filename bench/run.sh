@@ -78,9 +78,16 @@ start_server() { # name port extra-env...
   echo "server $name did not become ready; see $OUT/$name.log" >&2; exit 1
 }
 
+# A Redis of the bench's own, for the server that shares revocations on it.
+command -v redis-server >/dev/null || make -s test-deps
+REDIS_PORT=$(free_port)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no > "$OUT/redis.log" 2>&1 &
+PIDS+=($!)
+
 # start_server runs in a subshell ($(...)), so its PIDs are recorded here.
 PORT_CACHE=$(free_port); PID_CACHE=$(start_server cache "$PORT_CACHE"); PIDS+=("$PID_CACHE")
 PORT_NOCACHE=$(free_port); PID_NOCACHE=$(start_server nocache "$PORT_NOCACHE" VERIFIED_TOKEN_CACHE_ENTRIES=0); PIDS+=("$PID_NOCACHE")
+PORT_REDIS=$(free_port); PID_REDIS=$(start_server redis "$PORT_REDIS" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"); PIDS+=("$PID_REDIS")
 
 # scenario name -> wrk arguments
 run_wrk() { # name
@@ -92,10 +99,11 @@ run_wrk() { # name
     miss)          wrk "${common[@]}" -s bench/cycle_tokens.lua "$url_cache" -- "$TOKENS" "$RANDOM" ;;
     nocache_same)  wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "$url_nocache/messages/private" ;;
     nocache_fresh) wrk "${common[@]}" -s bench/cycle_tokens.lua "$url_nocache" -- "$TOKENS" "$RANDOM" ;;
+    hit_redis)     wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_REDIS/messages/private" ;;
   esac
 }
 
-SCENARIOS=(public hit miss nocache_same nocache_fresh)
+SCENARIOS=(public hit miss nocache_same nocache_fresh hit_redis)
 for s in "${SCENARIOS[@]}"; do : > "$OUT/$s.results"; done
 # Warm-up: JIT-free Rust needs none, but the first seconds fill caches and pools.
 wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT_CACHE/messages/public" >/dev/null
@@ -133,6 +141,7 @@ names = {
     "miss": "/messages/private, fresh token each request (cache misses)",
     "nocache_same": "/messages/private, one token, cache disabled",
     "nocache_fresh": "/messages/private, fresh tokens, cache disabled",
+    "hit_redis": "/messages/private, one token (cache hits), REDIS_URL set",
 }
 rows = {}
 for key in names:
@@ -160,9 +169,11 @@ print("adds, so the best round estimates what the code itself costs; both are sh
 print()
 print(f"peak RSS (VmHWM) under load: cache on {int(rss_cache)/1024:.1f} MiB, cache off {int(rss_nocache)/1024:.1f} MiB")
 hit, miss = rows["hit"][0] / base_rps, rows["miss"][0] / base_rps
+hit_redis = rows["hit_redis"][0] / base_rps
 p99r = rows["hit"][3] / base_p99_best
 checks = [
     ("cache hits >= 0.85x public req/s", hit >= 0.85, f"{hit:.2f}x"),
+    ("cache hits with REDIS_URL set >= 0.85x public req/s", hit_redis >= 0.85, f"{hit_redis:.2f}x"),
     ("cache misses >= 0.40x public req/s", miss >= 0.40, f"{miss:.2f}x"),
     ("p99 on cache hits within 1.5x of public (best rounds)", p99r <= 1.5, f"{p99r:.2f}x (medians: {rows['hit'][2] / base_p99:.2f}x)"),
     ("peak RSS < 30 MB with the default cache", int(rss_cache) * 1024 < 30_000_000, f"{int(rss_cache)/1024:.1f} MiB"),
