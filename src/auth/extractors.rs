@@ -17,9 +17,15 @@ use crate::auth::guards::Policy;
 use crate::auth::verifier::{Verdict, Verifier};
 use crate::http::metrics::Metrics;
 
-/// What the authentication extractors return: ready at once unless a JWKS
-/// fetch is needed.
-pub(crate) type ExtractFuture<T> = Pin<Box<dyn Future<Output = Result<T, AuthError>>>>;
+/// An authentication still waiting for a JWKS fetch.
+pub(crate) type PendingAuthentication = Pin<Box<dyn Future<Output = Result<Claims, AuthError>>>>;
+
+/// The outcome of [`authenticate`]: decided at once (no allocation, the
+/// common case), or waiting for a JWKS fetch.
+pub(crate) enum Authentication {
+    Decided(Result<Claims, AuthError>),
+    Pending(PendingAuthentication),
+}
 
 /// Counts and logs the outcome of one authentication.
 fn record_outcome(
@@ -38,28 +44,27 @@ fn record_outcome(
 /// Authenticates a request. Everything that needs no JWKS fetch (cache
 /// hits, refusals, tokens whose kid is cached) is decided right here; only
 /// an unknown kid leads to an awaiting future.
-pub(crate) fn authenticate(req: &HttpRequest) -> ExtractFuture<Claims> {
+pub(crate) fn authenticate(req: &HttpRequest) -> Authentication {
     let metrics = req.app_data::<web::Data<Metrics>>();
     let Some(verifier) = req.app_data::<web::Data<Verifier>>() else {
         log::error!("Verifier missing from app data");
-        return Box::pin(std::future::ready(Err(AuthError::NotConfigured)));
+        return Authentication::Decided(Err(AuthError::NotConfigured));
     };
     let verdict = match bearer_token(req) {
         Err(e) => Verdict::Decided(Err(e)),
         Ok(token) => verifier.check(token),
     };
     match verdict {
-        Verdict::Decided(result) => Box::pin(std::future::ready(record_outcome(
-            result,
-            metrics.map(|m| m.get_ref()),
-        ))),
+        Verdict::Decided(result) => {
+            Authentication::Decided(record_outcome(result, metrics.map(|m| m.get_ref())))
+        }
         Verdict::NeedsKey(pending) => {
             let verifier = verifier.clone();
             let metrics = metrics.cloned();
-            Box::pin(async move {
+            Authentication::Pending(Box::pin(async move {
                 let result = verifier.check_after_fetch(pending).await;
                 record_outcome(result, metrics.as_ref().map(|m| m.get_ref()))
-            })
+            }))
         }
     }
 }

@@ -12,10 +12,11 @@ use std::sync::Arc;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest, ResponseError};
+use futures_util::future::{Either, FutureExt as _, Map};
 
 use crate::auth::claims::Claims;
 use crate::auth::errors::{AdminRefusal, AuthError, Missing, TokenRejection};
-use crate::auth::extractors::authenticate;
+use crate::auth::extractors::{authenticate, Authentication};
 use crate::http::metrics::Metrics;
 
 /// Who may call a route.
@@ -144,7 +145,49 @@ pub struct GuardService<S> {
     policy: Policy,
 }
 
-type GuardFuture<B> = Pin<Box<dyn Future<Output = Result<ServiceResponse<EitherBody<B>>, Error>>>>;
+/// The guarded service's answer, its body marked as the handler's.
+type Answer<B> = Result<ServiceResponse<EitherBody<B>>, Error>;
+/// Marks the handler's answer as such (a plain fn, so the type can be named).
+type IntoLeft<B> = fn(Result<ServiceResponse<B>, Error>) -> Answer<B>;
+
+/// What a guard returns: the handler's own future (admitted at once: no
+/// allocation on the hot path), a ready refusal, or, while a JWKS fetch is
+/// needed, a boxed future.
+pub type GuardFuture<S, B> = Either<
+    Map<<S as Service<ServiceRequest>>::Future, IntoLeft<B>>,
+    Either<Ready<Answer<B>>, Pin<Box<dyn Future<Output = Answer<B>>>>>,
+>;
+
+fn into_left<B>(answer: Result<ServiceResponse<B>, Error>) -> Answer<B> {
+    answer.map(ServiceResponse::map_into_left_body)
+}
+
+/// The policy applied to an authentication outcome, with the refusal
+/// counted when the admin guard refused a valid token.
+fn decide_request(
+    req: &ServiceRequest,
+    policy: Policy,
+    authenticated: Result<Claims, AuthError>,
+) -> Result<Option<Caller>, AuthError> {
+    let Some(admin) = req.app_data::<web::Data<AdminPolicy>>() else {
+        log::error!("AdminPolicy missing from app data");
+        return Err(AuthError::NotConfigured);
+    };
+    let decided = decide(policy, authenticated, admin);
+    if let Err(AuthError::Forbidden(refusal)) = &decided {
+        if let Some(metrics) = req.app_data::<web::Data<Metrics>>() {
+            metrics.record_admin_denied(refusal.missing);
+        }
+    }
+    decided
+}
+
+/// The refusal as this route's answer.
+fn refuse<B>(req: ServiceRequest, policy: Policy, refused: AuthError) -> Answer<B> {
+    log::debug!("{policy:?} route refused: {refused}");
+    let response = refused.error_response();
+    Ok(req.into_response(response).map_into_right_body())
+}
 
 impl<S, B> Service<ServiceRequest> for GuardService<S>
 where
@@ -153,41 +196,41 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = GuardFuture<B>;
+    type Future = GuardFuture<S, B>;
 
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let authenticated = authenticate(req.request());
-        let service = Rc::clone(&self.service);
         let policy = self.policy;
-        Box::pin(async move {
-            let admin = req.app_data::<web::Data<AdminPolicy>>().cloned();
-            let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-            let decided = match admin {
-                Some(admin) => decide(policy, authenticated.await, &admin),
-                None => {
-                    log::error!("AdminPolicy missing from app data");
-                    Err(AuthError::NotConfigured)
-                }
-            };
-            if let (Some(metrics), Err(AuthError::Forbidden(refusal))) = (&metrics, &decided) {
-                metrics.record_admin_denied(refusal.missing);
-            }
-            match decided {
-                Ok(caller) => {
-                    if let Some(caller) = caller {
-                        req.extensions_mut().insert(caller);
+        match authenticate(req.request()) {
+            Authentication::Decided(authenticated) => {
+                match decide_request(&req, policy, authenticated) {
+                    Ok(caller) => {
+                        if let Some(caller) = caller {
+                            req.extensions_mut().insert(caller);
+                        }
+                        Either::Left(self.service.call(req).map(into_left as IntoLeft<B>))
                     }
-                    service.call(req).await.map(|res| res.map_into_left_body())
-                }
-                Err(refused) => {
-                    log::debug!("{policy:?} route refused: {refused}");
-                    let response = refused.error_response();
-                    Ok(req.into_response(response).map_into_right_body())
+                    Err(refused) => {
+                        Either::Right(Either::Left(ready(refuse(req, policy, refused))))
+                    }
                 }
             }
-        })
+            Authentication::Pending(authenticated) => {
+                let service = Rc::clone(&self.service);
+                Either::Right(Either::Right(Box::pin(async move {
+                    match decide_request(&req, policy, authenticated.await) {
+                        Ok(caller) => {
+                            if let Some(caller) = caller {
+                                req.extensions_mut().insert(caller);
+                            }
+                            into_left(service.call(req).await)
+                        }
+                        Err(refused) => refuse(req, policy, refused),
+                    }
+                })))
+            }
+        }
     }
 }
 
