@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::auth::{AdminPolicy, Verifier};
 use crate::config::{AuthMode, JwksSource, ListenAddr, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
-use crate::http::{routes, Metrics};
+use crate::http::{cors, routes, Metrics};
 use crate::keys::{run_refresh_loop, JwksCache};
 use crate::users::idp::CognitoIdpClient;
 use crate::users::{CognitoDirectory, InMemoryDirectory, UserDirectory};
@@ -119,12 +119,15 @@ impl Application {
         });
         let metrics = web::Data::new(Metrics::new(&jwks, verifier.token_cache()));
 
+        let browser = settings.browser.clone();
+        cors::log_origins(&browser);
         let metrics_here = metrics_listener.is_none();
         let server = {
             let (verifier, jwks_data, metrics) =
                 (verifier.clone(), jwks_data.clone(), metrics.clone());
             HttpServer::new(move || {
                 App::new()
+                    .wrap(cors::layer(&browser))
                     .wrap(access_log())
                     .app_data(verifier.clone())
                     .app_data(jwks_data.clone())

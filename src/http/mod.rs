@@ -2,6 +2,7 @@
 //! (`messages`, `users`, `health`, `metrics`) and every error answer
 //! (`errors`).
 
+pub mod cors;
 pub mod errors;
 mod health;
 mod messages;

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod cognito_emulator;
+mod cors;
 mod dev_mode;
 mod health;
 mod hostile;
