@@ -16,6 +16,7 @@ mod jwks_cache;
 mod machine;
 mod messages;
 mod metrics;
+mod openapi;
 mod process;
 mod tls;
 mod token_cache;
