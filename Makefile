@@ -8,7 +8,7 @@ FUZZ_SECS ?= 600
 # build reuse the dependencies `cargo test` already compiled.
 FUZZ = --manifest-path fuzz/Cargo.toml --target-dir target
 
-.PHONY: run token test test-deps build fmt lint check bench fuzz
+.PHONY: run token test test-deps browser-test-deps build fmt lint check bench fuzz
 
 ## run: start the server; with no .env, in dev mode (config/dev.env)
 run:
@@ -29,8 +29,13 @@ test: test-deps
 	$(CARGO) build --locked $(FUZZ)
 	$(CARGO) test --locked
 
+# Browser clients: openapi-spec-validator checks /openapi.json against the
+# OpenAPI 3 schemas (offline).
+browser-test-deps:
+	@python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet 'openapi-spec-validator>=0.7,<1'
+
 # moto's server mode stands in for Cognito in the admin-route tests.
-test-deps:
+test-deps: browser-test-deps
 	@python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5,<6'
 
 ## fuzz: run the token-verification fuzz target for FUZZ_SECS seconds.
