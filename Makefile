@@ -7,6 +7,8 @@ FUZZ_SECS ?= 600
 # The fuzz crate is its own workspace; sharing the target directory lets its
 # build reuse the dependencies `cargo test` already compiled.
 FUZZ = --manifest-path fuzz/Cargo.toml --target-dir target
+# Debian packages the tests need are installed as root: sudo unless root.
+AS_ROOT = $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run token test test-deps browser-test-deps build fmt lint check bench fuzz
 
@@ -30,9 +32,13 @@ test: test-deps
 	$(CARGO) test --locked
 
 # Browser clients: openapi-spec-validator checks /openapi.json against the
-# OpenAPI 3 schemas (offline).
+# OpenAPI 3 schemas (offline); the browser tests drive Debian's headless
+# Chromium through chromedriver (installed as root, with sudo otherwise).
 browser-test-deps:
 	@python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet 'openapi-spec-validator>=0.7,<1'
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		$(AS_ROOT) apt-get update && \
+		$(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
 
 # moto's server mode stands in for Cognito in the admin-route tests.
 test-deps: browser-test-deps

@@ -2,7 +2,9 @@
 //! requests over HTTP like a client. One binary, one module per area.
 
 mod helpers;
+mod webdriver;
 
+mod browser;
 mod cognito_emulator;
 mod cors;
 mod dev_mode;
