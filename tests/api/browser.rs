@@ -9,7 +9,7 @@ use fantoccini::Locator;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-use crate::webdriver::{Browser, PATIENCE};
+use crate::webdriver::{Browser, PATIENCE, POLL};
 
 /// A static page standing in for a single-page app, served on its own
 /// loopback port: `http://127.0.0.1:<port>` and `http://localhost:<port>`
@@ -220,6 +220,7 @@ async fn docs_authorize_then_try_it_out_on_the_private_greeting_answers_200() {
         .client
         .wait()
         .at_most(PATIENCE)
+        .every(POLL)
         .for_element(Locator::Css(".modal-ux input"))
         .await
         .expect("the token field");

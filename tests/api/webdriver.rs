@@ -17,6 +17,8 @@ use serde_json::{json, Value};
 /// How long a page may take to show what a test waits for: generous, since
 /// the machine may be busy compiling; a passing test waits far less.
 pub const PATIENCE: Duration = Duration::from_secs(30);
+/// How often a wait checks its condition.
+pub const POLL: Duration = Duration::from_millis(50);
 
 /// A program on `PATH` (or the file named by the variable `var`).
 fn program(var: &str, names: &[&str]) -> PathBuf {
@@ -197,7 +199,7 @@ impl Browser {
                 let shot = self.screenshot("timed-out.png").await;
                 panic!("timed out waiting for {what}; see {}", shot.display());
             }
-            actix_rt::time::sleep(Duration::from_millis(50)).await;
+            actix_rt::time::sleep(POLL).await;
         }
     }
 
@@ -206,6 +208,7 @@ impl Browser {
         self.client
             .wait()
             .at_most(PATIENCE)
+            .every(POLL)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no {css}: {e}"))
