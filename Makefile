@@ -8,7 +8,7 @@ FUZZ_SECS ?= 600
 # build reuse the dependencies `cargo test` already compiled.
 FUZZ = --manifest-path fuzz/Cargo.toml --target-dir target
 
-.PHONY: run token test test-deps build fmt lint check bench fuzz
+.PHONY: run token test test-deps browser-test-deps build fmt lint check bench fuzz
 
 ## run: start the server; with no .env, in dev mode (config/dev.env)
 run:
@@ -32,10 +32,17 @@ test: test-deps
 # Debian packages the tests need, installed when missing (as root, or with sudo).
 APT_INSTALL = $(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$@" >/dev/null' apt-install
 
+# Browser clients: openapi-spec-validator checks /openapi.json against the
+# OpenAPI 3 schemas (offline); the browser tests drive Debian's headless
+# Chromium through chromedriver.
+browser-test-deps:
+	@python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet 'openapi-spec-validator>=0.7,<1'
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || $(APT_INSTALL) chromium chromium-driver
+
 # moto's server mode stands in for Cognito in the admin-route tests;
 # redis-server backs the shared-revocation tests (they start their own,
 # openssl makes the certificates of the rediss:// one).
-test-deps:
+test-deps: browser-test-deps
 	@python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5,<6'
 	@command -v redis-server >/dev/null || $(APT_INSTALL) redis-server
 	@command -v openssl >/dev/null || $(APT_INSTALL) openssl

@@ -64,9 +64,13 @@ python3 -m http.server "$JWKS_PORT" --bind 127.0.0.1 --directory "$OUT/jwks" > "
 PIDS+=($!)
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$JWKS_PORT/jwks.json" >/dev/null 2>&1 && break; sleep 0.1; done
 
+# Browsers: the servers allow one page origin, and the cache-hit scenario
+# sends it, so the table shows what CORS adds to a request.
+BENCH_ORIGIN=http://127.0.0.1:5173
+
 start_server() { # name port extra-env...
   local name=$1 port=$2; shift 2
-  env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" RUST_LOG=warn \
+  env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" RUST_LOG=warn CORS_ALLOWED_ORIGINS="$BENCH_ORIGIN" \
     AWS_REGION=us-east-1 COGNITO_USER_POOL_ID=us-east-1_Bench01 \
     COGNITO_CLIENT_ID=cognitoguarddevclient0001 COGNITO_ISSUER="$ISSUER" \
     COGNITO_JWKS_URL="http://127.0.0.1:$JWKS_PORT/jwks.json" "$@" \
@@ -95,13 +99,20 @@ run_wrk() { # name
   local common=(-t1 -c"$CONNS" -d"${SECS}s" --latency)
   case $1 in
     public)        wrk "${common[@]}" "$url_cache/messages/public" ;;
-    hit)           wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "$url_cache/messages/private" ;;
+    hit)           wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "Origin: $BENCH_ORIGIN" "$url_cache/messages/private" ;;
     miss)          wrk "${common[@]}" -s bench/cycle_tokens.lua "$url_cache" -- "$TOKENS" "$RANDOM" ;;
     nocache_same)  wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "$url_nocache/messages/private" ;;
     nocache_fresh) wrk "${common[@]}" -s bench/cycle_tokens.lua "$url_nocache" -- "$TOKENS" "$RANDOM" ;;
-    hit_redis)     wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_REDIS/messages/private" ;;
+    hit_redis)     wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "Origin: $BENCH_ORIGIN" "http://127.0.0.1:$PORT_REDIS/messages/private" ;;
   esac
 }
+
+# The hit scenario's answers must be readable by the page, or it measures
+# something else.
+HEADERS=$(curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" -H "Origin: $BENCH_ORIGIN" \
+  "http://127.0.0.1:$PORT_CACHE/messages/private" | tr -d '\r')
+grep -qixF "access-control-allow-origin: $BENCH_ORIGIN" <<< "$HEADERS" \
+  || { echo "CORS is not configured on the bench servers" >&2; exit 1; }
 
 SCENARIOS=(public hit miss nocache_same nocache_fresh hit_redis)
 for s in "${SCENARIOS[@]}"; do : > "$OUT/$s.results"; done
@@ -137,7 +148,7 @@ def ms(v):
     return float(v)
 names = {
     "public": "/messages/public (no auth)",
-    "hit": "/messages/private, one token (cache hits)",
+    "hit": "/messages/private, one token (cache hits), allowed Origin (CORS)",
     "miss": "/messages/private, fresh token each request (cache misses)",
     "nocache_same": "/messages/private, one token, cache disabled",
     "nocache_fresh": "/messages/private, fresh tokens, cache disabled",

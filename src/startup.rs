@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::auth::{AdminPolicy, Verifier};
 use crate::config::{AuthMode, JwksSource, ListenAddr, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
-use crate::http::{routes, Metrics};
+use crate::http::{cors, openapi, routes, Metrics};
 use crate::keys::{run_refresh_loop, JwksCache};
 use crate::revocation::{RedisSync, RevocationList, Revocations};
 use crate::users::idp::CognitoIdpClient;
@@ -121,12 +121,18 @@ impl Application {
         });
         let metrics = web::Data::new(Metrics::new(&jwks, verifier.token_cache()));
 
+        // Browsers: CORS around everything but the access log (so preflights
+        // are logged too), the OpenAPI document and Swagger UI.
+        let browser = settings.browser.clone();
+        cors::log_origins(&browser);
+        let api_document = openapi::document(&settings);
         let metrics_here = metrics_listener.is_none();
         let server = {
             let (verifier, jwks_data, metrics) =
                 (verifier.clone(), jwks_data.clone(), metrics.clone());
             HttpServer::new(move || {
                 App::new()
+                    .wrap(cors::layer(&browser))
                     .wrap(access_log())
                     .app_data(verifier.clone())
                     .app_data(jwks_data.clone())
@@ -134,6 +140,7 @@ impl Application {
                     .app_data(admin_policy.clone())
                     .app_data(metrics.clone())
                     .configure(routes::configure)
+                    .configure(|cfg| openapi::configure_docs(cfg, api_document.clone()))
                     .configure(|cfg| {
                         if metrics_here {
                             routes::configure_metrics(cfg);

@@ -1,9 +1,10 @@
 //! Settings read once from the environment at start, validated group by
-//! group (cognito, keys, token cache, admin API, server), and final from then
-//! on: a bad deployment fails before it listens instead of failing every
-//! request, and nothing rewrites the settings afterwards.
+//! group (cognito, keys, token cache, admin API, browsers, server), and
+//! final from then on: a bad deployment fails before it listens instead of
+//! failing every request, and nothing rewrites the settings afterwards.
 
 mod admin;
+mod browser;
 mod cognito;
 mod env;
 mod error;
@@ -17,6 +18,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 
 pub use admin::AdminSettings;
+pub use browser::{BrowserSettings, DEV_DEFAULT_ORIGINS};
 pub use cognito::{CognitoSettings, TokenUsePolicy};
 pub use env::load_env_file;
 pub use error::ConfigError;
@@ -63,6 +65,8 @@ pub struct Settings {
     pub token_cache: TokenCacheSettings,
     /// The admin routes' group and the Cognito API behind them.
     pub admin: AdminSettings,
+    /// Which web origins' pages may call the API (CORS).
+    pub browser: BrowserSettings,
     /// The listeners.
     pub server: ServerSettings,
     /// Where the revocation list lives.
@@ -105,6 +109,7 @@ impl Settings {
         let keys = KeySettings::from_raw(raw, mode, &cognito)?;
         let token_cache = TokenCacheSettings::from_raw(raw)?;
         let admin = AdminSettings::from_raw(raw, mode, &cognito.region)?;
+        let browser = BrowserSettings::from_raw(raw, mode)?;
         let server = ServerSettings::from_raw(raw, mode)?;
         let revocation = RevocationSettings::from_raw(raw)?;
         Ok(Settings {
@@ -113,6 +118,7 @@ impl Settings {
             keys,
             token_cache,
             admin,
+            browser,
             server,
             revocation,
         })

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use thiserror::Error;
+use utoipa::ToSchema;
 
 use crate::auth::AuthError;
 
@@ -32,9 +33,12 @@ pub enum ApiError {
     SelfDeletion,
 }
 
-#[derive(Serialize)]
-struct Detail<'a> {
-    detail: &'a str,
+/// The body of every error answer.
+#[derive(Serialize, ToSchema)]
+pub struct Detail<'a> {
+    /// A short, human-readable reason; never a token.
+    #[schema(example = "the token has expired")]
+    pub detail: &'a str,
 }
 
 /// Error answers are about one request and one credential: never cache them.

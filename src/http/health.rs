@@ -1,30 +1,64 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
 
 use actix_web::{web, HttpResponse, Responder};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::Verifier;
-use crate::http::errors::KEYS_UNAVAILABLE_RETRY_AFTER_SECS;
+use crate::http::errors::{Detail, KEYS_UNAVAILABLE_RETRY_AFTER_SECS};
 use crate::keys::JwksCache;
 
-/// `GET /healthz`: 200 while the process serves.
-pub async fn healthz() -> impl Responder {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+/// The process serves.
+#[derive(Serialize, ToSchema)]
+pub struct Alive {
+    #[schema(example = "ok")]
+    status: &'static str,
 }
 
-/// `GET /readyz`: 200 once signing keys are loaded and, with `REDIS_URL`,
-/// the revocation list has been in step with Redis once (an instance that
-/// started during a Redis outage does not know the revocations made
-/// elsewhere, so it takes no traffic yet); 503 before.
+/// Signing keys are loaded.
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    #[schema(example = "ready")]
+    status: &'static str,
+    /// Signing keys in the cache.
+    keys: usize,
+}
+
+/// Liveness: 200 while the process serves.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    responses((status = 200, description = "Serving", body = Alive)),
+)]
+pub async fn healthz() -> impl Responder {
+    HttpResponse::Ok().json(Alive { status: "ok" })
+}
+
+/// Readiness: 200 once signing keys are loaded and, with `REDIS_URL`, the
+/// revocation list has been in step with Redis once (an instance started
+/// during a Redis outage does not know the revocations made elsewhere, so it
+/// takes no traffic yet); 503 before.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    responses(
+        (status = 200, description = "Signing keys loaded (and, with REDIS_URL, revocations in step)", body = Ready),
+        (status = 503, description = "Signing keys not loaded yet, or revocations not yet in step with Redis", body = Detail,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+)]
 pub async fn readyz(jwks: web::Data<JwksCache>, verifier: web::Data<Verifier>) -> impl Responder {
     let not_ready = if !jwks.is_ready() {
         "signing keys not loaded yet"
     } else if !verifier.revocations().is_ready() {
         "revocation list not yet in step with Redis"
     } else {
-        return HttpResponse::Ok().json(json!({ "status": "ready", "keys": jwks.key_count() }));
+        return HttpResponse::Ok().json(Ready {
+            status: "ready",
+            keys: jwks.key_count(),
+        });
     };
     HttpResponse::ServiceUnavailable()
         .insert_header(("Retry-After", KEYS_UNAVAILABLE_RETRY_AFTER_SECS))
-        .json(json!({ "detail": not_ready }))
+        .json(Detail { detail: not_ready })
 }

@@ -176,7 +176,13 @@ impl Metrics {
     }
 }
 
-/// `GET /metrics`: the exposition text.
+/// Prometheus metrics, in the OpenMetrics text format.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    responses((status = 200, description = "The exposition text", body = String,
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")),
+)]
 pub async fn metrics(
     metrics: web::Data<Metrics>,
     jwks: web::Data<JwksCache>,

@@ -1,11 +1,14 @@
 //! The HTTP edge: the route table (`routes`), the handlers of each scope
-//! (`messages`, `users`, `health`, `metrics`) and every error answer
-//! (`errors`).
+//! (`messages`, `users`, `health`, `metrics`), every error answer
+//! (`errors`), and what browsers need: CORS (`cors`), the OpenAPI document
+//! and Swagger UI (`openapi`).
 
+pub mod cors;
 pub mod errors;
 mod health;
 mod messages;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 mod users;
 

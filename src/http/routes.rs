@@ -1,60 +1,190 @@
-//! The route table: every path, its method, its handler, and who may call
-//! it, as the [`Guard`] wrapping it states ([`Policy`]). A guard answers
-//! 401/403/503 itself before the handler runs; handlers take the admitted
-//! caller (`Claims`, `MaybeClaims`, `Caller`).
+//! The route table: every operation, its handler, and who may call it. A
+//! row names the handler and its OpenAPI operation (the `__path_*` type its
+//! `#[utoipa::path]` generates, which holds the method and path) and its
+//! [`Access`]: public, or a [`Guard`] applying a [`Policy`]. The same rows
+//! register the routes, each wrapped in its guard, and give each operation
+//! of the OpenAPI document its security (`http::openapi`), so the document
+//! cannot say something the guards do not do. A guard answers 401/403/503
+//! itself before the handler runs; handlers take the admitted caller
+//! (`Claims`, `MaybeClaims`, `Caller`).
 
-use actix_web::{web, HttpResponse};
+use std::any::type_name;
+use std::rc::Rc;
+
+use actix_web::http::Method;
+use actix_web::{web, FromRequest, Handler, HttpResponse, Responder, Route};
+use utoipa::openapi::path::{HttpMethod, Operation};
 
 use crate::auth::{Guard, Policy};
 use crate::http::errors::ApiError;
 use crate::http::{health, messages, metrics, users};
 
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone; no guard runs.
+    Public,
+    /// Whoever the guard of this policy admits.
+    Guarded(Policy),
+}
+
+/// One row of the table: an operation, its handler and who may call it.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// As the handler's `#[utoipa::path]` states it.
+    pub method: HttpMethod,
+    /// As the handler's `#[utoipa::path]` states it (actix and OpenAPI
+    /// write path parameters alike: `{user_id}`).
+    pub path: String,
+    /// Who may call it.
+    pub access: Access,
+    /// The OpenAPI operation generated from the handler, before the table
+    /// adds its security.
+    pub operation: Operation,
+    /// The handler's Rust path (`type_name`), so a test can check that a
+    /// row pairs a handler with its own operation.
+    pub handler_name: &'static str,
+    attach: Rc<dyn Fn(Route) -> Route>,
+}
+
+impl Endpoint {
+    /// The actix route: the method, the handler, and the guard if any.
+    fn route(&self) -> Route {
+        let route = (self.attach)(web::method(actix_method(&self.method)));
+        match self.access {
+            Access::Public => route,
+            Access::Guarded(policy) => route.wrap(Guard(policy)),
+        }
+    }
+}
+
+/// A row: `operation` is the handler's `__path_*` type.
+fn row<O, H, Args>(access: Access, _operation: O, handler: H) -> Vec<Endpoint>
+where
+    O: utoipa::Path,
+    H: Handler<Args>,
+    Args: FromRequest + 'static,
+    H::Output: Responder + 'static,
+{
+    let attach: Rc<dyn Fn(Route) -> Route> = Rc::new(move |route| route.to(handler.clone()));
+    let path = O::path();
+    O::methods()
+        .into_iter()
+        .map(|method| Endpoint {
+            method,
+            path: path.clone(),
+            access,
+            operation: O::operation(),
+            handler_name: type_name::<H>(),
+            attach: Rc::clone(&attach),
+        })
+        .collect()
+}
+
+/// The API's operations, in registration order (`/users/me` before
+/// `/users/{user_id}`, which would take it otherwise).
+#[rustfmt::skip]
+pub fn api() -> Vec<Endpoint> {
+    use Access::{Guarded, Public};
+    use Policy::{Admin, OptionalToken, ValidToken};
+    [
+        //  who may call            operation (method, path)          handler
+        row(Public,                 messages::__path_public_message,  messages::public_message),
+        row(Guarded(ValidToken),    messages::__path_private_message, messages::private_message),
+        row(Guarded(OptionalToken), messages::__path_feed,            messages::feed),
+        row(Guarded(ValidToken),    users::__path_me,                 users::me),
+        row(Guarded(Admin),         users::__path_get_user,           users::get_user),
+        row(Guarded(Admin),         users::__path_delete_user,        users::delete_user),
+        row(Guarded(Admin),         users::__path_sign_out_user,      users::sign_out_user),
+        row(Public,                 health::__path_healthz,           health::healthz),
+        row(Public,                 health::__path_readyz,            health::readyz),
+    ]
+    .concat()
+}
+
+/// `/metrics`: on the API port, or alone on `METRICS_ADDR`'s.
+pub fn metrics() -> Vec<Endpoint> {
+    row(Access::Public, metrics::__path_metrics, metrics::metrics)
+}
+
 /// Registers every API route on an app (`/metrics` aside: see
 /// [`configure_metrics`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/messages")
-            .route("/public", web::get().to(messages::public_message))
-            .service(
-                web::resource("/private")
-                    .wrap(Guard(Policy::ValidToken))
-                    .get(messages::private_message),
-            )
-            .service(
-                web::resource("/feed")
-                    .wrap(Guard(Policy::OptionalToken))
-                    .get(messages::feed),
-            ),
-    )
-    .service(
-        web::scope("/users")
-            .service(
-                web::resource("/me")
-                    .wrap(Guard(Policy::ValidToken))
-                    .get(users::me),
-            )
-            .service(
-                web::resource("/{user_id}")
-                    .wrap(Guard(Policy::Admin))
-                    .get(users::get_user)
-                    .delete(users::delete_user),
-            )
-            .service(
-                web::resource("/{user_id}/sign-out")
-                    .wrap(Guard(Policy::Admin))
-                    .post(users::sign_out_user),
-            ),
-    )
-    .route("/healthz", web::get().to(health::healthz))
-    .route("/readyz", web::get().to(health::readyz));
+    register(cfg, &api());
 }
 
-/// Registers `/metrics`: on the API port, or alone on `METRICS_ADDR`'s.
+/// Registers `/metrics`.
 pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(metrics::metrics));
+    register(cfg, &metrics());
+}
+
+/// One resource per path, in the order paths first appear, holding a route
+/// per method: a known path with another method answers 405, not 404.
+fn register(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint]) {
+    let mut paths: Vec<&str> = Vec::new();
+    for endpoint in endpoints {
+        if !paths.contains(&endpoint.path.as_str()) {
+            paths.push(&endpoint.path);
+        }
+    }
+    for path in paths {
+        let resource = endpoints
+            .iter()
+            .filter(|endpoint| endpoint.path == path)
+            .fold(web::resource(path), |resource, endpoint| {
+                resource.route(endpoint.route())
+            });
+        cfg.service(resource);
+    }
+}
+
+fn actix_method(method: &HttpMethod) -> Method {
+    match method {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Options => Method::OPTIONS,
+        HttpMethod::Head => Method::HEAD,
+        HttpMethod::Patch => Method::PATCH,
+        HttpMethod::Trace => Method::TRACE,
+    }
 }
 
 /// Unknown paths get the same JSON error shape as everything else.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::RouteNotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_row_pairs_a_handler_with_its_own_operation() {
+        for endpoint in api().iter().chain(&metrics()) {
+            // utoipa names an operation after its function by default.
+            let operation_id = endpoint.operation.operation_id.as_deref().unwrap_or("");
+            assert!(
+                !operation_id.is_empty()
+                    && endpoint
+                        .handler_name
+                        .ends_with(&format!("::{operation_id}")),
+                "{}: handler {} paired with operation {operation_id}",
+                endpoint.path,
+                endpoint.handler_name,
+            );
+        }
+    }
+
+    #[test]
+    fn every_operation_is_one_method_on_one_path() {
+        let mut seen = Vec::new();
+        for endpoint in api().iter().chain(&metrics()) {
+            let key = (actix_method(&endpoint.method), endpoint.path.clone());
+            assert!(!seen.contains(&key), "{key:?} twice");
+            seen.push(key);
+        }
+        assert_eq!(seen.len(), 10);
+    }
 }

@@ -2,21 +2,52 @@
 //! and delete users in the directory (Cognito, or dev mode's in-memory one).
 
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::{Caller, Claims, Verifier};
-use crate::http::errors::ApiError;
+use crate::http::errors::{ApiError, Detail};
 use crate::users::{is_plausible_user_id, DirectoryError, Outcome, UserDirectory};
 
-/// `GET /users/me`: a valid token.
+/// The caller, as their token says.
+#[derive(Serialize, ToSchema)]
+pub struct Profile<'a> {
+    sub: &'a str,
+    username: Option<&'a str>,
+    email: Option<&'a str>,
+    groups: &'a [String],
+    /// `id` or `access`.
+    #[schema(example = "id")]
+    token_use: &'static str,
+}
+
+/// A user of the directory, as an admin sees it.
+#[derive(Serialize, ToSchema)]
+pub struct User {
+    sub: String,
+    username: String,
+    email: Option<String>,
+    enabled: bool,
+    /// Cognito's user status, e.g. `CONFIRMED`.
+    #[schema(example = "CONFIRMED")]
+    status: String,
+    groups: Vec<String>,
+}
+
+/// The caller's own profile.
+#[utoipa::path(
+    get,
+    path = "/users/me",
+    responses((status = 200, description = "The caller", body = Profile)),
+)]
 pub async fn me(claims: Claims) -> impl Responder {
-    HttpResponse::Ok().json(json!({
-        "sub": claims.sub,
-        "username": claims.username,
-        "email": claims.email,
-        "groups": claims.groups,
-        "token_use": claims.token_use.as_str(),
-    }))
+    HttpResponse::Ok().json(Profile {
+        sub: &claims.sub,
+        username: claims.username.as_deref(),
+        email: claims.email.as_deref(),
+        groups: &claims.groups,
+        token_use: claims.token_use.as_str(),
+    })
 }
 
 fn directory_error(admin: &Caller, target: &str, e: DirectoryError) -> ApiError {
@@ -28,7 +59,18 @@ fn directory_error(admin: &Caller, target: &str, e: DirectoryError) -> ApiError 
     }
 }
 
-/// `GET /users/{user_id}`: admins.
+/// Looks a user up in the directory.
+#[utoipa::path(
+    get,
+    path = "/users/{user_id}",
+    params(("user_id" = String, Path, description = "The user's `sub`")),
+    responses(
+        (status = 200, description = "The user", body = User),
+        (status = 404, description = "No such user", body = Detail),
+        (status = 502, description = "Cognito refused the request", body = Detail),
+        (status = 503, description = "Cognito unreachable, slow or throttling (with `Retry-After`), or no AWS credentials", body = Detail),
+    ),
+)]
 pub async fn get_user(
     admin: Caller,
     user_id: web::Path<String>,
@@ -38,14 +80,14 @@ pub async fn get_user(
         return Err(ApiError::UserNotFound);
     }
     match directory.find(&user_id).await {
-        Ok(Some(user)) => Ok(HttpResponse::Ok().json(json!({
-            "sub": user.sub,
-            "username": user.username,
-            "email": user.email,
-            "enabled": user.enabled,
-            "status": user.status,
-            "groups": user.groups,
-        }))),
+        Ok(Some(user)) => Ok(HttpResponse::Ok().json(User {
+            sub: user.sub,
+            username: user.username,
+            email: user.email,
+            enabled: user.enabled,
+            status: user.status,
+            groups: user.groups,
+        })),
         Ok(None) => Err(ApiError::UserNotFound),
         Err(e) => Err(directory_error(&admin, &user_id, e)),
     }
@@ -56,7 +98,22 @@ fn confirms_self_deletion(query: &str) -> bool {
     query.split('&').any(|pair| pair == "self=true")
 }
 
-/// `DELETE /users/{user_id}`: admins.
+/// Deletes a user from the pool and locks their tokens out.
+#[utoipa::path(
+    delete,
+    path = "/users/{user_id}",
+    params(
+        ("user_id" = String, Path, description = "The user's `sub`"),
+        ("self" = Option<bool>, Query, description = "`true` to delete your own user"),
+    ),
+    responses(
+        (status = 204, description = "Deleted; the user's tokens are refused from now on"),
+        (status = 404, description = "No such user", body = Detail),
+        (status = 409, description = "Your own `sub`, without `?self=true`", body = Detail),
+        (status = 502, description = "Cognito refused the request", body = Detail),
+        (status = 503, description = "Cognito unreachable, slow or throttling (with `Retry-After`), or no AWS credentials", body = Detail),
+    ),
+)]
 pub async fn delete_user(
     admin: Caller,
     user_id: web::Path<String>,
@@ -116,9 +173,21 @@ pub async fn delete_user(
     }
 }
 
-/// `POST /users/{user_id}/sign-out`: admins. Cognito's global sign-out (no
-/// new tokens from the user's refresh tokens), then every token of theirs
-/// issued up to now is refused.
+/// Signs a user out everywhere.
+///
+/// Cognito's global sign-out (no new tokens from the user's refresh
+/// tokens), then every token of theirs issued up to now is refused.
+#[utoipa::path(
+    post,
+    path = "/users/{user_id}/sign-out",
+    params(("user_id" = String, Path, description = "The user's `sub`")),
+    responses(
+        (status = 204, description = "Signed out; tokens issued up to now are refused"),
+        (status = 404, description = "No such user", body = Detail),
+        (status = 502, description = "Cognito refused the request", body = Detail),
+        (status = 503, description = "Cognito unreachable, slow or throttling (with `Retry-After`), or no AWS credentials", body = Detail),
+    ),
+)]
 pub async fn sign_out_user(
     admin: Caller,
     user_id: web::Path<String>,

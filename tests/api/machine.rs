@@ -27,7 +27,7 @@ fn machine_claims(client: &str, scope: Value) -> Value {
     })
 }
 
-fn machine_token(scope: &str) -> String {
+pub fn machine_token(scope: &str) -> String {
     sign(&machine_claims(CLIENT_ID, json!(scope)), trusted_key())
 }
 

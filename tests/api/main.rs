@@ -2,8 +2,11 @@
 //! requests over HTTP like a client. One binary, one module per area.
 
 mod helpers;
+mod webdriver;
 
+mod browser;
 mod cognito_emulator;
+mod cors;
 mod dev_mode;
 mod health;
 mod hostile;
@@ -15,6 +18,7 @@ mod jwks_cache;
 mod machine;
 mod messages;
 mod metrics;
+mod openapi;
 mod process;
 mod redis_server;
 mod shared_revocations;

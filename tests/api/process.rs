@@ -246,3 +246,20 @@ fn a_metrics_addr_that_cannot_be_bound_stops_the_process_with_its_name() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("METRICS_ADDR"), "{stderr}");
 }
+
+#[test]
+fn a_malformed_cors_origin_stops_the_process_with_its_name() {
+    for value in [
+        "*",
+        "https://app.example.com/",
+        "app.example.com",
+        "https://a.example.com,,https://b.example.com",
+    ] {
+        let mut vars = GOOD_LOCAL.to_vec();
+        vars.push(("CORS_ALLOWED_ORIGINS", value));
+        let (code, stderr) = run_with(&vars);
+        assert_eq!(code, 2, "{value}: {stderr}");
+        assert!(stderr.contains("CORS_ALLOWED_ORIGINS"), "{value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+    }
+}

@@ -1,0 +1,223 @@
+//! The browser group: which web origins may call the API from a page
+//! (`CORS_ALLOWED_ORIGINS`), checked and normalised once at start.
+
+use std::net::Ipv6Addr;
+
+use super::env::RawEnv;
+use super::error::{invalid, ConfigError};
+use super::values::non_blank;
+use super::AuthMode;
+
+const VAR: &str = "CORS_ALLOWED_ORIGINS";
+
+/// Dev mode's origins when `CORS_ALLOWED_ORIGINS` is unset: the usual local
+/// front-end dev servers (Vite's dev server 5173 and preview 4173, Create
+/// React App and Next.js 3000), under both names a browser may be pointed
+/// at, since `localhost` and `127.0.0.1` are different origins. Plain HTTP
+/// on loopback only; a dev server elsewhere is listed explicitly.
+pub const DEV_DEFAULT_ORIGINS: &[&str] = &[
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+    "http://localhost:4173",
+    "http://127.0.0.1:4173",
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+];
+
+/// Cross-origin access for browsers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrowserSettings {
+    /// Origins (`scheme://host[:port]`, lower case, without a default
+    /// port: exactly as browsers send `Origin`) whose pages may call the
+    /// API. Empty: no cross-origin access at all.
+    pub allowed_origins: Vec<String>,
+}
+
+impl BrowserSettings {
+    pub(super) fn from_raw(raw: &RawEnv, mode: AuthMode) -> Result<Self, ConfigError> {
+        let allowed_origins = match (non_blank(raw.cors_allowed_origins.as_deref()), mode) {
+            (Some(list), _) => parse_origins(&list)?,
+            (None, AuthMode::Dev) => DEV_DEFAULT_ORIGINS.iter().map(|o| o.to_string()).collect(),
+            (None, AuthMode::Cognito) => Vec::new(),
+        };
+        Ok(BrowserSettings { allowed_origins })
+    }
+}
+
+/// A comma-separated list of origins; duplicates (after normalising) once.
+fn parse_origins(list: &str) -> Result<Vec<String>, ConfigError> {
+    let mut origins: Vec<String> = Vec::new();
+    for entry in list.split(',').map(str::trim) {
+        let origin = parse_origin(entry).map_err(|reason| invalid(VAR, reason))?;
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
+}
+
+/// One origin, as the browser will send it: the scheme and host lower-cased
+/// (both are case-insensitive, and `Origin` is compared exactly), the
+/// scheme's default port dropped (browsers omit it).
+fn parse_origin(entry: &str) -> Result<String, String> {
+    if entry.is_empty() {
+        return Err("empty entry in the comma-separated list".to_owned());
+    }
+    if entry.contains('*') {
+        return Err(format!(
+            "`{entry}`: wildcards are not accepted; list each origin exactly, e.g. https://app.example.com"
+        ));
+    }
+    let lower = entry.to_ascii_lowercase();
+    let (scheme, authority, default_port) = if let Some(rest) = lower.strip_prefix("https://") {
+        ("https", rest, 443)
+    } else if let Some(rest) = lower.strip_prefix("http://") {
+        ("http", rest, 80)
+    } else {
+        return Err(format!(
+            "`{entry}` is not an origin: expected http:// or https://, then a host and an optional port"
+        ));
+    };
+    if authority.contains(['/', '?', '#']) {
+        return Err(format!(
+            "`{entry}` has a path, query or fragment; an origin is scheme://host[:port], without even a trailing /"
+        ));
+    }
+    if authority.contains('@') {
+        return Err(format!(
+            "`{entry}` has user info; an origin is scheme://host[:port]"
+        ));
+    }
+    let bad_host =
+        || format!("`{entry}`: not a valid host name or IP address (IDNs in their xn-- form)");
+    let (host, port) = split_host_port(authority).ok_or_else(bad_host)?;
+    if !valid_host(host) {
+        return Err(bad_host());
+    }
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 && !p.starts_with('0') => Some(n),
+            _ => return Err(format!("`{entry}`: the port must be 1-65535")),
+        },
+    };
+    Ok(match port {
+        Some(n) if n != default_port => format!("{scheme}://{host}:{n}"),
+        _ => format!("{scheme}://{host}"),
+    })
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`.
+fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
+    if authority.starts_with('[') {
+        let end = authority.find(']')?;
+        let (host, rest) = authority.split_at(end + 1);
+        return match rest {
+            "" => Some((host, None)),
+            _ => Some((host, Some(rest.strip_prefix(':')?))),
+        };
+    }
+    match authority.split_once(':') {
+        Some((host, port)) => Some((host, Some(port))),
+        None => Some((authority, None)),
+    }
+}
+
+/// A DNS name of letters, digits and `-` labels, an IPv4 address (which
+/// such names include), or a bracketed IPv6 address.
+fn valid_host(host: &str) -> bool {
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6.parse::<Ipv6Addr>().is_ok();
+    }
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{dev, invalid_var, with};
+    use super::*;
+
+    fn origins(value: &'static str) -> Vec<String> {
+        with(&[(VAR, value)]).expect(value).browser.allowed_origins
+    }
+
+    #[test]
+    fn unset_means_no_cross_origin_access() {
+        assert!(with(&[]).expect("valid").browser.allowed_origins.is_empty());
+        assert!(with(&[(VAR, "  ")])
+            .expect("valid")
+            .browser
+            .allowed_origins
+            .is_empty());
+    }
+
+    #[test]
+    fn origins_are_normalised_as_browsers_send_them() {
+        assert_eq!(
+            origins(" https://App.Example.com , http://127.0.0.1:5173,https://app.example.com:443"),
+            vec!["https://app.example.com", "http://127.0.0.1:5173"]
+        );
+        assert_eq!(
+            origins("http://localhost:80,http://[::1]:8080,https://[::1]"),
+            vec!["http://localhost", "http://[::1]:8080", "https://[::1]"]
+        );
+        assert_eq!(
+            origins("https://xn--bcher-kva.example:8443"),
+            vec!["https://xn--bcher-kva.example:8443"]
+        );
+    }
+
+    #[test]
+    fn anything_but_an_exact_origin_is_refused_by_name() {
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "null",
+            "app.example.com",
+            "ftp://app.example.com",
+            "https://app.example.com/",
+            "https://app.example.com/app",
+            "https://app.example.com?x=1",
+            "https://app.example.com#top",
+            "https://user:pw@app.example.com",
+            "https://",
+            "https://:443",
+            "https://app.example.com:",
+            "https://app.example.com:0",
+            "https://app.example.com:65536",
+            "https://app.example.com:08080",
+            "https://app..example.com",
+            "https://-app.example.com",
+            "https://app_1.example.com",
+            "https://bücher.example",
+            "http://[::1",
+            "http://[nope]:80",
+            "http://::1:80",
+            "https://a.example.com,,https://b.example.com",
+            "https://a.example.com,",
+        ] {
+            assert_eq!(invalid_var(with(&[(VAR, bad)])), Some(VAR), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dev_mode_allows_the_usual_local_front_ends_unless_told_otherwise() {
+        let defaults = dev(&[]).expect("valid").browser.allowed_origins;
+        assert_eq!(defaults, DEV_DEFAULT_ORIGINS);
+        for origin in DEV_DEFAULT_ORIGINS {
+            assert_eq!(parse_origin(origin).as_deref(), Ok(*origin), "normalised");
+        }
+        let own = dev(&[(VAR, "http://localhost:8081")]).expect("valid");
+        assert_eq!(own.browser.allowed_origins, vec!["http://localhost:8081"]);
+    }
+}

@@ -1,0 +1,156 @@
+//! CORS for single-page apps on the origins of `CORS_ALLOWED_ORIGINS`:
+//! actix-cors answers their preflights and marks every answer to them,
+//! errors included, as readable; [`OnlyAllowedOrigins`] then removes the
+//! `Access-Control-*` headers actix-cors also puts on answers to any other
+//! origin (or to requests without one), so that those get none at all.
+//! Without allowed origins the layer does nothing.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use actix_cors::{Cors, CorsMiddleware};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Condition;
+use actix_web::Error;
+
+use crate::config::BrowserSettings;
+
+/// How long a browser may reuse a preflight answer, in seconds: one
+/// preflight an hour per route instead of one per request. Chromium caps it
+/// at two hours anyway. A shortened origin list still applies at once: each
+/// answer carries its own `Access-Control-Allow-Origin`.
+const PREFLIGHT_MAX_AGE_SECS: usize = 3600;
+
+/// The layer for `App::wrap`; outside the routes, their guards and the
+/// default service, so refusals and 404s are readable too.
+pub fn layer(settings: &BrowserSettings) -> Condition<OnlyAllowedOrigins> {
+    Condition::new(
+        !settings.allowed_origins.is_empty(),
+        OnlyAllowedOrigins::new(&settings.allowed_origins),
+    )
+}
+
+/// Says at start which origins' pages may call the API.
+pub fn log_origins(settings: &BrowserSettings) {
+    match settings.allowed_origins.as_slice() {
+        [] => log::info!("CORS: no cross-origin access (CORS_ALLOWED_ORIGINS unset)"),
+        origins => log::info!("CORS: pages on {} may call the API", origins.join(", ")),
+    }
+}
+
+/// actix-cors for `origins`, inside a filter that strips `Access-Control-*`
+/// from answers to every other origin.
+pub struct OnlyAllowedOrigins {
+    cors: Cors,
+    origins: Rc<[HeaderValue]>,
+}
+
+impl OnlyAllowedOrigins {
+    fn new(origins: &[String]) -> Self {
+        let cors = origins
+            .iter()
+            .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+            // Every method of the route table, and the headers a page sends:
+            // the token, and a content type some HTTP clients always set.
+            .allowed_methods([Method::GET, Method::POST, Method::DELETE])
+            .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            // Why a request was refused (RFC 6750) and when to retry a 503:
+            // neither is readable by a page unless exposed.
+            .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
+            .max_age(PREFLIGHT_MAX_AGE_SECS);
+        // The settings hold origins only in the form browsers send, which
+        // are all valid header values.
+        let origins = origins
+            .iter()
+            .filter_map(|origin| HeaderValue::from_str(origin).ok())
+            .collect();
+        OnlyAllowedOrigins { cors, origins }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for OnlyAllowedOrigins
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = StripService<CorsMiddleware<S>>;
+    type InitError = ();
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Transform, ()>>>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        let cors = self.cors.new_transform(service);
+        let origins = Rc::clone(&self.origins);
+        Box::pin(async move {
+            Ok(StripService {
+                service: cors.await?,
+                origins,
+            })
+        })
+    }
+}
+
+/// [`OnlyAllowedOrigins`] around the actix-cors service.
+pub struct StripService<S> {
+    service: S,
+    origins: Rc<[HeaderValue]>,
+}
+
+impl<S, B> Service<ServiceRequest> for StripService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<ServiceResponse<B>, Error>>>>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let allowed = req
+            .headers()
+            .get(header::ORIGIN)
+            .is_some_and(|origin| self.origins.contains(origin));
+        let answer = self.service.call(req);
+        if allowed {
+            return Box::pin(answer);
+        }
+        Box::pin(async move {
+            match answer.await {
+                Ok(mut response) => {
+                    strip_access_control(response.headers_mut());
+                    Ok(response)
+                }
+                Err(mut error) => {
+                    // Rendered later; actix-cors's own mapper runs first.
+                    error.add_response_mapper(|mut response| {
+                        strip_access_control(response.headers_mut());
+                        response
+                    });
+                    Err(error)
+                }
+            }
+        })
+    }
+}
+
+/// Removes every `Access-Control-*` header. `Vary` stays: the answer to an
+/// allowed origin differs from this one, so a shared cache must key on
+/// `Origin` for every answer, not only for the ones that carry CORS headers.
+fn strip_access_control(headers: &mut HeaderMap) {
+    let names: Vec<_> = headers
+        .keys()
+        .filter(|name| name.as_str().starts_with("access-control-"))
+        .cloned()
+        .collect();
+    for name in names {
+        headers.remove(name);
+    }
+}

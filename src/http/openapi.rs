@@ -1,0 +1,263 @@
+//! The OpenAPI 3.1 document at `GET /openapi.json`, and Swagger UI on it at
+//! `/docs`. Operations come from the handlers' `#[utoipa::path]`; the route
+//! table (`http::routes`) adds, row by row, each operation's security and
+//! its guard's refusals from the row's [`Access`], so the document says
+//! what the guards do. Built once at start: it depends on the settings
+//! (`ADMIN_SCOPE`, `ADMIN_GROUP`, `COGNITO_TOKEN_USE`, `METRICS_ADDR`).
+
+use actix_web::web;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Schema};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Response,
+    ResponseBuilder, Type,
+};
+use utoipa::ToSchema;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::auth::Policy;
+use crate::config::{AdminSettings, Settings, TokenUsePolicy};
+use crate::http::errors::Detail;
+use crate::http::routes::{self, Access, Endpoint};
+use crate::http::{health, messages, users};
+
+/// Where the document is served.
+pub const DOCUMENT_PATH: &str = "/openapi.json";
+/// The name of the bearer-token security scheme.
+pub const BEARER: &str = "bearer";
+
+/// The document for these settings.
+pub fn document(settings: &Settings) -> OpenApi {
+    let mut endpoints = routes::api();
+    if settings.server.metrics.is_none() {
+        endpoints.extend(routes::metrics());
+    }
+    let mut doc = OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("cognito-guard")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "An HTTP API protected by AWS Cognito JWTs: send `Authorization: Bearer <token>`. \
+                     Errors are JSON `{\"detail\": \"...\"}`.",
+                )),
+        )
+        .components(Some(components(settings)))
+        .tags(Some(TAGS.map(|(name, about)| {
+            TagBuilder::new().name(name).description(Some(about)).build()
+        })))
+        .build();
+    for endpoint in &endpoints {
+        doc.paths.add_path_operation(
+            &endpoint.path,
+            vec![endpoint.method.clone()],
+            operation(endpoint, &settings.admin),
+        );
+    }
+    doc
+}
+
+/// What an operation's `security` says for each access: no requirement for
+/// public routes, none or a bearer token for an optional one, a bearer
+/// token otherwise; the admin guard's requirement names `ADMIN_SCOPE` when
+/// set (OpenAPI 3.1 lets a bearer scheme list the roles it needs).
+pub fn security(access: Access, admin_scope: Option<&str>) -> Vec<SecurityRequirement> {
+    let bearer = |scopes: Vec<String>| SecurityRequirement::new(BEARER, scopes);
+    match access {
+        Access::Public => Vec::new(),
+        Access::Guarded(Policy::OptionalToken) => {
+            vec![SecurityRequirement::default(), bearer(Vec::new())]
+        }
+        Access::Guarded(Policy::ValidToken) => vec![bearer(Vec::new())],
+        Access::Guarded(Policy::Admin) => {
+            vec![bearer(admin_scope.map(str::to_owned).into_iter().collect())]
+        }
+    }
+}
+
+/// An answer a guard gives itself, documented once under
+/// `components/responses` and referenced by the operations it guards.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    Unauthorized,
+    Forbidden,
+    KeysUnavailable,
+}
+
+impl Refusal {
+    const ALL: [Refusal; 3] = [
+        Refusal::Unauthorized,
+        Refusal::Forbidden,
+        Refusal::KeysUnavailable,
+    ];
+
+    /// The guard's refusals, by access.
+    fn of(access: Access) -> &'static [Refusal] {
+        match access {
+            Access::Public | Access::Guarded(Policy::OptionalToken) => &[],
+            Access::Guarded(Policy::ValidToken) => {
+                &[Refusal::Unauthorized, Refusal::KeysUnavailable]
+            }
+            Access::Guarded(Policy::Admin) => &Refusal::ALL,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Refusal::Unauthorized => "Unauthorized",
+            Refusal::Forbidden => "Forbidden",
+            Refusal::KeysUnavailable => "KeysUnavailable",
+        }
+    }
+
+    fn status(self) -> &'static str {
+        match self {
+            Refusal::Unauthorized => "401",
+            Refusal::Forbidden => "403",
+            Refusal::KeysUnavailable => "503",
+        }
+    }
+
+    /// Why, as the middle of a sentence.
+    fn reason(self) -> &'static str {
+        match self {
+            Refusal::Unauthorized => "no bearer token (`WWW-Authenticate: Bearer`), or a token that fails a check (`WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"...\"`)",
+            Refusal::Forbidden => "a valid token the admin guard refuses (`WWW-Authenticate: Bearer error=\"insufficient_scope\"`, with the scope when `ADMIN_SCOPE` is set)",
+            Refusal::KeysUnavailable => "signing keys cannot be obtained (JWKS unreachable and nothing cached); retry after `Retry-After` seconds",
+        }
+    }
+
+    /// The shared response.
+    fn response(self) -> Response {
+        let reason = self.reason();
+        let description = format!("{}{}", reason[..1].to_ascii_uppercase(), &reason[1..]);
+        let (header, schema_type, about) = match self {
+            Refusal::Unauthorized | Refusal::Forbidden => {
+                ("WWW-Authenticate", Type::String, "The RFC 6750 challenge")
+            }
+            Refusal::KeysUnavailable => ("Retry-After", Type::Integer, "Seconds to wait"),
+        };
+        let header_value = HeaderBuilder::new()
+            .schema(Schema::Object(
+                ObjectBuilder::new().schema_type(schema_type).build(),
+            ))
+            .description(Some(about))
+            .build();
+        ResponseBuilder::new()
+            .description(description)
+            .header(header, header_value)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Detail")))
+                    .build(),
+            )
+            .build()
+    }
+}
+
+/// A handler's operation with what its row adds: tag, security, refusals.
+fn operation(endpoint: &Endpoint, admin: &AdminSettings) -> Operation {
+    let mut operation = endpoint.operation.clone();
+    operation.tags = Some(vec![tag(&endpoint.path).to_owned()]);
+    operation.security = Some(security(endpoint.access, admin.scope.as_deref()));
+    if endpoint.access == Access::Guarded(Policy::Admin) {
+        let who = match &admin.scope {
+            Some(scope) => format!(
+                "Admins only: a user in the Cognito group `{}`, or a machine caller (client-credentials access token) whose `scope` contains `{scope}`.",
+                admin.group
+            ),
+            None => format!("Admins only: a user in the Cognito group `{}`.", admin.group),
+        };
+        operation.description = Some(match operation.description.take() {
+            Some(text) if !text.is_empty() => format!("{text}\n\n{who}"),
+            _ => who,
+        });
+    }
+    for refusal in Refusal::of(endpoint.access) {
+        let responses = &mut operation.responses.responses;
+        match responses.get_mut(refusal.status()) {
+            // The handler answers this status too (a 503 from Cognito):
+            // one entry, both reasons.
+            Some(RefOr::T(own)) => {
+                own.description = format!("{}; or {}", own.description, refusal.reason());
+            }
+            _ => {
+                let shared = Ref::from_response_name(refusal.name());
+                responses.insert(refusal.status().to_owned(), shared.into());
+            }
+        }
+    }
+    operation
+}
+
+/// Swagger UI's sections, in order.
+const TAGS: [(&str, &str); 3] = [
+    ("messages", "Greetings, public and private"),
+    ("users", "The caller, and the admin user routes"),
+    ("operations", "Probes and metrics"),
+];
+
+/// An operation's section, by its path.
+fn tag(path: &str) -> &'static str {
+    if path.starts_with("/messages/") {
+        "messages"
+    } else if path.starts_with("/users/") {
+        "users"
+    } else {
+        "operations"
+    }
+}
+
+fn components(settings: &Settings) -> utoipa::openapi::Components {
+    let token = match settings.cognito.token_use {
+        TokenUsePolicy::Id => "a Cognito ID token",
+        TokenUsePolicy::Access => "a Cognito access token",
+        TokenUsePolicy::Any => "a Cognito ID or access token",
+    };
+    let bearer = HttpBuilder::new()
+        .scheme(HttpAuthScheme::Bearer)
+        .bearer_format("JWT")
+        .description(Some(format!(
+            "{token} (admin routes also take a machine's client-credentials access token when ADMIN_SCOPE is set)"
+        )))
+        .build();
+    ComponentsBuilder::new()
+        .security_scheme(BEARER, SecurityScheme::Http(bearer))
+        .responses_from_iter(Refusal::ALL.map(|refusal| (refusal.name(), refusal.response())))
+        .schemas_from_iter(schemas())
+        .build()
+}
+
+/// Every schema a handler's responses name.
+fn schemas() -> Vec<(String, RefOr<utoipa::openapi::schema::Schema>)> {
+    fn named<T: ToSchema>() -> (String, RefOr<Schema>) {
+        (T::name().into_owned(), T::schema())
+    }
+    vec![
+        named::<Detail>(),
+        named::<messages::Message>(),
+        named::<messages::PrivateMessage>(),
+        named::<messages::Feed>(),
+        named::<users::Profile>(),
+        named::<users::User>(),
+        named::<health::Alive>(),
+        named::<health::Ready>(),
+    ]
+}
+
+/// Registers `/openapi.json`, and Swagger UI at `/docs/` (`/docs`
+/// redirects there: the UI's page loads its assets by relative URLs). The
+/// assets are compiled into the binary; the online validator is off, so
+/// the page fetches nothing from anywhere else.
+pub fn configure_docs(cfg: &mut web::ServiceConfig, document: OpenApi) {
+    cfg.service(web::redirect("/docs", "/docs/").permanent())
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url(DOCUMENT_PATH, document)
+                .config(Config::default().validator_url("none")),
+        );
+}
