@@ -3,6 +3,7 @@
 //! `shared` is what the verifier uses, and `redis` keeps it in step with
 //! other instances when `REDIS_URL` is set.
 
+mod codec;
 mod list;
 mod redis;
 mod shared;
