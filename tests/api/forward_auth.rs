@@ -396,6 +396,16 @@ async fn the_endpoint_takes_any_method_and_any_suffix() {
 }
 
 #[actix_rt::test]
+async fn the_api_document_leaves_the_gateways_endpoint_out() {
+    let app = nginx_app().await;
+    let doc = app.get("/openapi.json", None).await;
+    assert_eq!(doc.status, 200);
+    let paths = doc.body["paths"].as_object().expect("paths");
+    assert!(paths.contains_key("/messages/private"));
+    assert!(!paths.keys().any(|p| p.starts_with("/auth")), "{paths:?}");
+}
+
+#[actix_rt::test]
 async fn a_missing_or_malformed_original_is_400_with_a_reason() {
     let app = nginx_app().await;
     let cases: [&[(&str, &str)]; 5] = [
