@@ -52,7 +52,7 @@ impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         match self {
             AuthError::MissingCredentials | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
-            AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AuthError::Forbidden(_) | AuthError::MachineNotUser => StatusCode::FORBIDDEN,
             AuthError::KeysUnavailable | AuthError::ClockUnset => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -88,7 +88,8 @@ impl ResponseError for AuthError {
             AuthError::KeysUnavailable | AuthError::ClockUnset => {
                 builder.insert_header((header::RETRY_AFTER, KEYS_UNAVAILABLE_RETRY_AFTER_SECS));
             }
-            AuthError::NotConfigured => {}
+            // No scope would make a machine a user: no challenge to name.
+            AuthError::MachineNotUser | AuthError::NotConfigured => {}
         }
         builder.json(Detail { detail: &detail })
     }
