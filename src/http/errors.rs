@@ -23,6 +23,9 @@ pub enum ApiError {
     UserNotFound,
     #[error("not found")]
     RouteNotFound,
+    /// A known path, another method: the `Allow` value (`GET, HEAD`).
+    #[error("method not allowed; this path answers {0}")]
+    MethodNotAllowed(std::rc::Rc<str>),
     #[error("the user directory is unavailable; try again shortly")]
     DirectoryUnavailable,
     #[error("the user directory refused the request")]
@@ -99,6 +102,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::UserNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::DirectoryUnavailable | ApiError::DirectoryNotConfigured => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -109,8 +113,16 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut builder = error_builder(self.status_code());
-        if matches!(self, ApiError::DirectoryUnavailable) {
-            builder.insert_header((header::RETRY_AFTER, DIRECTORY_RETRY_AFTER_SECS));
+        match self {
+            ApiError::DirectoryUnavailable | ApiError::DirectoryNotConfigured => {
+                builder.insert_header((header::RETRY_AFTER, DIRECTORY_RETRY_AFTER_SECS));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                if let Ok(allow) = HeaderValue::from_str(allow) {
+                    builder.insert_header((header::ALLOW, allow));
+                }
+            }
+            _ => {}
         }
         builder.json(Detail {
             detail: &self.to_string(),

@@ -275,3 +275,30 @@ async fn machine_tokens_are_not_users_where_access_tokens_are_accepted() {
         }
     }
 }
+
+/// The document says so: the user routes list the 403 for a machine's
+/// token exactly where access tokens are accepted.
+#[actix_rt::test]
+async fn the_document_lists_the_machine_refusal_where_it_can_happen() {
+    for (token_use, listed) in [("id", false), ("access", true), ("any", true)] {
+        let app = spawn_app_with(&[("COGNITO_TOKEN_USE", token_use)]).await;
+        let doc = app.get("/openapi.json", None).await.body;
+        for path in ["/messages/private", "/users/me"] {
+            let forbidden = &doc["paths"][path]["get"]["responses"]["403"];
+            if listed {
+                assert_eq!(
+                    forbidden,
+                    &json!({ "$ref": "#/components/responses/NotAUser" }),
+                    "{token_use} {path}"
+                );
+            } else {
+                assert!(forbidden.is_null(), "{token_use} {path}: {forbidden}");
+            }
+        }
+        let shared = &doc["components"]["responses"]["NotAUser"]["description"];
+        assert!(
+            shared.as_str().is_some_and(|d| d.contains("never a user")),
+            "{shared}"
+        );
+    }
+}

@@ -9,6 +9,7 @@ mod browser;
 mod cognito_emulator;
 mod cors;
 mod dev_mode;
+mod edge;
 mod health;
 mod hostile;
 mod idp_filter;

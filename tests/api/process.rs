@@ -263,3 +263,36 @@ fn a_malformed_cors_origin_stops_the_process_with_its_name() {
         assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
     }
 }
+
+/// Issue #17, finding 4: without AWS credentials the start-up warning names
+/// every admin user route that will answer 503, sign-out included.
+#[test]
+fn the_no_credentials_warning_names_every_admin_user_route() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+        .current_dir(empty_dir("warning"))
+        .env_clear()
+        .envs(GOOD_LOCAL)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let stderr = child.stderr.take().expect("stderr");
+    // The warning comes before "listening on": read up to that line.
+    let mut warning = None;
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        if line.contains("no AWS credentials") {
+            warning = Some(line);
+        } else if line.contains("listening on") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let warning = warning.expect("a warning about missing AWS credentials");
+    for route in [
+        "GET and DELETE /users/{user_id}",
+        "POST /users/{user_id}/sign-out",
+    ] {
+        assert!(warning.contains(route), "{route}: {warning}");
+    }
+}
