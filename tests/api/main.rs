@@ -7,6 +7,7 @@ mod webdriver;
 
 mod browser;
 mod cognito_emulator;
+mod config_docs;
 mod cors;
 mod dev_mode;
 mod edge;

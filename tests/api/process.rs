@@ -254,6 +254,9 @@ fn a_malformed_cors_origin_stops_the_process_with_its_name() {
         "https://app.example.com/",
         "app.example.com",
         "https://a.example.com,,https://b.example.com",
+        // Issue #17, finding 7: IP hosts browsers never send as written.
+        "http://127.1:3000",
+        "http://[0:0:0:0:0:0:0:1]:8080",
     ] {
         let mut vars = GOOD_LOCAL.to_vec();
         vars.push(("CORS_ALLOWED_ORIGINS", value));
@@ -294,5 +297,17 @@ fn the_no_credentials_warning_names_every_admin_user_route() {
         "POST /users/{user_id}/sign-out",
     ] {
         assert!(warning.contains(route), "{route}: {warning}");
+    }
+}
+
+/// Issue #17, finding 6: dev mode's loopback-only rule covers METRICS_ADDR.
+#[test]
+fn dev_mode_refuses_a_metrics_addr_off_loopback() {
+    for value in ["0.0.0.0:9090", "[::]:9090"] {
+        let (code, stderr) =
+            run_with(&[("AUTH_MODE", "dev"), ("PORT", "0"), ("METRICS_ADDR", value)]);
+        assert_eq!(code, 2, "{value}: {stderr}");
+        assert!(stderr.contains("METRICS_ADDR"), "{value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
     }
 }
