@@ -97,7 +97,7 @@ fn caller_kind(caller: Option<&Caller>) -> &'static str {
 fn outcome_of(refused: &AuthError) -> Outcome {
     match refused {
         AuthError::MissingCredentials | AuthError::InvalidToken(_) => Outcome::Unauthorized,
-        AuthError::Forbidden(_) => Outcome::Forbidden,
+        AuthError::Forbidden(_) | AuthError::MachineNotUser => Outcome::Forbidden,
         AuthError::KeysUnavailable | AuthError::ClockUnset => Outcome::Unavailable,
         AuthError::NotConfigured => Outcome::Error,
     }

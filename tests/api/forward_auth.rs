@@ -241,6 +241,12 @@ async fn a_machine_on_a_users_rule_is_403_where_access_tokens_are_accepted() {
     let reader = machine_token("reports/read");
     let refused = ask(&app, "GET", "/api/things", Some(&reader)).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
+    // As on the API's user routes: no scope would make a machine a user.
+    assert_eq!(refused.header("www-authenticate"), None);
+    assert!(refused.detail().contains("machine"), "{}", refused.body);
+    // On a rule with terms, the refusal is the terms' (as on admin routes).
+    let refused = ask(&app, "GET", "/api/admin/x", Some(&reader)).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
     assert_eq!(
         refused.header("www-authenticate"),
         Some(r#"Bearer error="insufficient_scope""#)

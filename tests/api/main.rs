@@ -2,12 +2,15 @@
 //! requests over HTTP like a client. One binary, one module per area.
 
 mod helpers;
+mod listening;
 mod webdriver;
 
 mod browser;
 mod cognito_emulator;
+mod config_docs;
 mod cors;
 mod dev_mode;
+mod edge;
 mod forward_auth;
 mod health;
 mod hostile;
