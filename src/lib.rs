@@ -14,6 +14,7 @@ pub mod config;
 pub mod dev;
 pub mod http;
 pub mod keys;
+pub mod logging;
 pub mod revocation;
 pub mod startup;
 pub mod users;

@@ -57,6 +57,8 @@ pub(super) struct RawEnv {
     pub port: Option<String>,
     pub metrics_addr: Option<String>,
     pub redis_url: Option<String>,
+    pub revocation_spool: Option<String>,
+    pub redis_key_prefix: Option<String>,
 }
 
 /// The variables [`RawEnv`] reads, as operators write them (`envy` matches
@@ -88,6 +90,8 @@ const VARIABLES: &[&str] = &[
     "PORT",
     "METRICS_ADDR",
     "REDIS_URL",
+    "REVOCATION_SPOOL",
+    "REDIS_KEY_PREFIX",
 ];
 
 impl RawEnv {
