@@ -2,6 +2,7 @@
 //! requests over HTTP like a client. One binary, one module per area.
 
 mod helpers;
+mod listening;
 mod webdriver;
 
 mod browser;

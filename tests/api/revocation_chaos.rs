@@ -48,12 +48,14 @@ impl Chaos {
             let sub = format!("4f6a2c1e-0000-4000-8000-chaos{:07}", self.next);
             if self.rng.below(2) == 0 {
                 let token = token_of(&sub);
-                assert_eq!(status(app, &token).await, 200);
+                let before = app.get("/messages/private", Some(&token)).await;
+                assert_eq!(before.status, 200, "{sub}: {}", before.body);
                 delete(app, &sub, 204).await;
                 self.made.push(Made { sub, token });
             } else {
                 let token = token_issued_at(&sub, now() - 2);
-                assert_eq!(status(app, &token).await, 200);
+                let before = app.get("/messages/private", Some(&token)).await;
+                assert_eq!(before.status, 200, "{sub}: {}", before.body);
                 let path = format!("/users/{sub}/sign-out");
                 let signed_out = app.request("POST", &path, Some(&admin())).await;
                 assert_eq!(signed_out.status, 204, "{}", signed_out.body);

@@ -121,7 +121,7 @@ async fn deployments_with_their_own_prefix_do_not_see_each_other() {
     let keys = redis.command(&["KEYS", "*"]);
     assert!(
         keys.lines().all(|key| key.starts_with("cg-staging:")),
-        "every key carries the prefix: {keys}"
+        "every key carries the prefix: {keys:?}"
     );
     // Prod's audit and subscription have run meanwhile: still nothing.
     assert!(store_up_reaches(&prod, 1.0, Duration::from_secs(5)).await);

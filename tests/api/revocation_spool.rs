@@ -77,7 +77,7 @@ fn exits_naming_the_spool(spool: &std::path::Path, expect: &str) {
         ("REVOCATION_SPOOL", path.as_str()),
     ]);
     assert_eq!(code, 2, "{stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    the_error_line(&stderr);
     assert!(stderr.contains("REVOCATION_SPOOL"), "{stderr}");
     assert!(stderr.contains(&path), "{stderr}");
     assert!(stderr.contains(expect), "{expect}: {stderr}");

@@ -278,3 +278,14 @@ pub fn run_to_exit(vars: &[(&str, &str)]) -> (i32, String) {
     }
     (code, stderr)
 }
+
+/// The one line of `stderr` that is not a log record (`[time LEVEL …]`):
+/// the reason the process gave for stopping.
+pub fn the_error_line(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.starts_with('[') && !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "one line of reason: {stderr}");
+    lines[0].to_owned()
+}
