@@ -17,6 +17,9 @@ pub struct RedisServer {
     /// Extra arguments (TLS, ACL users); with TLS, `port` is the TLS port.
     extra: Vec<String>,
     tls: bool,
+    /// Its working directory: a replica writes the dump it receives there,
+    /// and a server loads any dump it finds there at start.
+    dir: std::path::PathBuf,
     listening: Option<Listening>,
 }
 
@@ -34,6 +37,7 @@ impl RedisServer {
             extra: args.iter().map(|a| (*a).to_owned()).collect(),
             tls: false,
             listening: None,
+            dir: server_dir(),
         };
         server.spawn();
         server
@@ -47,6 +51,7 @@ impl RedisServer {
             extra: Vec::new(),
             tls: false,
             listening: None,
+            dir: server_dir(),
         };
         server.spawn();
         server
@@ -105,6 +110,7 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
             extra,
             tls: true,
             listening: None,
+            dir: server_dir(),
         };
         server.spawn();
         (server, dir.join("ca.crt"))
@@ -121,7 +127,10 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
     /// The command line of a server on `port`.
     fn command_line(&self, port: u16) -> Command {
         let mut command = Command::new("redis-server");
+        // Empty at every start: no dump left by an earlier life as a replica.
+        let _ = std::fs::remove_file(self.dir.join("dump.rdb"));
         command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        command.arg("--dir").arg(&self.dir);
         if self.tls {
             command.args(&self.extra);
             command.args(["--tls-port", &port.to_string()]);
@@ -252,6 +261,16 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
         self.stop();
         self.spawn();
     }
+}
+
+/// A directory of its own for one server.
+fn server_dir() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("cognito-guard-redis-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("redis-server directory");
+    dir
 }
 
 fn encode_command(args: &[&str]) -> Vec<u8> {

@@ -80,7 +80,7 @@ impl SyncTask {
         loop {
             let error = self.session(&mut backoff).await;
             self.report(false, &error);
-            actix_rt::time::sleep(backoff).await;
+            self.draining(actix_rt::time::sleep(backoff)).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     }
@@ -124,7 +124,8 @@ impl SyncTask {
             let conn = client.get_multiplexed_async_connection().await?;
             Ok::<_, redis::RedisError>((pubsub, conn))
         };
-        let (pubsub, conn) = match actix_rt::time::timeout(CONNECT_TIMEOUT, connected).await {
+        let connected = actix_rt::time::timeout(CONNECT_TIMEOUT, connected);
+        let (pubsub, conn) = match self.draining(connected).await {
             Ok(Ok(connected)) => connected,
             Ok(Err(e)) => return describe(&e),
             Err(_) => return "connecting timed out".to_owned(),
@@ -201,6 +202,22 @@ impl SyncTask {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Runs `future` while keeping (pending, spooled) the revocations made
+    /// here meanwhile: between connections too, nothing waits unspooled.
+    async fn draining<T>(&mut self, future: impl Future<Output = T>) -> T {
+        let mut future = std::pin::pin!(future);
+        let mut open = true;
+        loop {
+            tokio::select! {
+                done = &mut future => return done,
+                outgoing = self.inbox.recv(), if open => match outgoing {
+                    Some((sub, revocation)) => self.add_pending(sub, revocation).await,
+                    None => open = false,
+                },
             }
         }
     }
