@@ -48,6 +48,7 @@ async fn a_large_write_back_is_quick_and_does_not_hold_up_announcements() {
         wait_until(Duration::from_secs(15), || redis_count(&redis, "cognito-guard") > 0).await,
         "the loss was noticed"
     );
+    let writing = Instant::now();
     delete(&a, NEWCOMER, 404).await;
     let deleted = Instant::now();
     assert!(
@@ -62,8 +63,9 @@ async fn a_large_write_back_is_quick_and_does_not_hold_up_announcements() {
         "everything written back"
     );
     eprintln!(
-        "write-back of {ENTRIES}: complete {:?} after the flush; a new revocation reached \
-         the other instance after {reached:?}",
-        flushed.elapsed()
+        "write-back of {ENTRIES}: complete {:?} after the flush, {:?} after it started; a new \
+         revocation reached the other instance after {reached:?}",
+        flushed.elapsed(),
+        writing.elapsed()
     );
 }

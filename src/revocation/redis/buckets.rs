@@ -33,12 +33,16 @@ pub(super) struct Synced {
 }
 
 /// The live buckets whose size in Redis says it lacks something this
-/// instance holds, or (for buckets after the current one, whose expired
-/// fields cannot inflate the size) holds something this instance lacks.
+/// instance holds (unless it grew since the last audit: another instance
+/// is writing it back, and two write-backs would only double the work), or
+/// (for buckets after the current one, whose expired fields cannot inflate
+/// the size) holds something this instance lacks. `last` keeps the sizes
+/// seen, from one audit to the next.
 pub(super) async fn audit(
     conn: &mut MultiplexedConnection,
     names: &RedisNames,
     list: &RevocationList,
+    last: &mut HashMap<u64, usize>,
 ) -> Result<Vec<u64>, redis::RedisError> {
     let now = unix_now().unwrap_or(0);
     let buckets: Vec<u64> = live_buckets(now).collect();
@@ -49,15 +53,18 @@ pub(super) async fn audit(
     let sizes: Vec<usize> = within(pipe.query_async(conn)).await?;
     let held = list.count_live_by(now, |revocation| bucket_of(revocation.until));
     let current = bucket_of(now);
-    Ok(buckets
+    let differing = buckets
         .iter()
-        .zip(sizes)
+        .zip(&sizes)
         .filter(|(bucket, in_redis)| {
             let here = held.get(bucket).copied().unwrap_or(0);
-            *in_redis < here || (**bucket > current && *in_redis > here)
+            let growing = last.get(bucket).is_some_and(|before| *in_redis > before);
+            (**in_redis < here && !growing) || (**bucket > current && **in_redis > here)
         })
         .map(|(bucket, _)| *bucket)
-        .collect())
+        .collect();
+    *last = buckets.into_iter().zip(sizes).collect();
+    Ok(differing)
 }
 
 /// Reads `buckets` into the list, then writes back every live entry of the
@@ -71,9 +78,11 @@ pub(super) async fn sync(
 ) -> Result<Synced, WriteError> {
     let lost = |e: redis::RedisError| WriteError::Lost(describe(&e));
     let mut in_redis: HashMap<String, Revocation> = HashMap::new();
+    let mut twice = HashSet::new();
     let mut refused = None;
     for bucket in &buckets {
-        match read_bucket(&mut conn, &names.bucket_key(*bucket), &list, &mut in_redis).await {
+        let key = names.bucket_key(*bucket);
+        match read_bucket(&mut conn, &key, &list, &mut in_redis, &mut twice).await {
             Ok(()) => {}
             Err(e) if is_connection_error(&e) => return Err(lost(e)),
             // Say, the key is of another type: reported, and the rest of
@@ -88,8 +97,12 @@ pub(super) async fn sync(
     let (mut confirmed, missing): (Vec<_>, Vec<_>) = list
         .live_entries_where(now, |held| wanted.contains(&bucket_of(held.until)))
         .into_iter()
-        .partition(|(sub, held)| in_redis.get(sub).is_some_and(|r| r.covers(*held)));
-    let written = writer.write(&mut conn, &missing).await?;
+        .partition(|(sub, held)| {
+            // A sub found in two buckets is rewritten: the script keeps one.
+            !twice.contains(sub) && in_redis.get(sub).is_some_and(|r| r.covers(*held))
+        });
+    let keys = existing_buckets(&mut conn, &names, now).await.map_err(lost)?;
+    let written = writer.write_among(&mut conn, &missing, &keys).await?;
     let count = written.stored.len();
     confirmed.extend(written.stored);
     Ok(Synced {
@@ -99,13 +112,37 @@ pub(super) async fn sync(
     })
 }
 
-/// Every field of one bucket hash, merged into the list and `in_redis`.
-/// Fields and values that are not ours are skipped, never fatal.
+/// The live bucket hashes that exist: the only places a sub being written
+/// back can already be (a bucket created meanwhile by another instance can
+/// only leave a second copy, which the next sync of that bucket merges).
+async fn existing_buckets(
+    conn: &mut MultiplexedConnection,
+    names: &RedisNames,
+    now: u64,
+) -> Result<Vec<String>, redis::RedisError> {
+    let keys: Vec<String> = live_buckets(now).map(|b| names.bucket_key(b)).collect();
+    let mut pipe = redis::pipe();
+    for key in &keys {
+        pipe.cmd("HLEN").arg(key);
+    }
+    let sizes: Vec<usize> = within(pipe.query_async(conn)).await?;
+    Ok(keys
+        .into_iter()
+        .zip(sizes)
+        .filter(|(_, size)| *size > 0)
+        .map(|(key, _)| key)
+        .collect())
+}
+
+/// Every field of one bucket hash, merged into the list and `in_redis`
+/// (subs already there from another bucket go to `twice`). Fields and
+/// values that are not ours are skipped, never fatal.
 async fn read_bucket(
     conn: &mut MultiplexedConnection,
     key: &str,
     list: &RevocationList,
     in_redis: &mut HashMap<String, Revocation>,
+    twice: &mut HashSet<String>,
 ) -> Result<(), redis::RedisError> {
     let mut cursor: u64 = 0;
     loop {
@@ -127,10 +164,15 @@ async fn read_bucket(
             if let Err(full) = list.revoke(sub, revocation, now) {
                 log::error!("revocation of sub={sub} from Redis: {full}");
             }
-            in_redis
-                .entry(sub.to_owned())
-                .and_modify(|held| *held = held.merge(revocation))
-                .or_insert(revocation);
+            match in_redis.get_mut(sub) {
+                Some(held) => {
+                    *held = held.merge(revocation);
+                    twice.insert(sub.to_owned());
+                }
+                None => {
+                    in_redis.insert(sub.to_owned(), revocation);
+                }
+            }
         }
         if next == 0 {
             return Ok(());

@@ -69,6 +69,8 @@ struct Session {
     refusing: Option<String>,
     retry_at: Option<Instant>,
     retry_backoff: Duration,
+    /// Bucket sizes seen by the last audit.
+    sizes: HashMap<u64, usize>,
 }
 
 impl SyncTask {
@@ -138,10 +140,12 @@ impl SyncTask {
             refusing: None,
             retry_at: None,
             retry_backoff: MIN_BACKOFF,
+            sizes: HashMap::new(),
         };
         let (mut sink, mut messages) = pubsub.split();
-        let mut audit_tick = actix_rt::time::interval(AUDIT_EVERY);
-        audit_tick.tick().await;
+        // Instances started together audit at different moments.
+        let phase = AUDIT_EVERY.mul_f64(random_fraction());
+        let mut audit_tick = actix_rt::time::interval_at(Instant::now() + phase, AUDIT_EVERY);
         loop {
             tokio::select! {
                 message = messages.next() => {
@@ -236,7 +240,7 @@ impl SyncTask {
     /// Compares bucket sizes with the list; starts a sync of those that
     /// differ. Errors only when the connection is gone.
     async fn audit(&self, session: &mut Session) -> Result<(), String> {
-        match audit(&mut session.conn, &self.names, &self.list).await {
+        match audit(&mut session.conn, &self.names, &self.list, &mut session.sizes).await {
             Ok(differing) if differing.is_empty() => Ok(()),
             Ok(differing) => {
                 log::debug!("buckets {differing:?} differ from Redis; syncing them");
@@ -375,6 +379,13 @@ async fn run(job: &mut Option<Job>) -> Result<Synced, WriteError> {
         Some(job) => job.await,
         None => std::future::pending().await,
     }
+}
+
+/// A number in [0, 1), different in every call and process.
+fn random_fraction() -> f64 {
+    use std::hash::BuildHasher as _;
+    let bits = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 async fn sleep_until(at: Option<Instant>) {

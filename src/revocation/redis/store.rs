@@ -17,18 +17,22 @@ use crate::revocation::list::Revocation;
 pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Entries written per pipeline: one round trip for this many, small
-/// enough that a batch never holds Redis (or the sync loop) for long.
-const WRITE_BATCH: usize = 1_000;
+/// enough that a batch never holds Redis (or a new revocation queued
+/// behind it on the connection) for long.
+const WRITE_BATCH: usize = 500;
 
 /// Merges one revocation into its bucket and announces the merged value
-/// when it changed. KEYS: every live bucket hash (a sub is in exactly one:
-/// the bucket of its merged expiry; the others' copies are moved there).
+/// when it changed. KEYS: the bucket hashes where a copy of the sub may be
+/// (a sub is in exactly one: the bucket of its merged expiry; copies found
+/// elsewhere are merged and moved there; that bucket is always looked at).
 /// ARGV: sub, kind (`D` deleted, `S` signed out), cut-off, expiry, the
 /// bucket key base, the bucket width, the channel, the sender's clock (ms).
 const MERGE_SCRIPT: &str = r#"
 local sub, kind, at, untl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local held, hk, ha, hu, found = false, 'S', 0, 0, {}
-for _, key in ipairs(KEYS) do
+local base, width = ARGV[5], tonumber(ARGV[6])
+local held, hk, ha, hu, found, looked = false, 'S', 0, 0, {}, {}
+local function look(key)
+  looked[key] = true
   local value = redis.call('HGET', key, sub)
   if value then
     table.insert(found, key)
@@ -41,6 +45,11 @@ for _, key in ipairs(KEYS) do
     end
   end
 end
+for _, key in ipairs(KEYS) do look(key) end
+local function target_of(u) return base .. string.format('%d', math.floor(u / width)) end
+-- The bucket the merged value belongs in is always looked at, listed or not.
+local target = target_of(math.max(untl, hu))
+if not looked[target] then look(target) end
 local before = nil
 if held then
   if hk == 'D' then ha = 0 end
@@ -51,9 +60,8 @@ if held then
 end
 if kind == 'D' then at = 0 end
 local merged = kind .. ':' .. string.format('%d', at) .. ':' .. string.format('%d', untl)
-local width = tonumber(ARGV[6])
 local bucket = math.floor(untl / width)
-local target = ARGV[5] .. string.format('%d', bucket)
+target = target_of(untl)
 local in_place = #found == 1 and found[1] == target
 for _, key in ipairs(found) do
   if key ~= target then redis.call('HDEL', key, sub) end
@@ -105,18 +113,33 @@ impl Writer {
         within(load.query_async::<String>(conn)).await.map(|_| ())
     }
 
-    /// Writes `entries`, a batch per round trip. Implausible entries (never
-    /// made by this server) are neither sent nor retried.
+    /// Writes `entries`, a batch per round trip, looking for other copies
+    /// of each sub in every live bucket.
     pub async fn write(
         &self,
         conn: &mut MultiplexedConnection,
         entries: &[(String, Revocation)],
     ) -> Result<Written, WriteError> {
-        let mut written = Written::default();
         let now = unix_now().unwrap_or(0);
         let keys: Vec<String> = live_buckets(now)
             .map(|bucket| self.names.bucket_key(bucket))
             .collect();
+        self.write_among(conn, entries, &keys).await
+    }
+
+    /// Writes `entries`, looking for other copies of each sub in the bucket
+    /// hashes `keys` only (a write-back passes the buckets that exist: after
+    /// a flush, one or two instead of every live one, so each script does a
+    /// fraction of the work). Implausible entries (never made by this
+    /// server) are neither sent nor retried.
+    pub async fn write_among(
+        &self,
+        conn: &mut MultiplexedConnection,
+        entries: &[(String, Revocation)],
+        keys: &[String],
+    ) -> Result<Written, WriteError> {
+        let mut written = Written::default();
+        let now = unix_now().unwrap_or(0);
         let (base, channel) = (self.names.bucket_key_base(), self.names.channel());
         let mut reloaded = false;
         let mut rest: Vec<&(String, Revocation)> = entries
@@ -142,7 +165,7 @@ impl Writer {
                     pipe.cmd("EVALSHA")
                         .arg(self.script.get_hash())
                         .arg(keys.len())
-                        .arg(&keys)
+                        .arg(keys)
                         .arg(sub)
                         .arg(kind)
                         .arg(at)
