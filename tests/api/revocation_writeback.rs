@@ -51,11 +51,19 @@ async fn a_large_write_back_is_quick_and_does_not_hold_up_announcements() {
     let writing = Instant::now();
     delete(&a, NEWCOMER, 404).await;
     let deleted = Instant::now();
+    // Reached within a second, or (on a machine too loaded for that) at
+    // least before the write-back was over: it did not wait for it.
+    let (reached, during) = loop {
+        if status(&b, &newcomer).await == 401 {
+            break (deleted.elapsed(), redis_count(&redis, "cognito-guard") < ENTRIES);
+        }
+        assert!(deleted.elapsed() < Duration::from_secs(30), "never reached");
+        actix_rt::time::sleep(Duration::from_millis(10)).await;
+    };
     assert!(
-        all_answer(&[&b], &newcomer, 401, Duration::from_secs(1)).await,
-        "the new revocation waited for the write-back"
+        reached < Duration::from_secs(1) || during,
+        "the new revocation waited for the write-back ({reached:?})"
     );
-    let reached = deleted.elapsed();
     assert!(
         wait_until(Duration::from_secs(30), || redis_count(&redis, "cognito-guard")
             == ENTRIES + 1)
