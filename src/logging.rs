@@ -60,8 +60,8 @@ impl<L: Log> Log for Capped<L> {
 
 /// Installs the process's logger: `RUST_LOG` (default `info`), capped.
 pub fn init() {
-    let inner = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
-        .build();
+    let inner =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).build();
     let max: LevelFilter = inner.filter();
     if log::set_boxed_logger(Box::new(Capped::new(inner))).is_ok() {
         log::set_max_level(max);
@@ -103,12 +103,23 @@ mod tests {
     #[test]
     fn http_and_redis_crates_never_log_below_info() {
         let logger = Capped::new(Collect::default());
-        for target in ["awc::client::h2proto", "h2::codec", "actix_http::h1", "redis", "rustls"] {
+        for target in [
+            "awc::client::h2proto",
+            "h2::codec",
+            "actix_http::h1",
+            "redis",
+            "rustls",
+        ] {
             emit(&logger, target, Level::Trace);
             emit(&logger, target, Level::Debug);
             emit(&logger, target, Level::Info);
         }
-        for target in ["cognito_guard::users", "h2o", "awcx::y", "actix_web::middleware"] {
+        for target in [
+            "cognito_guard::users",
+            "h2o",
+            "awcx::y",
+            "actix_web::middleware",
+        ] {
             emit(&logger, target, Level::Trace);
         }
         let seen = logger.inner.0.lock().expect("lock").clone();
@@ -126,7 +137,12 @@ mod tests {
                 "actix_web::middleware x",
             ]
         );
-        assert!(!logger.enabled(&Metadata::builder().target("awc").level(Level::Trace).build()));
+        assert!(!logger.enabled(
+            &Metadata::builder()
+                .target("awc")
+                .level(Level::Trace)
+                .build()
+        ));
         assert!(logger.enabled(&Metadata::builder().target("awc").level(Level::Info).build()));
     }
 }

@@ -299,7 +299,8 @@ async fn revocations(settings: &Settings) -> Result<Revocations, StartupError> {
             spool.path().display()
         );
     }
-    let (sync, first_sync) = RedisSync::start(url.clone(), names, Arc::clone(&list), spool, spooled);
+    let (sync, first_sync) =
+        RedisSync::start(url.clone(), names, Arc::clone(&list), spool, spooled);
     if actix_rt::time::timeout(FIRST_REDIS_SYNC_TIMEOUT, first_sync)
         .await
         .is_err()

@@ -230,7 +230,11 @@ impl RevocationList {
 
     /// How many live revocations at `now` fall in each group `group` puts
     /// them in (for comparing with what a shared store holds).
-    pub fn count_live_by(&self, now: u64, group: impl Fn(&Revocation) -> u64) -> HashMap<u64, usize> {
+    pub fn count_live_by(
+        &self,
+        now: u64,
+        group: impl Fn(&Revocation) -> u64,
+    ) -> HashMap<u64, usize> {
         let mut counts = HashMap::new();
         for shard in self.shards.iter() {
             for held in shard.read().values().filter(|held| held.until > now) {

@@ -223,8 +223,11 @@ mod tests {
         let entries = vec![("a".to_owned(), Revocation::deleted(NOW + 100))];
         spool.save(&entries).expect("saved");
         // A write that died half-way: only the temporary file has it.
-        std::fs::write(with_suffix(&path, ".tmp"), "cognito-guard revocation spool v1\n0bad")
-            .expect("torn temporary file");
+        std::fs::write(
+            with_suffix(&path, ".tmp"),
+            "cognito-guard revocation spool v1\n0bad",
+        )
+        .expect("torn temporary file");
         drop(spool);
         let (spool, read) = Spool::open(&path, NOW).expect("reopens");
         assert_eq!(read, entries);
@@ -249,7 +252,11 @@ mod tests {
             good[..good.len() - 2].to_owned(),
         ] {
             let text = format!("{HEADER}\n{good}\n{damaged}\n");
-            assert_eq!(parse(text.as_bytes(), NOW), Err(Problem::Damaged(3)), "{damaged}");
+            assert_eq!(
+                parse(text.as_bytes(), NOW),
+                Err(Problem::Damaged(3)),
+                "{damaged}"
+            );
         }
         let path = dir("foreign").join("spool");
         std::fs::write(&path, "not ours\n").expect("written");

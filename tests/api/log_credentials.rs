@@ -42,7 +42,10 @@ async fn no_credential_reaches_the_log_even_at_trace() {
     assert_eq!(status(binary.app(), &victim).await, 401);
 
     let log = binary.log();
-    assert!(log.contains("TRACE") || log.contains("DEBUG"), "at trace:\n{log}");
+    assert!(
+        log.contains("TRACE") || log.contains("DEBUG"),
+        "at trace:\n{log}"
+    );
     assert!(log.contains(&format!("deleted user sub={VICTIM}")), "{log}");
     let signature = |token: &str| token.rsplit('.').next().unwrap_or(token).to_owned();
     for secret in [

@@ -208,7 +208,10 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
         let port = primary.port.to_string();
         assert_eq!(self.command(&["REPLICAOF", "127.0.0.1", &port]), "+OK");
         let deadline = Instant::now() + Duration::from_secs(20);
-        while !self.command(&["INFO", "replication"]).contains("master_link_status:up") {
+        while !self
+            .command(&["INFO", "replication"])
+            .contains("master_link_status:up")
+        {
             assert!(Instant::now() < deadline, "the replica never caught up");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -223,7 +226,14 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
     pub fn limit_memory(&self, bytes: u64, policy: &str) {
         let bytes = bytes.to_string();
         assert_eq!(
-            self.command(&["CONFIG", "SET", "maxmemory", &bytes, "maxmemory-policy", policy]),
+            self.command(&[
+                "CONFIG",
+                "SET",
+                "maxmemory",
+                &bytes,
+                "maxmemory-policy",
+                policy
+            ]),
             "+OK"
         );
     }

@@ -71,7 +71,10 @@ async fn link_up(replica: &RedisServer) {
             .try_command(&["INFO", "replication"])
             .is_some_and(|info| info.contains("master_link_status:up"))
     };
-    assert!(wait_until(Duration::from_secs(30), up).await, "replica link");
+    assert!(
+        wait_until(Duration::from_secs(30), up).await,
+        "replica link"
+    );
 }
 
 #[actix_rt::test]

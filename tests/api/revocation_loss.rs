@@ -43,7 +43,11 @@ async fn revocations_evicted_under_a_volatile_policy_are_written_back() {
     redis.limit_memory(0, "volatile-lru");
 
     assert!(
-        wait_until(Duration::from_secs(15), || redis_count(&redis, "cognito-guard") == 3).await,
+        wait_until(Duration::from_secs(15), || redis_count(
+            &redis,
+            "cognito-guard"
+        ) == 3)
+        .await,
         "the evicted revocations were written back"
     );
     let fresh = instance(&redis).await;
@@ -129,7 +133,10 @@ async fn deployments_with_their_own_prefix_do_not_see_each_other() {
     let prod_fresh = instance_with(&redis, &[("REDIS_KEY_PREFIX", "cg-prod")]).await;
     assert_eq!(status(&prod_fresh, &victim).await, 200);
     assert_eq!(
-        gauge(&prod.get_text("/metrics").await, "cognito_guard_revocations"),
+        gauge(
+            &prod.get_text("/metrics").await,
+            "cognito_guard_revocations"
+        ),
         Some(0.0)
     );
 }

@@ -67,7 +67,15 @@ async fn the_readme_acl_is_all_an_instance_needs() {
 fn a_user_missing_one_permission_is_told_which_at_start() {
     let redis = RedisServer::start();
     for command in [
-        "hset", "hget", "hdel", "hlen", "hscan", "expireat", "publish", "evalsha", "info",
+        "hset",
+        "hget",
+        "hdel",
+        "hlen",
+        "hscan",
+        "expireat",
+        "publish",
+        "evalsha",
+        "info",
         "subscribe",
     ] {
         redis.set_user(

@@ -38,7 +38,10 @@ async fn refused_then_stored(redis: &RedisServer, refuse: impl FnOnce(), heal: i
     );
     assert_eq!(readyz_store(&a).await, "down");
     let metrics = a.get_text("/metrics").await;
-    assert_eq!(gauge(&metrics, "cognito_guard_revocations_pending"), Some(1.0));
+    assert_eq!(
+        gauge(&metrics, "cognito_guard_revocations_pending"),
+        Some(1.0)
+    );
     assert!(!redis_holds(redis, "cognito-guard", VICTIM));
 
     heal();
@@ -49,7 +52,13 @@ async fn refused_then_stored(redis: &RedisServer, refuse: impl FnOnce(), heal: i
     assert!(redis_holds(redis, "cognito-guard", VICTIM));
     assert!(store_up_reaches(&a, 1.0, Duration::from_secs(10)).await);
     assert!(
-        gauge_reaches(&a, "cognito_guard_revocations_pending", 0.0, Duration::from_secs(5)).await
+        gauge_reaches(
+            &a,
+            "cognito_guard_revocations_pending",
+            0.0,
+            Duration::from_secs(5)
+        )
+        .await
     );
     assert_eq!(readyz_store(&a).await, "up");
     let fresh = instance(redis).await;

@@ -66,7 +66,11 @@ async fn an_instance_restarted_during_an_outage_still_refuses_and_later_stores()
     );
     let fresh = instance(&redis).await;
     assert_eq!(status(&fresh, &victim).await, 401);
-    assert!(a.log().contains("1 revocations read back from"), "{}", a.log());
+    assert!(
+        a.log().contains("1 revocations read back from"),
+        "{}",
+        a.log()
+    );
 }
 
 fn exits_naming_the_spool(spool: &std::path::Path, expect: &str) {
@@ -82,7 +86,11 @@ fn exits_naming_the_spool(spool: &std::path::Path, expect: &str) {
     assert!(stderr.contains(&path), "{stderr}");
     assert!(stderr.contains(expect), "{expect}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(std::fs::read(spool).expect("spool"), before, "left untouched");
+    assert_eq!(
+        std::fs::read(spool).expect("spool"),
+        before,
+        "left untouched"
+    );
 }
 
 #[test]
@@ -127,7 +135,10 @@ fn a_spool_in_use_by_another_process_stops_the_start() {
     let lock = format!("{spool}.lock");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !std::path::Path::new(&lock).exists() {
-        assert!(std::time::Instant::now() < deadline, "the first never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first never started"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // (Created and locked in one step: µs apart.)

@@ -40,7 +40,10 @@ pub async fn instance(redis: &RedisServer) -> TestApp {
 pub async fn instance_with(redis: &RedisServer, vars: &[(&str, &str)]) -> TestApp {
     let spool = spool_path();
     let url = redis.url();
-    let mut all = vec![("REDIS_URL", url.as_str()), ("REVOCATION_SPOOL", spool.as_str())];
+    let mut all = vec![
+        ("REDIS_URL", url.as_str()),
+        ("REVOCATION_SPOOL", spool.as_str()),
+    ];
     all.extend_from_slice(vars);
     spawn_app_with(&all).await
 }

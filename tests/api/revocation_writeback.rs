@@ -45,7 +45,11 @@ async fn a_large_write_back_is_quick_and_does_not_hold_up_announcements() {
     // Once a write-back is under way, a revocation made through another
     // instance reaches the writing one at once.
     assert!(
-        wait_until(Duration::from_secs(15), || redis_count(&redis, "cognito-guard") > 0).await,
+        wait_until(Duration::from_secs(15), || redis_count(
+            &redis,
+            "cognito-guard"
+        ) > 0)
+        .await,
         "the loss was noticed"
     );
     let writing = Instant::now();
@@ -55,7 +59,10 @@ async fn a_large_write_back_is_quick_and_does_not_hold_up_announcements() {
     // least before the write-back was over: it did not wait for it.
     let (reached, during) = loop {
         if status(&b, &newcomer).await == 401 {
-            break (deleted.elapsed(), redis_count(&redis, "cognito-guard") < ENTRIES);
+            break (
+                deleted.elapsed(),
+                redis_count(&redis, "cognito-guard") < ENTRIES,
+            );
         }
         assert!(deleted.elapsed() < Duration::from_secs(30), "never reached");
         actix_rt::time::sleep(Duration::from_millis(10)).await;
@@ -65,8 +72,10 @@ async fn a_large_write_back_is_quick_and_does_not_hold_up_announcements() {
         "the new revocation waited for the write-back ({reached:?})"
     );
     assert!(
-        wait_until(Duration::from_secs(30), || redis_count(&redis, "cognito-guard")
-            == ENTRIES + 1)
+        wait_until(Duration::from_secs(30), || redis_count(
+            &redis,
+            "cognito-guard"
+        ) == ENTRIES + 1)
         .await,
         "everything written back"
     );

@@ -67,7 +67,10 @@ async fn a_deletion_through_one_instance_is_enforced_by_every_other_within_a_sec
         .strip_prefix("D:0:")
         .and_then(|until| until.parse().ok())
         .unwrap_or_else(|| panic!("{value}"));
-    assert!((now() + 86_390..=now() + 86_400).contains(&until), "{value}");
+    assert!(
+        (now() + 86_390..=now() + 86_400).contains(&until),
+        "{value}"
+    );
     let ttl: u64 = redis
         .command(&["TTL", &keys])
         .trim_start_matches(':')

@@ -101,7 +101,9 @@ pub(super) async fn sync(
             // A sub found in two buckets is rewritten: the script keeps one.
             !twice.contains(sub) && in_redis.get(sub).is_some_and(|r| r.covers(*held))
         });
-    let keys = existing_buckets(&mut conn, &names, now).await.map_err(lost)?;
+    let keys = existing_buckets(&mut conn, &names, now)
+        .await
+        .map_err(lost)?;
     let written = writer.write_among(&mut conn, &missing, &keys).await?;
     let count = written.stored.len();
     confirmed.extend(written.stored);
@@ -151,7 +153,8 @@ async fn read_bucket(
         let (next, flat): (u64, Vec<Vec<u8>>) = within(scan.query_async(conn)).await?;
         let now = unix_now().unwrap_or(0);
         for pair in flat.chunks_exact(2) {
-            let (Ok(sub), Ok(value)) = (std::str::from_utf8(&pair[0]), std::str::from_utf8(&pair[1]))
+            let (Ok(sub), Ok(value)) =
+                (std::str::from_utf8(&pair[0]), std::str::from_utf8(&pair[1]))
             else {
                 continue;
             };

@@ -120,11 +120,13 @@ async fn run(url: &RedisUrl, names: &RedisNames) -> Result<(), Check> {
     if outcome != "ok" {
         let (command, error) = outcome.split_once(' ').unwrap_or((&outcome, ""));
         // Redis 7 words a script's ACL refusal "can't run this command".
-        return Err(if error.contains("NOPERM") || error.contains("can't run this command") {
-            missing(command, error)
-        } else {
-            Check::Unreachable(outcome.clone())
-        });
+        return Err(
+            if error.contains("NOPERM") || error.contains("can't run this command") {
+                missing(command, error)
+            } else {
+                Check::Unreachable(outcome.clone())
+            },
+        );
     }
 
     let mut pubsub = client

@@ -240,7 +240,14 @@ impl SyncTask {
     /// Compares bucket sizes with the list; starts a sync of those that
     /// differ. Errors only when the connection is gone.
     async fn audit(&self, session: &mut Session) -> Result<(), String> {
-        match audit(&mut session.conn, &self.names, &self.list, &mut session.sizes).await {
+        match audit(
+            &mut session.conn,
+            &self.names,
+            &self.list,
+            &mut session.sizes,
+        )
+        .await
+        {
             Ok(differing) if differing.is_empty() => Ok(()),
             Ok(differing) => {
                 log::debug!("buckets {differing:?} differ from Redis; syncing them");

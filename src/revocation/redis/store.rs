@@ -177,7 +177,9 @@ impl Writer {
                 }
                 let replies = match within(pipe.query_async::<Vec<Value>>(conn)).await {
                     Ok(replies) => replies,
-                    Err(e) if is_connection_error(&e) => return Err(WriteError::Lost(describe(&e))),
+                    Err(e) if is_connection_error(&e) => {
+                        return Err(WriteError::Lost(describe(&e)))
+                    }
                     Err(e) => {
                         written.refused.get_or_insert_with(|| describe(&e));
                         continue;
@@ -189,9 +191,9 @@ impl Writer {
                             missing_script.push(*entry);
                         }
                         Value::ServerError(e) => {
-                            written
-                                .refused
-                                .get_or_insert_with(|| format!("{}: {}", e.code(), e.details().unwrap_or("")));
+                            written.refused.get_or_insert_with(|| {
+                                format!("{}: {}", e.code(), e.details().unwrap_or(""))
+                            });
                         }
                         _ => written.stored.push((*entry).clone()),
                     }
