@@ -75,15 +75,21 @@ pub fn decide(
     authenticated: Result<Claims, AuthError>,
     admin: &AdminPolicy,
 ) -> Result<Option<Caller>, AuthError> {
+    // A machine caller is never a user, whatever COGNITO_TOKEN_USE says:
+    // refused as a token kind (401) where access tokens are not accepted at
+    // all, as a caller (403) where they are; the feed stays generic.
     match policy {
         Policy::OptionalToken => Ok(authenticated
             .ok()
-            .filter(|claims| claims.admitted_for_users)
+            .filter(|claims| claims.admitted_for_users && !claims.is_machine())
             .map(Caller::User)),
         Policy::ValidToken => {
             let claims = authenticated?;
             if !claims.admitted_for_users {
                 return Err(TokenRejection::WrongTokenUse.into());
+            }
+            if claims.is_machine() {
+                return Err(AuthError::MachineNotUser);
             }
             Ok(Some(Caller::User(claims)))
         }
@@ -92,7 +98,7 @@ pub fn decide(
 }
 
 fn decide_admin(claims: Claims, admin: &AdminPolicy) -> Result<Caller, AuthError> {
-    if claims.admitted_for_users && claims.in_group(&admin.group) {
+    if claims.admitted_for_users && !claims.is_machine() && claims.in_group(&admin.group) {
         return Ok(Caller::User(claims));
     }
     let refusal = |missing| {
@@ -281,6 +287,7 @@ mod tests {
     }
 
     use crate::auth::claims::ClaimRules;
+    use crate::config::TokenUsePolicy;
 
     fn forbidden(result: Result<Option<Caller>, AuthError>) -> Option<Missing> {
         match result {
@@ -346,6 +353,50 @@ mod tests {
             decide(Policy::OptionalToken, token(), &admin),
             Ok(None)
         ));
+    }
+
+    /// A client-credentials token under `COGNITO_TOKEN_USE=access` (or
+    /// `any`): valid, and admitted for users as a token kind.
+    fn machine_where_access_tokens_are_accepted(token_use: TokenUsePolicy) -> Claims {
+        let rules = ClaimRules {
+            token_use,
+            ..rules()
+        };
+        let claims = check(
+            json!({
+                "sub": "client1", "iss": ISS, "client_id": "client1", "token_use": "access",
+                "exp": NOW + 60, "iat": NOW - 10, "scope": "cognito-guard/read",
+            }),
+            &rules,
+        )
+        .expect("a valid machine token");
+        assert!(claims.admitted_for_users && claims.is_machine());
+        claims
+    }
+
+    #[test]
+    fn a_machine_is_never_a_user_even_where_access_tokens_are_accepted() {
+        for token_use in [TokenUsePolicy::Access, TokenUsePolicy::Any] {
+            for scope in [None, Some("cognito-guard/admin")] {
+                let admin = admin_policy(scope);
+                let token = || Ok(machine_where_access_tokens_are_accepted(token_use));
+                assert!(
+                    matches!(
+                        decide(Policy::ValidToken, token(), &admin),
+                        Err(AuthError::MachineNotUser)
+                    ),
+                    "{token_use:?} {scope:?}"
+                );
+                assert!(matches!(
+                    decide(Policy::OptionalToken, token(), &admin),
+                    Ok(None)
+                ));
+                assert!(matches!(
+                    decide(Policy::Admin, token(), &admin),
+                    Err(AuthError::Forbidden(_))
+                ));
+            }
+        }
     }
 
     #[test]

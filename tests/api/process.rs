@@ -141,7 +141,7 @@ async fn tokens_never_reach_the_log_even_at_debug() {
         assert!(Instant::now() < deadline, "server did not start: {text}");
         actix_rt::time::sleep(Duration::from_millis(50)).await;
     };
-    let client = awc::Client::default();
+    let client = patient_client();
     let base = format!("http://127.0.0.1:{port}");
     let valid = id_token("sub-log", Some("log@example.com"), &["admin"]);
     let forged = sign(&id_claims("sub-log", None, &[]), rogue_key());
@@ -254,12 +254,60 @@ fn a_malformed_cors_origin_stops_the_process_with_its_name() {
         "https://app.example.com/",
         "app.example.com",
         "https://a.example.com,,https://b.example.com",
+        // Issue #17, finding 7: IP hosts browsers never send as written.
+        "http://127.1:3000",
+        "http://[0:0:0:0:0:0:0:1]:8080",
     ] {
         let mut vars = GOOD_LOCAL.to_vec();
         vars.push(("CORS_ALLOWED_ORIGINS", value));
         let (code, stderr) = run_with(&vars);
         assert_eq!(code, 2, "{value}: {stderr}");
         assert!(stderr.contains("CORS_ALLOWED_ORIGINS"), "{value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+    }
+}
+
+/// Issue #17, finding 4: without AWS credentials the start-up warning names
+/// every admin user route that will answer 503, sign-out included.
+#[test]
+fn the_no_credentials_warning_names_every_admin_user_route() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+        .current_dir(empty_dir("warning"))
+        .env_clear()
+        .envs(GOOD_LOCAL)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let stderr = child.stderr.take().expect("stderr");
+    // The warning comes before "listening on": read up to that line.
+    let mut warning = None;
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        if line.contains("no AWS credentials") {
+            warning = Some(line);
+        } else if line.contains("listening on") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let warning = warning.expect("a warning about missing AWS credentials");
+    for route in [
+        "GET and DELETE /users/{user_id}",
+        "POST /users/{user_id}/sign-out",
+    ] {
+        assert!(warning.contains(route), "{route}: {warning}");
+    }
+}
+
+/// Issue #17, finding 6: dev mode's loopback-only rule covers METRICS_ADDR.
+#[test]
+fn dev_mode_refuses_a_metrics_addr_off_loopback() {
+    for value in ["0.0.0.0:9090", "[::]:9090"] {
+        let (code, stderr) =
+            run_with(&[("AUTH_MODE", "dev"), ("PORT", "0"), ("METRICS_ADDR", value)]);
+        assert_eq!(code, 2, "{value}: {stderr}");
+        assert!(stderr.contains("METRICS_ADDR"), "{value}: {stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
     }
 }
