@@ -351,6 +351,39 @@ mod tests {
     }
 
     #[test]
+    fn a_full_list_prunes_exactly_what_has_expired() {
+        // Capacity 1: only pruning can make room for the second entry.
+        let list = RevocationList::with_capacity(1);
+        list.revoke("a", Revocation::deleted(NOW + 10), NOW)
+            .expect("room");
+        assert_eq!(
+            list.revoke("b", Revocation::deleted(NOW + 20), NOW + 9),
+            Err(RevocationListFull),
+            "a is still live at NOW + 9"
+        );
+        // At NOW + 10, a no longer refuses anything: it makes room.
+        list.revoke("c", Revocation::deleted(NOW + 30), NOW + 10)
+            .expect("the entry expiring now was pruned");
+        assert_eq!(list.len(), 1, "the count follows the pruning exactly");
+        assert_eq!(list.get("a"), None);
+        assert!(list.refuses("c", Some(NOW), NOW + 11));
+
+        // Shards keep their live entries through a prune, and the count
+        // says exactly how many.
+        let list = RevocationList::with_capacity(200);
+        list.revoke("old", Revocation::deleted(NOW + 10), NOW)
+            .expect("room");
+        for i in 0..199 {
+            list.revoke(&format!("s{i}"), Revocation::deleted(NOW + 100), NOW)
+                .expect("room");
+        }
+        list.revoke("new", Revocation::deleted(NOW + 100), NOW + 10)
+            .expect("the expired one made room");
+        assert_eq!(list.len(), 200);
+        assert_eq!(list.live_entries(NOW + 10).len(), 200);
+    }
+
+    #[test]
     fn expired_entries_make_room() {
         let list = RevocationList::with_capacity(SHARDS);
         for i in 0..SHARDS * 4 {
