@@ -76,8 +76,11 @@ async fn a_write_refused_as_readonly_after_a_failover_is_retried_until_stored() 
     refused_then_stored(
         &r1,
         || {
+            // Read-only at once; no blocking wait for the link (the test's
+            // runtime must keep running meanwhile).
             r2.promote();
-            r1.replicate(&r2);
+            let port = r2.port.to_string();
+            assert_eq!(r1.command(&["REPLICAOF", "127.0.0.1", &port]), "+OK");
         },
         || r1.promote(),
     )
