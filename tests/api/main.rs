@@ -23,6 +23,7 @@ mod machine;
 mod messages;
 mod metrics;
 mod openapi;
+mod pools;
 mod process;
 mod redis_server;
 mod shared_revocations;
