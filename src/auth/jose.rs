@@ -177,6 +177,11 @@ pub fn unverified_issuer(payload: &str) -> Result<String, TokenRejection> {
     let json = URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| TokenRejection::BadPayload)?;
+    // serde would also read a struct from a JSON array: only an object is
+    // a payload.
+    if json.trim_ascii_start().first() != Some(&b'{') {
+        return Err(TokenRejection::BadPayload);
+    }
     let read: IssuerOnly = serde_json::from_slice(&json).map_err(|_| TokenRejection::BadPayload)?;
     match read.iss {
         Some(Value::String(iss)) => Ok(iss),

@@ -176,7 +176,7 @@ impl Verifier {
     /// The unverified `iss` is one of the accepted issuers.
     fn refuse_unknown_issuer(&self, payload: &str) -> Result<(), TokenRejection> {
         let iss = unverified_issuer(payload)?;
-        match self.rules.issuers.iter().any(|accepted| *accepted == iss) {
+        match self.rules.issuers.contains(&iss) {
             true => Ok(()),
             false => Err(TokenRejection::WrongIssuer),
         }
