@@ -3,7 +3,8 @@
 //! The request path, folder by folder: `http` (routes, handlers, error
 //! answers) → `auth` (bearer token, JOSE, Cognito claim rules, verifier,
 //! extractors, guards) → `keys` (the JWKS cache) and `revocation` (users
-//! locked out) → `users` (the Cognito user directory). Beside `http`,
+//! locked out) → `users` (the Cognito user directory); `pools` holds what
+//! each user pool is checked against. Beside `http`,
 //! `forward_auth` answers a gateway's auth subrequests (`/auth`) with the
 //! same verifier and policies. `config` reads the
 //! settings once; `startup` assembles the app; `dev` is the local issuer.
@@ -18,6 +19,7 @@ pub mod forward_auth;
 pub mod http;
 pub mod keys;
 pub mod logging;
+pub mod pools;
 pub mod revocation;
 pub mod startup;
 pub mod users;

@@ -162,9 +162,59 @@ pub fn parse_payload(payload: &str) -> Result<ClaimSet, TokenRejection> {
     Ok(ClaimSet { claims, json })
 }
 
+/// The payload's `iss`, read before any key is looked up and before the
+/// signature vouches for it: only to choose whose keys may verify the
+/// token, never as a place to fetch keys from. Strict on what it reads: a
+/// payload that is not a JSON object, or names `iss` twice, is
+/// [`TokenRejection::BadPayload`]; an `iss` that is missing or not a
+/// string is [`TokenRejection::WrongIssuer`].
+pub fn unverified_issuer(payload: &str) -> Result<String, TokenRejection> {
+    /// Only `iss`; the full strict read comes after the signature.
+    #[derive(Deserialize)]
+    struct IssuerOnly {
+        iss: Option<Value>,
+    }
+    let json = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| TokenRejection::BadPayload)?;
+    // serde would also read a struct from a JSON array: only an object is
+    // a payload.
+    if json.trim_ascii_start().first() != Some(&b'{') {
+        return Err(TokenRejection::BadPayload);
+    }
+    let read: IssuerOnly = serde_json::from_slice(&json).map_err(|_| TokenRejection::BadPayload)?;
+    match read.iss {
+        Some(Value::String(iss)) => Ok(iss),
+        _ => Err(TokenRejection::WrongIssuer),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unverified_issuer_is_a_string_read_strictly() {
+        let read = |json: &str| unverified_issuer(&URL_SAFE_NO_PAD.encode(json));
+        assert_eq!(
+            read(r#"{"sub":"a","iss":"https://i"}"#),
+            Ok("https://i".to_owned())
+        );
+        for (json, why) in [
+            (r#"{"sub":"a"}"#, TokenRejection::WrongIssuer),
+            (r#"{"iss":1}"#, TokenRejection::WrongIssuer),
+            (r#"{"iss":["https://i"]}"#, TokenRejection::WrongIssuer),
+            (
+                r#"{"iss":"https://i","iss":"https://j"}"#,
+                TokenRejection::BadPayload,
+            ),
+            (r#"["https://i"]"#, TokenRejection::BadPayload),
+            (r#"{"iss":"https://i""#, TokenRejection::BadPayload),
+        ] {
+            assert_eq!(read(json), Err(why), "{json}");
+        }
+        assert_eq!(unverified_issuer("!!"), Err(TokenRejection::BadPayload));
+    }
 
     #[test]
     fn duplicate_claims_are_refused() {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::auth::claims::{check_claims, ClaimRules, Claims};
 use crate::auth::errors::{AuthError, TokenRejection};
-use crate::auth::jose::{parse_payload, verify_signature, TokenParts};
+use crate::auth::jose::{parse_payload, unverified_issuer, verify_signature, TokenParts};
 use crate::auth::token_cache::{token_digest, CachedToken, TokenDigest, VerifiedTokenCache};
 use crate::auth::verdict::PendingToken;
 pub use crate::auth::verdict::Verdict;
@@ -159,7 +159,23 @@ impl Verifier {
             Some(key) => {
                 Verdict::Decided(self.verify_and_remember(&parts, &key, now, digest, withdrawals))
             }
-            None => Verdict::NeedsKey(PendingToken::new(token, parts, digest)),
+            // Before any fetch: a token naming an issuer this server does not
+            // accept costs the JWKS endpoint nothing (issue #20), whatever
+            // `kid` it makes up. Keys are only ever fetched from the
+            // configured URL, never from one the token names.
+            None => match self.refuse_unknown_issuer(parts.payload) {
+                Err(rejection) => Verdict::Decided(Err(rejection.into())),
+                Ok(()) => Verdict::NeedsKey(PendingToken::new(token, parts, digest)),
+            },
+        }
+    }
+
+    /// The unverified `iss` is one of the accepted issuers.
+    fn refuse_unknown_issuer(&self, payload: &str) -> Result<(), TokenRejection> {
+        let iss = unverified_issuer(payload)?;
+        match self.rules.issuers.contains(&iss) {
+            true => Ok(()),
+            false => Err(TokenRejection::WrongIssuer),
         }
     }
 

@@ -115,19 +115,42 @@ fn pool(raw: &RawEnv) -> Result<(String, String, Vec<String>, Vec<String>), Conf
 /// A pool id that the default issuers and JWKS URL are built from:
 /// `{region}_<letters and digits>`, as Cognito's are.
 fn check_pool_id(region: &str, user_pool_id: &str) -> Result<(), ConfigError> {
-    match user_pool_id.split_once('_') {
-        Some((prefix, id))
-            if prefix == region
-                && !id.is_empty()
-                && id.chars().all(|c| c.is_ascii_alphanumeric()) =>
-        {
-            Ok(())
-        }
-        _ => Err(invalid(
+    match pool_id_fits(region, user_pool_id) {
+        true => Ok(()),
+        false => Err(invalid(
             "COGNITO_USER_POOL_ID",
             format!("expected `{region}_<id>` (the pool id starts with AWS_REGION)"),
         )),
     }
+}
+
+/// Whether `user_pool_id` is `{region}_<letters and digits>`.
+pub(super) fn pool_id_fits(region: &str, user_pool_id: &str) -> bool {
+    matches!(user_pool_id.split_once('_'), Some((prefix, id))
+        if prefix == region && !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Why `issuer` cannot be a configured issuer, if it cannot: the checks of
+/// `COGNITO_ISSUER`, for a `[[pool]]`'s `issuer`.
+pub(super) fn issuer_problem(issuer: &str) -> Option<&'static str> {
+    if super::values::check_url("COGNITO_ISSUER", issuer.to_owned()).is_err() {
+        return Some("expected an absolute http:// or https:// URL");
+    }
+    if issuer.ends_with('/') {
+        return Some("must not end with `/`: tokens' `iss` is compared exactly, and Cognito's never ends with one");
+    }
+    if issuer.eq_ignore_ascii_case(dev::DEV_ISSUER) {
+        return Some("is the built-in dev issuer, which only AUTH_MODE=dev trusts");
+    }
+    None
+}
+
+/// An app client id: letters, digits, `-`, `_`.
+pub(super) fn is_client_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// `iss` is compared byte for byte, and Cognito's never ends in `/`; an
@@ -151,7 +174,7 @@ fn check_issuer(issuer: String) -> Result<String, ConfigError> {
     Ok(issuer)
 }
 
-fn is_region(region: &str) -> bool {
+pub(super) fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     let Some((number, words)) = parts.split_last() else {
         return false;
@@ -172,10 +195,7 @@ fn parse_client_ids(value: &str) -> Result<Vec<String>, ConfigError> {
             "empty entry in the comma-separated list",
         ));
     }
-    if let Some(bad) = ids.iter().find(|id| {
-        !id.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    }) {
+    if let Some(bad) = ids.iter().find(|id| !is_client_id(id)) {
         return Err(invalid(
             "COGNITO_CLIENT_ID",
             format!("`{bad}` is not an app client id (letters, digits, `-`, `_`)"),

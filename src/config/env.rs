@@ -29,7 +29,7 @@ pub fn load_env_file(explicit: Option<&Path>) -> Result<(), ConfigError> {
 /// everything optional so that each problem can be reported with the
 /// variable's name rather than a serde error.
 // No `Debug`: it holds the AWS secret key.
-#[derive(Default, Deserialize)]
+#[derive(Default, Clone, Deserialize)]
 pub(super) struct RawEnv {
     pub aws_region: Option<String>,
     pub cognito_user_pool_id: Option<String>,

@@ -11,6 +11,7 @@ mod env;
 mod error;
 mod guard_file;
 mod keys;
+mod pools;
 mod revocation;
 mod server;
 mod token_cache;
@@ -74,8 +75,13 @@ pub struct Settings {
     pub server: ServerSettings,
     /// Where the revocation list lives.
     pub revocation: RevocationSettings,
-    /// What `GUARD_CONFIG` holds: the gateway rules (forward-auth).
+    /// What `GUARD_CONFIG` holds: the user pools and the gateway rules
+    /// (forward-auth).
     pub guard: GuardFile,
+    /// The name of the pool `cognito`, `keys` and `admin` describe:
+    /// [`crate::pools::DEFAULT_POOL`] from the variables, else its
+    /// `[[pool]]` table's.
+    pub pool_name: String,
 }
 
 impl Settings {
@@ -110,6 +116,36 @@ impl Settings {
 
     fn validate(raw: &RawEnv) -> Result<Self, ConfigError> {
         let mode = AuthMode::from_raw(raw)?;
+        let guard = match non_blank(raw.guard_config.as_deref()) {
+            None => GuardFile::default(),
+            Some(path) => GuardFile::load(std::path::Path::new(&path))?,
+        };
+        let (pooled, pool_name);
+        let raw = match (guard.pools.as_slice(), &guard.pools_at) {
+            ([], _) | (_, None) => {
+                pool_name = crate::pools::DEFAULT_POOL.to_owned();
+                raw
+            }
+            ([pool], Some(at)) => {
+                pools::refuse_clash(raw, mode, at)?;
+                pool_name = pool.name.clone();
+                pooled = pools::as_variables(raw, pool);
+                &pooled
+            }
+            (_, Some(at)) => {
+                pools::refuse_clash(raw, mode, at)?;
+                // Parsed and checked, but not served yet: refusing to start
+                // is safe, whereas one pool's admins acting on another's
+                // users would not be.
+                return Err(ConfigError::Invalid {
+                    var: "GUARD_CONFIG",
+                    reason: format!(
+                        "{at}: {} [[pool]] tables: this build serves one pool (several pools: issue #20, not finished)",
+                        guard.pools.len()
+                    ),
+                });
+            }
+        };
         let cognito = CognitoSettings::from_raw(raw, mode)?;
         let keys = KeySettings::from_raw(raw, mode, &cognito)?;
         let token_cache = TokenCacheSettings::from_raw(raw)?;
@@ -117,10 +153,6 @@ impl Settings {
         let browser = BrowserSettings::from_raw(raw, mode)?;
         let server = ServerSettings::from_raw(raw, mode)?;
         let revocation = RevocationSettings::from_raw(raw)?;
-        let guard = match non_blank(raw.guard_config.as_deref()) {
-            None => GuardFile::default(),
-            Some(path) => GuardFile::load(std::path::Path::new(&path))?,
-        };
         Ok(Settings {
             mode,
             cognito,
@@ -131,6 +163,7 @@ impl Settings {
             server,
             revocation,
             guard,
+            pool_name,
         })
     }
 }

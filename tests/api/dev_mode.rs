@@ -108,13 +108,14 @@ async fn dev_mode_checks_tokens_like_cognito_mode() {
 #[actix_rt::test]
 async fn a_dev_token_is_rejected_by_a_cognito_mode_server() {
     // Even when the cognito-mode JWKS publishes the dev key, that key is
-    // skipped (and the issuer differs too).
+    // skipped. The token claims the pool's issuer: one naming the dev
+    // issuer is refused before any key is looked up (issue #20).
     let dev_key = cognito_guard::dev::DevIssuer::load(dev_key_file().as_ref()).expect("dev key");
     let dev_jwk = dev_key.jwks()["keys"][0].clone();
     let jwks = JwksServer::start(vec![trusted_key().jwk(), dev_jwk], JwksMode::Serve);
     let app = spawn_app_against(jwks, &[]).await;
 
-    let token = make_token(&["--group", "admin"]);
+    let token = make_token(&["--group", "admin", "--issuer", ISSUER]);
     let response = app.get("/messages/private", Some(&token)).await;
 
     assert_invalid_token(&response, &token);

@@ -24,6 +24,7 @@ mod machine;
 mod messages;
 mod metrics;
 mod openapi;
+mod pools;
 mod process;
 mod redis_server;
 mod revocation_chaos;

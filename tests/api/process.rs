@@ -300,6 +300,36 @@ fn a_bad_guard_config_stops_the_process_naming_file_line_and_key() {
     );
 }
 
+/// Issue #20: `[[pool]]` tables and a single-pool variable together, or
+/// two pools of one name, stop the process with one line (exit 2).
+#[test]
+fn pool_tables_beside_pool_variables_or_named_twice_stop_the_process() {
+    let dir = empty_dir("pools");
+    let file = dir.join("guard.toml");
+    let pool = "[[pool]]\nname = \"a\"\nregion = \"eu-west-1\"\nuser_pool_id = \"eu-west-1_AbCdEf123\"\nclient_ids = [\"c1\"]\njwks_url = \"http://127.0.0.1:9/.well-known/jwks.json\"\n";
+    std::fs::write(&file, pool).expect("pools file");
+    let path = file.to_str().expect("utf-8 path");
+    let mut vars = GOOD_LOCAL.to_vec();
+    vars.push(("GUARD_CONFIG", path));
+    let (code, stderr) = run_with(&vars);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("AWS_REGION") && stderr.contains(&format!("{path}:1")),
+        "the clash, named: {stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+
+    let twice = pool.replace("eu-west-1_AbCdEf123", "eu-west-1_Other1");
+    std::fs::write(&file, format!("{pool}\n{twice}")).expect("pools file");
+    let (code, stderr) = run_with(&[("GUARD_CONFIG", path), ("PORT", "0")]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{path}:9: pool.name: ")),
+        "file:line: key in {stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+}
+
 /// Issue #17, finding 4: without AWS credentials the start-up warning names
 /// every admin user route that will answer 503, sign-out included.
 #[test]

@@ -1,9 +1,10 @@
 //! `GUARD_CONFIG`: a TOML file read once at start, parsed strictly (serde
 //! with every table closed, `raw`), then checked in one validation pass
 //! (`validate`); every error names the file, the line and the key
-//! (`position`). Today it holds the gateway rules (`[forward_auth]`,
-//! `[[rule]]`); issue #20 adds the user pools (`[[pool]]`).
+//! (`position`). It holds the user pools (`[[pool]]`, checked in `pools`)
+//! and the gateway rules (`[forward_auth]`, `[[rule]]`).
 
+mod pools;
 mod position;
 mod raw;
 mod validate;
@@ -35,6 +36,12 @@ pub enum Gateway {
 /// What `GUARD_CONFIG` configures, validated. Empty without the variable.
 #[derive(Debug, Clone, Default)]
 pub struct GuardFile {
+    /// The `[[pool]]` tables in file order; empty: the environment
+    /// variables make the one pool.
+    pub pools: Vec<crate::pools::PoolSettings>,
+    /// Where the first `[[pool]]` table is (`file:line`), for the error
+    /// naming a single-pool variable set beside it.
+    pub pools_at: Option<String>,
     /// The gateway rules; `None`: no `/auth` endpoint.
     pub forward_auth: Option<ForwardAuthSettings>,
 }
@@ -89,3 +96,6 @@ impl GuardFile {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod pool_tests;

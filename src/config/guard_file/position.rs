@@ -26,6 +26,11 @@ impl<'a> Locator<'a> {
             .count()
     }
 
+    /// `file:line` of byte `offset`.
+    pub fn place(&self, offset: usize) -> String {
+        format!("{}:{}", self.file, self.line(offset))
+    }
+
     /// An error about `key`, at `span`.
     pub fn error(&self, span: Range<usize>, key: &str, reason: impl Into<String>) -> ConfigError {
         ConfigError::GuardFile {

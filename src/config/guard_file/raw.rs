@@ -7,14 +7,40 @@ use toml::Spanned;
 
 use super::Gateway;
 
-/// The whole file. Issue #20 adds `pool: Vec<Spanned<RawPool>>` here; until
-/// then a `[[pool]]` table is an unknown key.
+/// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGuardFile {
+    #[serde(default)]
+    pub pool: Vec<Spanned<RawPool>>,
     pub forward_auth: Option<Spanned<RawForwardAuth>>,
     #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
+}
+
+/// One `[[pool]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPool {
+    pub name: Spanned<String>,
+    pub region: Spanned<String>,
+    pub user_pool_id: Spanned<String>,
+    pub client_ids: Spanned<Vec<Spanned<String>>>,
+    pub token_use: Option<Spanned<RawTokenUse>>,
+    pub issuer: Option<Spanned<String>>,
+    pub jwks_url: Option<Spanned<String>>,
+    pub admin_group: Option<Spanned<String>>,
+    pub admin_scope: Option<Spanned<String>>,
+    pub idp_endpoint: Option<Spanned<String>>,
+}
+
+/// `token_use`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawTokenUse {
+    Id,
+    Access,
+    Any,
 }
 
 /// `[forward_auth]`.

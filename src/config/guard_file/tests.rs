@@ -132,9 +132,9 @@ fn each_error_names_its_line_and_key() {
     // (file, line, key, a word of the reason)
     let cases: Vec<(String, usize, &str, &str)> = vec![
         (
-            "[[pool]]\nname = \"a\"\n".into(),
+            "[[pools]]\nname = \"a\"\n".into(),
             1,
-            "pool",
+            "pools",
             "unknown field",
         ),
         (
@@ -335,10 +335,10 @@ fn a_narrower_rule_after_a_wider_one_of_other_methods_is_fine() {
 
 #[test]
 fn the_error_line_reads_as_one_line_naming_file_line_and_key() {
-    let error = parse("[[pool]]\n").expect_err("unknown");
+    let error = parse("[[pools]]\n").expect_err("unknown");
     let line = error.to_string();
     assert!(
-        line.starts_with("guard.toml:1: pool: unknown field"),
+        line.starts_with("guard.toml:1: pools: unknown field"),
         "{line}"
     );
     assert!(!line.contains('\n'), "{line}");

@@ -21,15 +21,30 @@ const MAX_NAME_LEN: usize = 64;
 type Names = Option<Spanned<Vec<Spanned<String>>>>;
 
 pub(super) fn guard_file(raw: RawGuardFile, at: &Locator<'_>) -> Result<GuardFile, ConfigError> {
-    let Some(forward_auth) = raw.forward_auth else {
-        if let Some(rule) = raw.rule.first() {
+    let pools_at = raw.pool.first().map(|p| at.place(p.span().start));
+    let pools = super::pools::pools(raw.pool, at)?;
+    let forward_auth = forward_auth(raw.forward_auth, raw.rule, at)?;
+    Ok(GuardFile {
+        pools,
+        pools_at,
+        forward_auth,
+    })
+}
+
+fn forward_auth(
+    forward_auth: Option<Spanned<super::raw::RawForwardAuth>>,
+    raw_rules: Vec<Spanned<RawRule>>,
+    at: &Locator<'_>,
+) -> Result<Option<ForwardAuthSettings>, ConfigError> {
+    let Some(forward_auth) = forward_auth else {
+        if let Some(rule) = raw_rules.first() {
             return Err(at.error(
                 rule.span(),
                 "rule",
                 "[[rule]] tables need a [forward_auth] table naming the gateway",
             ));
         }
-        return Ok(GuardFile::default());
+        return Ok(None);
     };
     let table = forward_auth.span();
     let Some(gateway) = forward_auth.into_inner().gateway else {
@@ -39,26 +54,24 @@ pub(super) fn guard_file(raw: RawGuardFile, at: &Locator<'_>) -> Result<GuardFil
             "missing: nginx, traefik, caddy or envoy",
         ));
     };
-    if raw.rule.is_empty() {
+    if raw_rules.is_empty() {
         return Err(at.error(
             table,
             "forward_auth",
             "no [[rule]] table: every request would be refused",
         ));
     }
-    let mut rules: Vec<(RuleSettings, usize)> = Vec::with_capacity(raw.rule.len());
-    for (index, rule) in raw.rule.into_iter().enumerate() {
+    let mut rules: Vec<(RuleSettings, usize)> = Vec::with_capacity(raw_rules.len());
+    for (index, rule) in raw_rules.into_iter().enumerate() {
         let line = at.line(rule.span().start);
         let checked = self::rule(index, rule, at)?;
         refuse_duplicate_or_shadowed(&checked.0, &checked.1, &rules, at)?;
         rules.push((checked.0, line));
     }
-    Ok(GuardFile {
-        forward_auth: Some(ForwardAuthSettings {
-            gateway: *gateway.get_ref(),
-            rules: rules.into_iter().map(|(rule, _)| rule).collect(),
-        }),
-    })
+    Ok(Some(ForwardAuthSettings {
+        gateway: *gateway.get_ref(),
+        rules: rules.into_iter().map(|(rule, _)| rule).collect(),
+    }))
 }
 
 /// Where a rule's name and path are, for the checks against earlier rules.

@@ -1,0 +1,9 @@
+//! User pools: what one Cognito user pool's tokens are checked against
+//! (issuers, clients, token kinds, admin terms, key source, IdP endpoint).
+//! With no `[[pool]]` table in `GUARD_CONFIG` the environment variables
+//! make one pool named [`DEFAULT_POOL`]; `settings` holds the value a
+//! `[[pool]]` table is validated into.
+
+mod settings;
+
+pub use settings::{check_pool_name, PoolSettings, DEFAULT_POOL, MAX_POOL_NAME_LEN};
