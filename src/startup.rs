@@ -9,9 +9,11 @@ use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 use thiserror::Error;
 
-use crate::auth::{AdminPolicy, Verifier};
+use crate::auth::Verifier;
 use crate::config::{AuthMode, JwksSource, ListenAddr, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
+use crate::forward_auth::{self, ForwardAuth};
+use crate::http::routes::RoutePolicies;
 use crate::http::{cors, openapi, routes, Metrics};
 use crate::keys::{run_refresh_loop, JwksCache};
 use crate::revocation::{RedisSync, RevocationList, Revocations};
@@ -115,11 +117,17 @@ impl Application {
         let verifier = web::Data::new(verifier);
         let jwks_data = web::Data::from(Arc::clone(&jwks));
         let directory = web::Data::from(directory);
-        let admin_policy = web::Data::new(AdminPolicy {
-            group: settings.admin.group.clone(),
-            scope: settings.admin.scope.as_deref().map(Arc::from),
-        });
+        let route_policies = RoutePolicies::from_settings(&settings.admin);
         let metrics = web::Data::new(Metrics::new(&jwks, verifier.token_cache()));
+        // Forward-auth: `/auth` exists only when GUARD_CONFIG has rules.
+        let forward_auth = settings.guard.forward_auth.as_ref().map(|rules| {
+            log::info!(
+                "forward-auth: /auth answers {:?} with {} rule(s)",
+                rules.gateway,
+                rules.rules.len()
+            );
+            web::Data::new(ForwardAuth::new(rules, Some(&metrics)))
+        });
 
         // Browsers: CORS around everything but the access log (so preflights
         // are logged too), the OpenAPI document and Swagger UI.
@@ -137,9 +145,14 @@ impl Application {
                     .app_data(verifier.clone())
                     .app_data(jwks_data.clone())
                     .app_data(directory.clone())
-                    .app_data(admin_policy.clone())
                     .app_data(metrics.clone())
-                    .configure(routes::configure)
+                    .configure(|cfg| routes::configure(cfg, &route_policies))
+                    .configure(|cfg| {
+                        if let Some(rules) = &forward_auth {
+                            cfg.app_data(rules.clone());
+                            forward_auth::configure(cfg);
+                        }
+                    })
                     .configure(|cfg| openapi::configure_docs(cfg, api_document.clone()))
                     .configure(|cfg| {
                         if metrics_here {

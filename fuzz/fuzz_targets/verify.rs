@@ -45,7 +45,7 @@ fn rules() -> &'static ClaimRules {
         client_ids: vec![CLIENT_ID.to_owned()],
         token_use: TokenUsePolicy::Id,
         leeway_secs: 0,
-        machine_admins: false,
+        machine_callers: false,
     })
 }
 

@@ -64,7 +64,7 @@ pub struct ClaimsInner {
     pub scope: Option<Box<str>>,
     /// Whether `COGNITO_TOKEN_USE` accepts this kind of token from users.
     /// Only a machine caller's access token can be valid without it (see
-    /// [`ClaimRules::machine_admins`]); user routes refuse such a token.
+    /// [`ClaimRules::machine_callers`]); user routes refuse such a token.
     pub admitted_for_users: bool,
     /// The payload JSON as signed, for handlers that need more claims; kept
     /// as text because a parsed map would cost several times the memory in
@@ -129,9 +129,10 @@ pub struct ClaimRules {
     /// Clock-skew allowance on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
     /// Whether access tokens are valid even where `token_use` excludes them,
-    /// for machine callers on admin routes (`ADMIN_SCOPE` is set); they are
-    /// then marked not [`ClaimsInner::admitted_for_users`].
-    pub machine_admins: bool,
+    /// for machine callers: on admin routes (`ADMIN_SCOPE` is set) or on a
+    /// gateway rule admitting machines (`GUARD_CONFIG`); they are then
+    /// marked not [`ClaimsInner::admitted_for_users`].
+    pub machine_callers: bool,
 }
 
 impl ClaimRules {
@@ -142,7 +143,7 @@ impl ClaimRules {
             client_ids: settings.cognito.client_ids.clone(),
             token_use: settings.cognito.token_use,
             leeway_secs: settings.cognito.leeway.as_secs(),
-            machine_admins: settings.admin.scope.is_some(),
+            machine_callers: settings.admin.scope.is_some() || settings.guard.admits_machines(),
         }
     }
 }
@@ -205,8 +206,8 @@ pub fn check_claims(
         TokenUsePolicy::Any => true,
     };
     // An access token the policy excludes is still checked to the end when
-    // machine callers may be admins: the admin guard decides what it is.
-    let machine_candidate = token_use == TokenUse::Access && rules.machine_admins;
+    // machine callers may be admitted somewhere: the policy decides.
+    let machine_candidate = token_use == TokenUse::Access && rules.machine_callers;
     if !(allowed || machine_candidate) {
         return Err(TokenRejection::WrongTokenUse);
     }

@@ -66,9 +66,9 @@ pub enum AuthError {
     /// Credentials were presented but are not acceptable.
     #[error("invalid token: {0}")]
     InvalidToken(TokenRejection),
-    /// Authenticated, but the admin guard refuses the caller.
+    /// Authenticated, but the route's policy refuses the caller.
     #[error("{0}")]
-    Forbidden(AdminRefusal),
+    Forbidden(PolicyRefusal),
     /// No signing key could be obtained to check the token with.
     #[error("signing keys are unavailable; try again shortly")]
     KeysUnavailable,
@@ -107,37 +107,41 @@ impl From<TokenRejection> for AuthError {
     }
 }
 
-/// What a valid token lacked for the admin guard.
+/// What a valid token lacked for a policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
 pub enum Missing {
-    /// A user not in `ADMIN_GROUP`.
+    /// A user not in the groups the policy requires (e.g. `ADMIN_GROUP`).
     Group,
-    /// A machine caller without `ADMIN_SCOPE`.
+    /// A token without the scopes the policy requires (e.g. a machine
+    /// without `ADMIN_SCOPE`).
     Scope,
+    /// A caller of a kind the policy does not admit: a machine on a route
+    /// for users, or a user on a rule for machines.
+    Caller,
 }
 
-/// Why the admin guard refused a valid token, and the scope that would have
+/// Why a policy refused a valid token, and the scopes that would have
 /// passed (for the RFC 6750 `insufficient_scope` challenge).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdminRefusal {
+pub struct PolicyRefusal {
     /// What the caller lacked.
     pub missing: Missing,
-    /// `ADMIN_SCOPE`, when machine callers can be admins.
+    /// The scopes the policy requires of some caller, space-separated;
+    /// `None` when it requires none.
     pub scope: Option<Arc<str>>,
 }
 
-impl fmt::Display for AdminRefusal {
+impl fmt::Display for PolicyRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.scope, self.missing) {
-            (None, _) => f.write_str("this route requires membership of the admin group"),
-            (Some(scope), Missing::Group) => write!(
-                f,
-                "this route requires membership of the admin group, or a machine token with scope {scope}"
-            ),
-            (Some(scope), Missing::Scope) => {
-                write!(f, "this route requires a machine token with scope {scope}")
-            }
+        match self.missing {
+            Missing::Group => f.write_str("the caller is not in a group this route requires")?,
+            Missing::Scope => f.write_str("the token lacks a scope this route requires")?,
+            Missing::Caller => f.write_str("this route does not admit this kind of caller")?,
+        }
+        match &self.scope {
+            Some(scope) => write!(f, " (scopes that pass: {scope})"),
+            None => Ok(()),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Authorisation as policies. Each route states who may call it in the route
 //! table (`http::routes`) with a [`Guard`]: a middleware that authenticates
-//! the request, applies the route's [`Policy`] and answers 401/403/503
-//! itself, before the handler runs (never the 404 an actix routing guard
-//! would give). Handlers receive the admitted [`Caller`].
+//! the request, applies the route's [`Policy`] (`auth::policy`) and answers
+//! 401/403/503 itself, before the handler runs (never the 404 an actix
+//! routing guard would give). Handlers receive the admitted [`Caller`].
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -15,30 +15,10 @@ use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest, ResponseError
 use futures_util::future::{Either, FutureExt as _, Map};
 
 use crate::auth::claims::Claims;
-use crate::auth::errors::{AdminRefusal, AuthError, Missing, TokenRejection};
+use crate::auth::errors::AuthError;
 use crate::auth::extractors::{authenticate, Authentication};
+use crate::auth::policy::{decide, Policy};
 use crate::http::metrics::Metrics;
-
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Policy {
-    /// Anyone; a valid user token personalises the answer.
-    OptionalToken,
-    /// A valid user token (of a kind `COGNITO_TOKEN_USE` accepts).
-    ValidToken,
-    /// A member of `ADMIN_GROUP`, or a machine caller granted `ADMIN_SCOPE`.
-    Admin,
-}
-
-/// The admin policy's terms, from the settings.
-#[derive(Debug, Clone)]
-pub struct AdminPolicy {
-    /// The Cognito group whose members are admins.
-    pub group: String,
-    /// The OAuth scope that makes a machine caller an admin; `None`: no
-    /// machine is ever an admin.
-    pub scope: Option<Arc<str>>,
-}
 
 /// Who is calling, as a guard admitted them.
 #[derive(Debug, Clone)]
@@ -67,58 +47,9 @@ impl Caller {
     }
 }
 
-/// Applies `policy` to an authentication outcome: the caller to admit (if
-/// any), or the refusal to answer with. Pure, so every branch is tested
-/// without a server.
-pub fn decide(
-    policy: Policy,
-    authenticated: Result<Claims, AuthError>,
-    admin: &AdminPolicy,
-) -> Result<Option<Caller>, AuthError> {
-    match policy {
-        Policy::OptionalToken => Ok(authenticated
-            .ok()
-            .filter(|claims| claims.admitted_for_users)
-            .map(Caller::User)),
-        Policy::ValidToken => {
-            let claims = authenticated?;
-            if !claims.admitted_for_users {
-                return Err(TokenRejection::WrongTokenUse.into());
-            }
-            Ok(Some(Caller::User(claims)))
-        }
-        Policy::Admin => decide_admin(authenticated?, admin).map(Some),
-    }
-}
-
-fn decide_admin(claims: Claims, admin: &AdminPolicy) -> Result<Caller, AuthError> {
-    if claims.admitted_for_users && claims.in_group(&admin.group) {
-        return Ok(Caller::User(claims));
-    }
-    let refusal = |missing| {
-        AuthError::Forbidden(AdminRefusal {
-            missing,
-            scope: admin.scope.clone(),
-        })
-    };
-    if let Some(scope) = &admin.scope {
-        if claims.is_machine() {
-            if claims.has_scope(scope) {
-                return Ok(Caller::Machine(claims));
-            }
-            return Err(refusal(Missing::Scope));
-        }
-    }
-    if !claims.admitted_for_users {
-        // A user's token of a kind this server does not take from users.
-        return Err(TokenRejection::WrongTokenUse.into());
-    }
-    Err(refusal(Missing::Group))
-}
-
 /// The middleware enforcing a [`Policy`] on the routes it wraps.
-#[derive(Debug, Clone, Copy)]
-pub struct Guard(pub Policy);
+#[derive(Debug, Clone)]
+pub struct Guard(pub Arc<Policy>);
 
 impl<S, B> Transform<S, ServiceRequest> for Guard
 where
@@ -134,7 +65,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(GuardService {
             service: Rc::new(service),
-            policy: self.0,
+            policy: Arc::clone(&self.0),
         }))
     }
 }
@@ -142,7 +73,7 @@ where
 /// [`Guard`] around one service.
 pub struct GuardService<S> {
     service: Rc<S>,
-    policy: Policy,
+    policy: Arc<Policy>,
 }
 
 /// The guarded service's answer, its body marked as the handler's.
@@ -163,17 +94,13 @@ fn into_left<B>(answer: Result<ServiceResponse<B>, Error>) -> Answer<B> {
 }
 
 /// The policy applied to an authentication outcome, with the refusal
-/// counted when the admin guard refused a valid token.
+/// counted when the policy refused a valid token.
 fn decide_request(
     req: &ServiceRequest,
-    policy: Policy,
+    policy: &Policy,
     authenticated: Result<Claims, AuthError>,
 ) -> Result<Option<Caller>, AuthError> {
-    let Some(admin) = req.app_data::<web::Data<AdminPolicy>>() else {
-        log::error!("AdminPolicy missing from app data");
-        return Err(AuthError::NotConfigured);
-    };
-    let decided = decide(policy, authenticated, admin);
+    let decided = decide(policy, authenticated);
     if let Err(AuthError::Forbidden(refusal)) = &decided {
         if let Some(metrics) = req.app_data::<web::Data<Metrics>>() {
             metrics.record_admin_denied(refusal.missing);
@@ -183,8 +110,8 @@ fn decide_request(
 }
 
 /// The refusal as this route's answer.
-fn refuse<B>(req: ServiceRequest, policy: Policy, refused: AuthError) -> Answer<B> {
-    log::debug!("{policy:?} route refused: {refused}");
+fn refuse<B>(req: ServiceRequest, refused: AuthError) -> Answer<B> {
+    log::debug!("{} refused: {refused}", req.path());
     let response = refused.error_response();
     Ok(req.into_response(response).map_into_right_body())
 }
@@ -201,32 +128,30 @@ where
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let policy = self.policy;
         match authenticate(req.request()) {
             Authentication::Decided(authenticated) => {
-                match decide_request(&req, policy, authenticated) {
+                match decide_request(&req, &self.policy, authenticated) {
                     Ok(caller) => {
                         if let Some(caller) = caller {
                             req.extensions_mut().insert(caller);
                         }
                         Either::Left(self.service.call(req).map(into_left as IntoLeft<B>))
                     }
-                    Err(refused) => {
-                        Either::Right(Either::Left(ready(refuse(req, policy, refused))))
-                    }
+                    Err(refused) => Either::Right(Either::Left(ready(refuse(req, refused)))),
                 }
             }
             Authentication::Pending(authenticated) => {
                 let service = Rc::clone(&self.service);
+                let policy = Arc::clone(&self.policy);
                 Either::Right(Either::Right(Box::pin(async move {
-                    match decide_request(&req, policy, authenticated.await) {
+                    match decide_request(&req, &policy, authenticated.await) {
                         Ok(caller) => {
                             if let Some(caller) = caller {
                                 req.extensions_mut().insert(caller);
                             }
                             into_left(service.call(req).await)
                         }
-                        Err(refused) => refuse(req, policy, refused),
+                        Err(refused) => refuse(req, refused),
                     }
                 })))
             }
@@ -245,128 +170,5 @@ impl FromRequest for Caller {
             log::error!("{} has no guard admitting a caller", req.path());
             AuthError::NotConfigured
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::auth::test_fixtures::*;
-    use serde_json::json;
-
-    fn admin_policy(scope: Option<&str>) -> AdminPolicy {
-        AdminPolicy {
-            group: "admin".to_owned(),
-            scope: scope.map(Arc::from),
-        }
-    }
-
-    fn machine(scope: serde_json::Value) -> Claims {
-        let rules = ClaimRules {
-            machine_admins: true,
-            ..rules()
-        };
-        check(
-            json!({
-                "sub": "client1", "iss": ISS, "client_id": "client1", "token_use": "access",
-                "exp": NOW + 60, "iat": NOW - 10, "scope": scope,
-            }),
-            &rules,
-        )
-        .expect("a valid machine token")
-    }
-
-    fn user(groups: &[&str]) -> Claims {
-        check(with("cognito:groups", json!(groups)), &rules()).expect("a valid ID token")
-    }
-
-    use crate::auth::claims::ClaimRules;
-
-    fn forbidden(result: Result<Option<Caller>, AuthError>) -> Option<Missing> {
-        match result {
-            Err(AuthError::Forbidden(refusal)) => Some(refusal.missing),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn the_admin_group_admits_users_and_nobody_else() {
-        let admin = admin_policy(None);
-        let decided = decide(Policy::Admin, Ok(user(&["admin"])), &admin);
-        assert!(matches!(decided, Ok(Some(Caller::User(_)))));
-        for groups in [&["Admin"][..], &["admins"], &[]] {
-            let decided = decide(Policy::Admin, Ok(user(groups)), &admin);
-            assert_eq!(forbidden(decided), Some(Missing::Group), "{groups:?}");
-        }
-    }
-
-    #[test]
-    fn a_machine_needs_the_exact_scope() {
-        let admin = admin_policy(Some("cognito-guard/admin"));
-        for scope in ["cognito-guard/admin", "other/read cognito-guard/admin x/y"] {
-            let decided = decide(Policy::Admin, Ok(machine(json!(scope))), &admin);
-            assert!(matches!(decided, Ok(Some(Caller::Machine(_)))), "{scope}");
-        }
-        for scope in [
-            "cognito-guard/admins",
-            "cognito-guard/ADMIN",
-            "xcognito-guard/admin",
-            "cognito-guard/admin,other/read",
-            "cognito-guard",
-            "",
-        ] {
-            let decided = decide(Policy::Admin, Ok(machine(json!(scope))), &admin);
-            assert_eq!(forbidden(decided), Some(Missing::Scope), "{scope}");
-        }
-    }
-
-    #[test]
-    fn without_an_admin_scope_no_machine_is_an_admin() {
-        let admin = admin_policy(None);
-        let decided = decide(
-            Policy::Admin,
-            Ok(machine(json!("cognito-guard/admin"))),
-            &admin,
-        );
-        assert!(matches!(
-            decided,
-            Err(AuthError::InvalidToken(TokenRejection::WrongTokenUse))
-        ));
-    }
-
-    #[test]
-    fn machines_are_not_users() {
-        let admin = admin_policy(Some("cognito-guard/admin"));
-        let token = || Ok(machine(json!("cognito-guard/admin")));
-        assert!(matches!(
-            decide(Policy::ValidToken, token(), &admin),
-            Err(AuthError::InvalidToken(TokenRejection::WrongTokenUse))
-        ));
-        assert!(matches!(
-            decide(Policy::OptionalToken, token(), &admin),
-            Ok(None)
-        ));
-    }
-
-    #[test]
-    fn optional_never_refuses_and_valid_passes_refusals_on() {
-        let admin = admin_policy(None);
-        let refused = || Err(AuthError::InvalidToken(TokenRejection::Expired));
-        assert!(matches!(
-            decide(Policy::OptionalToken, refused(), &admin),
-            Ok(None)
-        ));
-        assert!(matches!(
-            decide(Policy::ValidToken, refused(), &admin),
-            Err(AuthError::InvalidToken(TokenRejection::Expired))
-        ));
-        assert!(matches!(
-            decide(Policy::Admin, Err(AuthError::MissingCredentials), &admin),
-            Err(AuthError::MissingCredentials)
-        ));
-        assert!(matches!(
-            decide(Policy::ValidToken, Ok(user(&[])), &admin),
-            Ok(Some(Caller::User(_)))
-        ));
     }
 }

@@ -19,7 +19,7 @@ pub fn rules() -> ClaimRules {
         client_ids: vec!["client1".to_owned()],
         token_use: TokenUsePolicy::Id,
         leeway_secs: 0,
-        machine_admins: false,
+        machine_callers: false,
     }
 }
 

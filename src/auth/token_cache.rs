@@ -163,7 +163,7 @@ mod tests {
             client_ids: vec!["c".into()],
             token_use: TokenUsePolicy::Id,
             leeway_secs: 0,
-            machine_admins: false,
+            machine_callers: false,
         };
         check_claims(ClaimSet { claims, json }, &rules, 1_000).expect("valid claims")
     }

@@ -57,6 +57,7 @@ pub(super) struct RawEnv {
     pub port: Option<String>,
     pub metrics_addr: Option<String>,
     pub redis_url: Option<String>,
+    pub guard_config: Option<String>,
 }
 
 /// The variables [`RawEnv`] reads, as operators write them (`envy` matches
@@ -88,6 +89,7 @@ const VARIABLES: &[&str] = &[
     "PORT",
     "METRICS_ADDR",
     "REDIS_URL",
+    "GUARD_CONFIG",
 ];
 
 impl RawEnv {

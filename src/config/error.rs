@@ -14,6 +14,14 @@ pub enum ConfigError {
     /// The environment itself could not be read.
     #[error("could not read the environment: {0}")]
     Environment(String),
+    /// The `GUARD_CONFIG` file holds something unusable, at this line and key.
+    #[error("{file}:{line}: {key}: {reason} (GUARD_CONFIG)")]
+    GuardFile {
+        file: String,
+        line: usize,
+        key: String,
+        reason: String,
+    },
     /// The `.env` file (or the one `--env-file` named) could not be read.
     #[error("cannot read {file}: {reason}")]
     EnvFile { file: String, reason: String },

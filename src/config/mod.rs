@@ -1,5 +1,6 @@
 //! Settings read once from the environment at start, validated group by
-//! group (cognito, keys, token cache, admin API, browsers, server), and
+//! group (cognito, keys, token cache, admin API, browsers, server, the
+//! `GUARD_CONFIG` file), and
 //! final from then on: a bad deployment fails before it listens instead of
 //! failing every request, and nothing rewrites the settings afterwards.
 
@@ -8,6 +9,7 @@ mod browser;
 mod cognito;
 mod env;
 mod error;
+mod guard_file;
 mod keys;
 mod revocation;
 mod server;
@@ -22,6 +24,7 @@ pub use browser::{BrowserSettings, DEV_DEFAULT_ORIGINS};
 pub use cognito::{CognitoSettings, TokenUsePolicy};
 pub use env::load_env_file;
 pub use error::ConfigError;
+pub use guard_file::{ForwardAuthSettings, Gateway, GuardFile, RuleSettings};
 pub use keys::{JwksSource, KeySettings};
 pub use revocation::{RedisUrl, RevocationSettings};
 pub use server::{ListenAddr, ServerSettings};
@@ -71,6 +74,8 @@ pub struct Settings {
     pub server: ServerSettings,
     /// Where the revocation list lives.
     pub revocation: RevocationSettings,
+    /// What `GUARD_CONFIG` holds: the gateway rules (forward-auth).
+    pub guard: GuardFile,
 }
 
 impl Settings {
@@ -112,6 +117,10 @@ impl Settings {
         let browser = BrowserSettings::from_raw(raw, mode)?;
         let server = ServerSettings::from_raw(raw, mode)?;
         let revocation = RevocationSettings::from_raw(raw)?;
+        let guard = match non_blank(raw.guard_config.as_deref()) {
+            None => GuardFile::default(),
+            Some(path) => GuardFile::load(std::path::Path::new(&path))?,
+        };
         Ok(Settings {
             mode,
             cognito,
@@ -121,6 +130,7 @@ impl Settings {
             browser,
             server,
             revocation,
+            guard,
         })
     }
 }

@@ -9,6 +9,7 @@ use thiserror::Error;
 use utoipa::ToSchema;
 
 use crate::auth::AuthError;
+use crate::forward_auth::ForwardAuthError;
 
 /// Seconds a client is told to wait when signing keys are unavailable; about
 /// the time a failed JWKS fetch takes to be retried.
@@ -31,6 +32,9 @@ pub enum ApiError {
     DirectoryNotConfigured,
     #[error("refusing to delete your own user; repeat with ?self=true to do so")]
     SelfDeletion,
+    /// Forward-auth's default deny: no `GUARD_CONFIG` rule matches.
+    #[error("no rule admits this request")]
+    NoRule,
 }
 
 /// The body of every error answer.
@@ -75,8 +79,8 @@ impl ResponseError for AuthError {
                 }
             }
             AuthError::Forbidden(refusal) => {
-                // RFC 6750 §3.1: name the scope that would pass, when one
-                // can (ADMIN_SCOPE is validated free of quotes at start).
+                // RFC 6750 §3.1: name the scopes that would pass, when the
+                // policy has some (validated free of quotes at start).
                 let value = match &refusal.scope {
                     Some(scope) => format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
                     None => r#"Bearer error="insufficient_scope""#.to_owned(),
@@ -94,6 +98,19 @@ impl ResponseError for AuthError {
     }
 }
 
+/// The gateway's report of the original request is unusable: `400`.
+impl ResponseError for ForwardAuthError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::BAD_REQUEST
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        error_builder(self.status_code()).json(Detail {
+            detail: &self.to_string(),
+        })
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -103,6 +120,7 @@ impl ResponseError for ApiError {
             }
             ApiError::DirectoryRefused => StatusCode::BAD_GATEWAY,
             ApiError::SelfDeletion => StatusCode::CONFLICT,
+            ApiError::NoRule => StatusCode::FORBIDDEN,
         }
     }
 

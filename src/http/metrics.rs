@@ -1,5 +1,6 @@
-//! Prometheus metrics at `GET /metrics`: authentication outcomes, JWKS
-//! fetches by result, keys cached, and the age of the key set.
+//! Prometheus metrics at `GET /metrics`: authentication outcomes, guard
+//! refusals, forward-auth decisions, JWKS fetches by result, keys cached,
+//! and the age of the key set.
 
 use std::sync::atomic::AtomicU64;
 
@@ -24,12 +25,23 @@ pub struct AuthLabels {
     pub outcome: &'static str,
 }
 
-/// Label of the admin-refusal counter.
+/// Label of the guard-refusal counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct AdminDeniedLabels {
-    /// `group` (a user not in `ADMIN_GROUP`) or `scope` (a machine without
-    /// `ADMIN_SCOPE`).
+    /// `group` (a user not in `ADMIN_GROUP`), `scope` (a machine without
+    /// `ADMIN_SCOPE`) or `caller` (a machine on a route for users).
     pub missing: &'static str,
+}
+
+/// Labels of the forward-auth decision counter.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ForwardAuthLabels {
+    /// The deciding rule's name (the operator's, a bounded set), or
+    /// `(none)` when no rule was reached.
+    pub rule: String,
+    /// `allowed`, `unauthorized`, `forbidden`, `unavailable`,
+    /// `bad_request` or `error`.
+    pub outcome: &'static str,
 }
 
 /// The server's metrics; shared by all workers through `web::Data`.
@@ -40,6 +52,7 @@ pub struct Metrics {
     /// case, then costs one atomic add and no map lookup.
     auth_ok: Counter,
     admin_denied: Family<AdminDeniedLabels, Counter>,
+    forward_auth: Family<ForwardAuthLabels, Counter>,
     keys_cached: Gauge,
     seconds_since_refresh: Gauge<f64, AtomicU64>,
     tokens_cached: Gauge,
@@ -62,8 +75,14 @@ impl Metrics {
         let admin_denied = Family::<AdminDeniedLabels, Counter>::default();
         registry.register(
             "admin_denied",
-            "Valid tokens refused by the admin guard, by what they lacked (group or scope)",
+            "Valid tokens refused by a route's guard, by what they lacked (group, scope, or caller: a machine on a route for users)",
             admin_denied.clone(),
+        );
+        let forward_auth = Family::<ForwardAuthLabels, Counter>::default();
+        registry.register(
+            "forward_auth_decisions",
+            "Answers of /auth to the gateway, by deciding rule and outcome",
+            forward_auth.clone(),
         );
         registry.register(
             "jwks_fetches",
@@ -122,6 +141,7 @@ impl Metrics {
             auth,
             auth_ok,
             admin_denied,
+            forward_auth,
             keys_cached,
             seconds_since_refresh,
         }
@@ -138,7 +158,18 @@ impl Metrics {
         };
     }
 
-    /// Counts one refusal of a valid token by the admin guard.
+    /// The counter of `/auth` answers of `outcome` decided by `rule`,
+    /// resolved once at start so that counting costs one atomic add.
+    pub fn forward_auth_decisions(&self, rule: &str, outcome: &'static str) -> Counter {
+        self.forward_auth
+            .get_or_create(&ForwardAuthLabels {
+                rule: rule.to_owned(),
+                outcome,
+            })
+            .clone()
+    }
+
+    /// Counts one refusal of a valid token by a route's guard.
     pub fn record_admin_denied(&self, missing: Missing) {
         self.admin_denied
             .get_or_create(&AdminDeniedLabels {

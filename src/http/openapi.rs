@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document at `GET /openapi.json`, and Swagger UI on it at
 //! `/docs`. Operations come from the handlers' `#[utoipa::path]`; the route
 //! table (`http::routes`) adds, row by row, each operation's security and
-//! its guard's refusals from the row's [`Access`], so the document says
+//! its guard's refusals from the row's [`Policy`], so the document says
 //! what the guards do. Built once at start: it depends on the settings
 //! (`ADMIN_SCOPE`, `ADMIN_GROUP`, `COGNITO_TOKEN_USE`, `METRICS_ADDR`).
 
@@ -18,10 +18,10 @@ use utoipa::openapi::{
 use utoipa::ToSchema;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::auth::Policy;
+use crate::auth::{Allow, Policy};
 use crate::config::{AdminSettings, Settings, TokenUsePolicy};
 use crate::http::errors::Detail;
-use crate::http::routes::{self, Access, Endpoint};
+use crate::http::routes::{self, Endpoint, RoutePolicies};
 use crate::http::{health, messages, users};
 
 /// Where the document is served.
@@ -31,7 +31,7 @@ pub const BEARER: &str = "bearer";
 
 /// The document for these settings.
 pub fn document(settings: &Settings) -> OpenApi {
-    let mut endpoints = routes::api();
+    let mut endpoints = routes::api(&RoutePolicies::from_settings(&settings.admin));
     if settings.server.metrics.is_none() {
         endpoints.extend(routes::metrics());
     }
@@ -60,20 +60,21 @@ pub fn document(settings: &Settings) -> OpenApi {
     doc
 }
 
-/// What an operation's `security` says for each access: no requirement for
+/// What an operation's `security` says for its policy: no requirement for
 /// public routes, none or a bearer token for an optional one, a bearer
-/// token otherwise; the admin guard's requirement names `ADMIN_SCOPE` when
-/// set (OpenAPI 3.1 lets a bearer scheme list the roles it needs).
-pub fn security(access: Access, admin_scope: Option<&str>) -> Vec<SecurityRequirement> {
+/// token otherwise, naming the scopes the policy requires (the admin
+/// guard's `ADMIN_SCOPE` when set; OpenAPI 3.1 lets a bearer scheme list
+/// the roles it needs).
+pub fn security(policy: &Policy) -> Vec<SecurityRequirement> {
     let bearer = |scopes: Vec<String>| SecurityRequirement::new(BEARER, scopes);
-    match access {
-        Access::Public => Vec::new(),
-        Access::Guarded(Policy::OptionalToken) => {
-            vec![SecurityRequirement::default(), bearer(Vec::new())]
-        }
-        Access::Guarded(Policy::ValidToken) => vec![bearer(Vec::new())],
-        Access::Guarded(Policy::Admin) => {
-            vec![bearer(admin_scope.map(str::to_owned).into_iter().collect())]
+    match policy.allow() {
+        Allow::Public => Vec::new(),
+        Allow::Optional => vec![SecurityRequirement::default(), bearer(Vec::new())],
+        Allow::Authenticated => {
+            let scopes = policy.scope_hint().unwrap_or_default();
+            vec![bearer(
+                scopes.split_whitespace().map(str::to_owned).collect(),
+            )]
         }
     }
 }
@@ -94,14 +95,15 @@ impl Refusal {
         Refusal::KeysUnavailable,
     ];
 
-    /// The guard's refusals, by access.
-    fn of(access: Access) -> &'static [Refusal] {
-        match access {
-            Access::Public | Access::Guarded(Policy::OptionalToken) => &[],
-            Access::Guarded(Policy::ValidToken) => {
+    /// The guard's refusals, by policy: a policy with terms refuses valid
+    /// tokens too.
+    fn of(policy: &Policy) -> &'static [Refusal] {
+        match policy.allow() {
+            Allow::Public | Allow::Optional => &[],
+            Allow::Authenticated if *policy == Policy::authenticated() => {
                 &[Refusal::Unauthorized, Refusal::KeysUnavailable]
             }
-            Access::Guarded(Policy::Admin) => &Refusal::ALL,
+            Allow::Authenticated => &Refusal::ALL,
         }
     }
 
@@ -163,8 +165,8 @@ impl Refusal {
 fn operation(endpoint: &Endpoint, admin: &AdminSettings) -> Operation {
     let mut operation = endpoint.operation.clone();
     operation.tags = Some(vec![tag(&endpoint.path).to_owned()]);
-    operation.security = Some(security(endpoint.access, admin.scope.as_deref()));
-    if endpoint.access == Access::Guarded(Policy::Admin) {
+    operation.security = Some(security(&endpoint.policy));
+    if *endpoint.policy == Policy::admin(&admin.group, admin.scope.as_deref()) {
         let who = match &admin.scope {
             Some(scope) => format!(
                 "Admins only: a user in the Cognito group `{}`, or a machine caller (client-credentials access token) whose `scope` contains `{scope}`.",
@@ -177,7 +179,7 @@ fn operation(endpoint: &Endpoint, admin: &AdminSettings) -> Operation {
             _ => who,
         });
     }
-    for refusal in Refusal::of(endpoint.access) {
+    for refusal in Refusal::of(&endpoint.policy) {
         let responses = &mut operation.responses.responses;
         match responses.get_mut(refusal.status()) {
             // The handler answers this status too (a 503 from Cognito):

@@ -1,7 +1,7 @@
 //! The route table: every operation, its handler, and who may call it. A
 //! row names the handler and its OpenAPI operation (the `__path_*` type its
 //! `#[utoipa::path]` generates, which holds the method and path) and its
-//! [`Access`]: public, or a [`Guard`] applying a [`Policy`]. The same rows
+//! [`Policy`]: public, or applied by a [`Guard`]. The same rows
 //! register the routes, each wrapped in its guard, and give each operation
 //! of the OpenAPI document its security (`http::openapi`), so the document
 //! cannot say something the guards do not do. A guard answers 401/403/503
@@ -10,22 +10,45 @@
 
 use std::any::type_name;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use actix_web::http::Method;
 use actix_web::{web, FromRequest, Handler, HttpResponse, Responder, Route};
 use utoipa::openapi::path::{HttpMethod, Operation};
 
-use crate::auth::{Guard, Policy};
+use crate::auth::{Allow, Guard, Policy};
+use crate::config::AdminSettings;
 use crate::http::errors::ApiError;
 use crate::http::{health, messages, metrics, users};
 
-/// Who may call an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
+/// The policies the route table names, built once from the settings.
+#[derive(Debug, Clone)]
+pub struct RoutePolicies {
     /// Anyone; no guard runs.
-    Public,
-    /// Whoever the guard of this policy admits.
-    Guarded(Policy),
+    pub public: Arc<Policy>,
+    /// Anyone; a valid user token personalises the answer.
+    pub optional: Arc<Policy>,
+    /// A valid user token (of a kind `COGNITO_TOKEN_USE` accepts).
+    pub authenticated: Arc<Policy>,
+    /// A member of `ADMIN_GROUP`, or a machine caller granted `ADMIN_SCOPE`.
+    pub admin: Arc<Policy>,
+}
+
+impl RoutePolicies {
+    /// The policies with these admin terms.
+    pub fn new(admin_group: &str, admin_scope: Option<&str>) -> Self {
+        RoutePolicies {
+            public: Arc::new(Policy::public()),
+            optional: Arc::new(Policy::optional()),
+            authenticated: Arc::new(Policy::authenticated()),
+            admin: Arc::new(Policy::admin(admin_group, admin_scope)),
+        }
+    }
+
+    /// The policies of a server with these admin settings.
+    pub fn from_settings(admin: &AdminSettings) -> Self {
+        Self::new(&admin.group, admin.scope.as_deref())
+    }
 }
 
 /// One row of the table: an operation, its handler and who may call it.
@@ -37,7 +60,7 @@ pub struct Endpoint {
     /// write path parameters alike: `{user_id}`).
     pub path: String,
     /// Who may call it.
-    pub access: Access,
+    pub policy: Arc<Policy>,
     /// The OpenAPI operation generated from the handler, before the table
     /// adds its security.
     pub operation: Operation,
@@ -51,15 +74,15 @@ impl Endpoint {
     /// The actix route: the method, the handler, and the guard if any.
     fn route(&self) -> Route {
         let route = (self.attach)(web::method(actix_method(&self.method)));
-        match self.access {
-            Access::Public => route,
-            Access::Guarded(policy) => route.wrap(Guard(policy)),
+        match self.policy.allow() {
+            Allow::Public => route,
+            _ => route.wrap(Guard(Arc::clone(&self.policy))),
         }
     }
 }
 
 /// A row: `operation` is the handler's `__path_*` type.
-fn row<O, H, Args>(access: Access, _operation: O, handler: H) -> Vec<Endpoint>
+fn row<O, H, Args>(policy: &Arc<Policy>, _operation: O, handler: H) -> Vec<Endpoint>
 where
     O: utoipa::Path,
     H: Handler<Args>,
@@ -73,7 +96,7 @@ where
         .map(|method| Endpoint {
             method,
             path: path.clone(),
-            access,
+            policy: Arc::clone(policy),
             operation: O::operation(),
             handler_name: type_name::<H>(),
             attach: Rc::clone(&attach),
@@ -84,33 +107,36 @@ where
 /// The API's operations, in registration order (`/users/me` before
 /// `/users/{user_id}`, which would take it otherwise).
 #[rustfmt::skip]
-pub fn api() -> Vec<Endpoint> {
-    use Access::{Guarded, Public};
-    use Policy::{Admin, OptionalToken, ValidToken};
+pub fn api(policies: &RoutePolicies) -> Vec<Endpoint> {
+    let RoutePolicies { public, optional, authenticated, admin } = policies;
     [
-        //  who may call            operation (method, path)          handler
-        row(Public,                 messages::__path_public_message,  messages::public_message),
-        row(Guarded(ValidToken),    messages::__path_private_message, messages::private_message),
-        row(Guarded(OptionalToken), messages::__path_feed,            messages::feed),
-        row(Guarded(ValidToken),    users::__path_me,                 users::me),
-        row(Guarded(Admin),         users::__path_get_user,           users::get_user),
-        row(Guarded(Admin),         users::__path_delete_user,        users::delete_user),
-        row(Guarded(Admin),         users::__path_sign_out_user,      users::sign_out_user),
-        row(Public,                 health::__path_healthz,           health::healthz),
-        row(Public,                 health::__path_readyz,            health::readyz),
+        //  who may call    operation (method, path)          handler
+        row(public,         messages::__path_public_message,  messages::public_message),
+        row(authenticated,  messages::__path_private_message, messages::private_message),
+        row(optional,       messages::__path_feed,            messages::feed),
+        row(authenticated,  users::__path_me,                 users::me),
+        row(admin,          users::__path_get_user,           users::get_user),
+        row(admin,          users::__path_delete_user,        users::delete_user),
+        row(admin,          users::__path_sign_out_user,      users::sign_out_user),
+        row(public,         health::__path_healthz,           health::healthz),
+        row(public,         health::__path_readyz,            health::readyz),
     ]
     .concat()
 }
 
 /// `/metrics`: on the API port, or alone on `METRICS_ADDR`'s.
 pub fn metrics() -> Vec<Endpoint> {
-    row(Access::Public, metrics::__path_metrics, metrics::metrics)
+    row(
+        &Arc::new(Policy::public()),
+        metrics::__path_metrics,
+        metrics::metrics,
+    )
 }
 
 /// Registers every API route on an app (`/metrics` aside: see
 /// [`configure_metrics`]).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    register(cfg, &api());
+pub fn configure(cfg: &mut web::ServiceConfig, policies: &RoutePolicies) {
+    register(cfg, &api(policies));
 }
 
 /// Registers `/metrics`.
@@ -160,9 +186,13 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 mod tests {
     use super::*;
 
+    fn policies() -> RoutePolicies {
+        RoutePolicies::new("admin", Some("cognito-guard/admin"))
+    }
+
     #[test]
     fn each_row_pairs_a_handler_with_its_own_operation() {
-        for endpoint in api().iter().chain(&metrics()) {
+        for endpoint in api(&policies()).iter().chain(&metrics()) {
             // utoipa names an operation after its function by default.
             let operation_id = endpoint.operation.operation_id.as_deref().unwrap_or("");
             assert!(
@@ -180,7 +210,7 @@ mod tests {
     #[test]
     fn every_operation_is_one_method_on_one_path() {
         let mut seen = Vec::new();
-        for endpoint in api().iter().chain(&metrics()) {
+        for endpoint in api(&policies()).iter().chain(&metrics()) {
             let key = (actix_method(&endpoint.method), endpoint.path.clone());
             assert!(!seen.contains(&key), "{key:?} twice");
             seen.push(key);

@@ -8,6 +8,7 @@ mod browser;
 mod cognito_emulator;
 mod cors;
 mod dev_mode;
+mod forward_auth;
 mod health;
 mod hostile;
 mod idp_filter;

@@ -6,8 +6,8 @@
 
 use std::process::Command;
 
-use cognito_guard::auth::Policy;
-use cognito_guard::http::routes::{self, Access};
+use cognito_guard::auth::Allow;
+use cognito_guard::http::routes::{self, RoutePolicies};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -107,17 +107,23 @@ async fn each_operation_has_the_security_the_contract_gives_its_route() {
 async fn every_route_of_the_table_is_documented_with_its_guards_policy() {
     let app = spawn_app_with(&[("ADMIN_SCOPE", ADMIN_SCOPE)]).await;
     let doc = document(&app).await;
-    let table: Vec<_> = routes::api().into_iter().chain(routes::metrics()).collect();
+    let policies = RoutePolicies::new("admin", Some(ADMIN_SCOPE));
+    let table: Vec<_> = routes::api(&policies)
+        .into_iter()
+        .chain(routes::metrics())
+        .collect();
     assert_eq!(table.len(), operations(&doc).len());
     for endpoint in table {
         let method = serde_json::to_value(&endpoint.method).expect("a method");
         let method = method.as_str().unwrap_or_default();
         let documented = &doc["paths"][&endpoint.path][method]["security"];
-        let policy = match endpoint.access {
-            Access::Public => json!([]),
-            Access::Guarded(Policy::OptionalToken) => json!([{}, { "bearer": [] }]),
-            Access::Guarded(Policy::ValidToken) => json!([{ "bearer": [] }]),
-            Access::Guarded(Policy::Admin) => json!([{ "bearer": [ADMIN_SCOPE] }]),
+        let policy = match endpoint.policy.allow() {
+            Allow::Public => json!([]),
+            Allow::Optional => json!([{}, { "bearer": [] }]),
+            Allow::Authenticated if endpoint.policy == policies.authenticated => {
+                json!([{ "bearer": [] }])
+            }
+            Allow::Authenticated => json!([{ "bearer": [ADMIN_SCOPE] }]),
         };
         assert_eq!(documented, &policy, "{method} {}", endpoint.path);
     }

@@ -1,0 +1,220 @@
+//! Who may do what, as one value: a [`Policy`] says whether a token is
+//! looked at ([`Allow`]), which kinds of caller are admitted (users,
+//! machines) and on which terms (groups, scopes). The route table's guards
+//! and the gateway rules of `GUARD_CONFIG` both hold one, and [`decide`]
+//! applies it: one pure function for every authorisation answer.
+
+use std::sync::Arc;
+
+use crate::auth::claims::Claims;
+use crate::auth::errors::{AuthError, Missing, PolicyRefusal, TokenRejection};
+use crate::auth::guards::Caller;
+
+/// Whether a policy looks at the token, and whether it needs one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allow {
+    /// Anyone; no token is looked at.
+    Public,
+    /// Anyone; a valid token's admitted caller is passed on, an invalid or
+    /// missing one reads as none.
+    Optional,
+    /// A valid token whose caller the policy admits.
+    Authenticated,
+}
+
+/// What a caller of one kind must hold. Each list that is not empty must
+/// hold: `*_any` at least one of its names, `*_all` every one (exact,
+/// case-sensitive matches).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Terms {
+    /// `cognito:groups`: at least one of these.
+    pub groups_any: Vec<Box<str>>,
+    /// `cognito:groups`: all of these.
+    pub groups_all: Vec<Box<str>>,
+    /// `scope`: at least one of these.
+    pub scopes_any: Vec<Box<str>>,
+    /// `scope`: all of these.
+    pub scopes_all: Vec<Box<str>>,
+}
+
+impl Terms {
+    /// No term: any caller of the kind.
+    pub fn none() -> Self {
+        Terms::default()
+    }
+
+    /// Members of at least one of `groups`.
+    pub fn groups_any<S: Into<Box<str>>>(groups: impl IntoIterator<Item = S>) -> Self {
+        Terms {
+            groups_any: groups.into_iter().map(Into::into).collect(),
+            ..Terms::default()
+        }
+    }
+
+    /// Tokens holding at least one of `scopes`.
+    pub fn scopes_any<S: Into<Box<str>>>(scopes: impl IntoIterator<Item = S>) -> Self {
+        Terms {
+            scopes_any: scopes.into_iter().map(Into::into).collect(),
+            ..Terms::default()
+        }
+    }
+
+    /// What `claims` lack, if anything: the groups first, then the scopes.
+    fn lacking(&self, claims: &Claims) -> Option<Missing> {
+        let in_group = |g: &Box<str>| claims.in_group(g);
+        let has_scope = |s: &Box<str>| claims.has_scope(s);
+        if (!self.groups_any.is_empty() && !self.groups_any.iter().any(in_group))
+            || !self.groups_all.iter().all(in_group)
+        {
+            return Some(Missing::Group);
+        }
+        if (!self.scopes_any.is_empty() && !self.scopes_any.iter().any(has_scope))
+            || !self.scopes_all.iter().all(has_scope)
+        {
+            return Some(Missing::Scope);
+        }
+        None
+    }
+
+    fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scopes_any.iter().chain(&self.scopes_all).map(|s| &**s)
+    }
+}
+
+/// Who may call: whether a token is needed, and the terms for each kind of
+/// caller admitted (`None`: that kind is never admitted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    allow: Allow,
+    users: Option<Terms>,
+    machines: Option<Terms>,
+    /// The scopes a refusal names in its `insufficient_scope` challenge
+    /// (space-separated, RFC 6750 §3), computed once.
+    scope_hint: Option<Arc<str>>,
+}
+
+impl Policy {
+    /// Anyone, no token looked at.
+    pub fn public() -> Self {
+        Self::new(Allow::Public, None, None)
+    }
+
+    /// Anyone; a valid user token is passed on (machines read as none).
+    pub fn optional() -> Self {
+        Self::new(Allow::Optional, Some(Terms::none()), None)
+    }
+
+    /// Any user with a valid token.
+    pub fn authenticated() -> Self {
+        Self::new(Allow::Authenticated, Some(Terms::none()), None)
+    }
+
+    /// The admin routes: a user in `group`, or, when `scope` is set, a
+    /// machine caller holding it.
+    pub fn admin(group: &str, scope: Option<&str>) -> Self {
+        Self::new(
+            Allow::Authenticated,
+            Some(Terms::groups_any([group])),
+            scope.map(|scope| Terms::scopes_any([scope])),
+        )
+    }
+
+    /// A policy with these terms per kind of caller.
+    pub fn new(allow: Allow, users: Option<Terms>, machines: Option<Terms>) -> Self {
+        let mut scopes: Vec<&str> = Vec::new();
+        for scope in users.iter().chain(&machines).flat_map(Terms::scopes) {
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        let scope_hint = (!scopes.is_empty()).then(|| Arc::from(scopes.join(" ")));
+        Policy {
+            allow,
+            users,
+            machines,
+            scope_hint,
+        }
+    }
+
+    /// Whether a token is looked at, and needed.
+    pub fn allow(&self) -> Allow {
+        self.allow
+    }
+
+    /// The users' terms, `None` when users are never admitted.
+    pub fn users(&self) -> Option<&Terms> {
+        self.users.as_ref()
+    }
+
+    /// The machines' terms, `None` when machines are never admitted.
+    pub fn machines(&self) -> Option<&Terms> {
+        self.machines.as_ref()
+    }
+
+    /// Whether machine callers can ever pass, so that their access tokens
+    /// must be checked to the end whatever `COGNITO_TOKEN_USE` says.
+    pub fn admits_machines(&self) -> bool {
+        self.allow != Allow::Public && self.machines.is_some()
+    }
+
+    /// The scopes this policy requires of some caller, space-separated.
+    pub fn scope_hint(&self) -> Option<&str> {
+        self.scope_hint.as_deref()
+    }
+
+    fn refusal(&self, missing: Missing) -> AuthError {
+        AuthError::Forbidden(PolicyRefusal {
+            missing,
+            scope: self.scope_hint.clone(),
+        })
+    }
+
+    /// The caller `claims` make, if the policy admits them.
+    fn admit(&self, claims: Claims) -> Result<Caller, AuthError> {
+        if claims.is_machine() {
+            return match &self.machines {
+                Some(terms) => match terms.lacking(&claims) {
+                    None => Ok(Caller::Machine(claims)),
+                    Some(missing) => Err(self.refusal(missing)),
+                },
+                // A machine is never a user: where access tokens are not
+                // accepted from users the token is not valid here at all;
+                // where they are, it is a valid token of the wrong caller.
+                None if !claims.admitted_for_users => Err(TokenRejection::WrongTokenUse.into()),
+                None => Err(self.refusal(Missing::Caller)),
+            };
+        }
+        if !claims.admitted_for_users {
+            // A user's token of a kind this server does not take from users.
+            return Err(TokenRejection::WrongTokenUse.into());
+        }
+        match &self.users {
+            Some(terms) => match terms.lacking(&claims) {
+                None => Ok(Caller::User(claims)),
+                Some(missing) => Err(self.refusal(missing)),
+            },
+            None => Err(self.refusal(Missing::Caller)),
+        }
+    }
+}
+
+/// Applies `policy` to an authentication outcome: the caller to admit (if
+/// any), or the refusal to answer with. Pure, so every branch is tested
+/// without a server. A public policy ignores the outcome (its callers need
+/// not be authenticated at all).
+pub fn decide(
+    policy: &Policy,
+    authenticated: Result<Claims, AuthError>,
+) -> Result<Option<Caller>, AuthError> {
+    match policy.allow {
+        Allow::Public => Ok(None),
+        Allow::Optional => Ok(authenticated
+            .ok()
+            .and_then(|claims| policy.admit(claims).ok())),
+        Allow::Authenticated => policy.admit(authenticated?).map(Some),
+    }
+}
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;

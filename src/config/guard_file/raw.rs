@@ -1,0 +1,92 @@
+//! The `GUARD_CONFIG` file as serde reads it: every table closed
+//! (`deny_unknown_fields`), closed sets as enums, and each value that the
+//! validation pass may refuse kept with its position (`Spanned`).
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::Gateway;
+
+/// The whole file. Issue #20 adds `pool: Vec<Spanned<RawPool>>` here; until
+/// then a `[[pool]]` table is an unknown key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawGuardFile {
+    pub forward_auth: Option<Spanned<RawForwardAuth>>,
+    #[serde(default)]
+    pub rule: Vec<Spanned<RawRule>>,
+}
+
+/// `[forward_auth]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawForwardAuth {
+    pub gateway: Option<Spanned<Gateway>>,
+}
+
+/// One `[[rule]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRule {
+    pub name: Option<Spanned<String>>,
+    pub path: Spanned<String>,
+    pub methods: Option<Spanned<Vec<Spanned<RawMethod>>>>,
+    pub allow: Option<Spanned<RawAllow>>,
+    pub callers: Option<Spanned<RawCallers>>,
+    pub groups_any: Option<Spanned<Vec<Spanned<String>>>>,
+    pub groups_all: Option<Spanned<Vec<Spanned<String>>>>,
+    pub scopes_any: Option<Spanned<Vec<Spanned<String>>>>,
+    pub scopes_all: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// `allow`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawAllow {
+    Public,
+    Optional,
+    Authenticated,
+}
+
+/// `callers`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawCallers {
+    Users,
+    Machines,
+    Any,
+}
+
+/// A method of `methods`: the standard ones, as written in requests
+/// (upper case), so a typo is an error rather than a rule that never
+/// matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub(super) enum RawMethod {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+    Trace,
+    Connect,
+}
+
+impl RawMethod {
+    pub fn method(self) -> actix_web::http::Method {
+        use actix_web::http::Method;
+        match self {
+            RawMethod::Get => Method::GET,
+            RawMethod::Head => Method::HEAD,
+            RawMethod::Post => Method::POST,
+            RawMethod::Put => Method::PUT,
+            RawMethod::Patch => Method::PATCH,
+            RawMethod::Delete => Method::DELETE,
+            RawMethod::Options => Method::OPTIONS,
+            RawMethod::Trace => Method::TRACE,
+            RawMethod::Connect => Method::CONNECT,
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! The one validation pass over the parsed `GUARD_CONFIG`: each rule must
+//! be able to match some request, and every term an operator wrote must be
+//! able to apply (never silently ignored). Errors name the line and key.
+
+use std::ops::Range;
+
+use actix_web::http::Method;
+use toml::Spanned;
+
+use super::position::Locator;
+use super::raw::{RawAllow, RawCallers, RawGuardFile, RawRule};
+use super::{ForwardAuthSettings, GuardFile, RuleSettings};
+use crate::auth::{Allow, Policy, Terms};
+use crate::config::ConfigError;
+use crate::forward_auth::PathPattern;
+
+/// The longest rule name: it is a header value, a log field and a metric
+/// label.
+const MAX_NAME_LEN: usize = 64;
+
+type Names = Option<Spanned<Vec<Spanned<String>>>>;
+
+pub(super) fn guard_file(raw: RawGuardFile, at: &Locator<'_>) -> Result<GuardFile, ConfigError> {
+    let Some(forward_auth) = raw.forward_auth else {
+        if let Some(rule) = raw.rule.first() {
+            return Err(at.error(
+                rule.span(),
+                "rule",
+                "[[rule]] tables need a [forward_auth] table naming the gateway",
+            ));
+        }
+        return Ok(GuardFile::default());
+    };
+    let table = forward_auth.span();
+    let Some(gateway) = forward_auth.into_inner().gateway else {
+        return Err(at.error(
+            table,
+            "forward_auth.gateway",
+            "missing: nginx, traefik, caddy or envoy",
+        ));
+    };
+    if raw.rule.is_empty() {
+        return Err(at.error(
+            table,
+            "forward_auth",
+            "no [[rule]] table: every request would be refused",
+        ));
+    }
+    let mut rules: Vec<(RuleSettings, usize)> = Vec::with_capacity(raw.rule.len());
+    for (index, rule) in raw.rule.into_iter().enumerate() {
+        let line = at.line(rule.span().start);
+        let checked = self::rule(index, rule, at)?;
+        refuse_duplicate_or_shadowed(&checked.0, &checked.1, &rules, at)?;
+        rules.push((checked.0, line));
+    }
+    Ok(GuardFile {
+        forward_auth: Some(ForwardAuthSettings {
+            gateway: *gateway.get_ref(),
+            rules: rules.into_iter().map(|(rule, _)| rule).collect(),
+        }),
+    })
+}
+
+/// Where a rule's name and path are, for the checks against earlier rules.
+struct RuleSpans {
+    name: Range<usize>,
+    path: Range<usize>,
+}
+
+fn rule(
+    index: usize,
+    rule: Spanned<RawRule>,
+    at: &Locator<'_>,
+) -> Result<(RuleSettings, RuleSpans), ConfigError> {
+    let table = rule.span();
+    let rule = rule.into_inner();
+    let (name, name_span) = match &rule.name {
+        Some(name) => {
+            let span = name.span();
+            (check_name(name.get_ref().clone(), span.clone(), at)?, span)
+        }
+        None => (format!("rule-{}", index + 1), table.clone()),
+    };
+    let path_span = rule.path.span();
+    let path = PathPattern::parse(rule.path.get_ref())
+        .map_err(|reason| at.error(path_span.clone(), "rule.path", reason))?;
+    let methods = match &rule.methods {
+        None => None,
+        Some(methods) => Some(check_methods(methods, at)?),
+    };
+    let allow = rule
+        .allow
+        .as_ref()
+        .map_or(RawAllow::Authenticated, |a| *a.get_ref());
+    let policy = policy(allow, &rule, at)?;
+    Ok((
+        RuleSettings {
+            name,
+            methods,
+            path,
+            policy,
+        },
+        RuleSpans {
+            name: name_span,
+            path: path_span,
+        },
+    ))
+}
+
+/// 1–64 of `A-Z a-z 0-9 . _ - : /`: it goes into a header, a log line and
+/// a metric label as is.
+fn check_name(name: String, span: Range<usize>, at: &Locator<'_>) -> Result<String, ConfigError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':' | '/');
+    if name.is_empty() || name.len() > MAX_NAME_LEN || !name.chars().all(allowed) {
+        return Err(at.error(span, "rule.name", "1 to 64 of A-Z a-z 0-9 . _ - : /"));
+    }
+    Ok(name)
+}
+
+fn check_methods(
+    methods: &Spanned<Vec<Spanned<super::raw::RawMethod>>>,
+    at: &Locator<'_>,
+) -> Result<Vec<Method>, ConfigError> {
+    let span = methods.span();
+    let methods = methods.get_ref();
+    if methods.is_empty() {
+        return Err(at.error(
+            span,
+            "rule.methods",
+            "an empty list matches no request (leave `methods` out for any method)",
+        ));
+    }
+    let mut list: Vec<Method> = Vec::with_capacity(methods.len() + 1);
+    for method in methods {
+        let m = method.get_ref().method();
+        if list.contains(&m) {
+            return Err(at.error(method.span(), "rule.methods", format!("{m} listed twice")));
+        }
+        list.push(m);
+    }
+    // A GET rule covers HEAD: the same answer without its body.
+    if list.contains(&Method::GET) && !list.contains(&Method::HEAD) {
+        list.push(Method::HEAD);
+    }
+    Ok(list)
+}
+
+/// `allow`, `callers` and the terms as one policy; a term that could
+/// never apply is an error, not ignored.
+fn policy(allow: RawAllow, rule: &RawRule, at: &Locator<'_>) -> Result<Policy, ConfigError> {
+    let terms: [(&str, &Names); 4] = [
+        ("rule.groups_any", &rule.groups_any),
+        ("rule.groups_all", &rule.groups_all),
+        ("rule.scopes_any", &rule.scopes_any),
+        ("rule.scopes_all", &rule.scopes_all),
+    ];
+    if allow != RawAllow::Authenticated {
+        let why = match allow {
+            RawAllow::Public => "a public rule looks at no token",
+            _ => "an optional rule refuses nobody",
+        };
+        for (key, value) in terms {
+            if let Some(value) = value {
+                return Err(at.error(
+                    value.span(),
+                    key,
+                    format!("{why}: this term would never apply (use allow = \"authenticated\")"),
+                ));
+            }
+        }
+    }
+    let callers = rule.callers.as_ref().map(|c| (*c.get_ref(), c.span()));
+    if allow == RawAllow::Public {
+        if let Some((_, span)) = callers {
+            return Err(at.error(
+                span,
+                "rule.callers",
+                "a public rule looks at no token: callers would never apply",
+            ));
+        }
+        return Ok(Policy::public());
+    }
+    let callers = callers.map_or(RawCallers::Users, |(c, _)| c);
+    if callers == RawCallers::Machines {
+        for (key, value) in &terms[..2] {
+            if let Some(value) = value {
+                return Err(at.error(
+                    value.span(),
+                    key,
+                    "groups apply to users only, and this rule admits machines only (callers = \"machines\")",
+                ));
+            }
+        }
+    }
+    let groups_any = names(&rule.groups_any, "rule.groups_any", group_name, at)?;
+    let groups_all = names(&rule.groups_all, "rule.groups_all", group_name, at)?;
+    let scopes_any = names(&rule.scopes_any, "rule.scopes_any", scope_token, at)?;
+    let scopes_all = names(&rule.scopes_all, "rule.scopes_all", scope_token, at)?;
+    let user_terms = Terms {
+        groups_any,
+        groups_all,
+        scopes_any: scopes_any.clone(),
+        scopes_all: scopes_all.clone(),
+    };
+    let machine_terms = Terms {
+        scopes_any,
+        scopes_all,
+        ..Terms::none()
+    };
+    let allow = match allow {
+        RawAllow::Optional => Allow::Optional,
+        _ => Allow::Authenticated,
+    };
+    Ok(match callers {
+        RawCallers::Users => Policy::new(allow, Some(user_terms), None),
+        RawCallers::Machines => Policy::new(allow, None, Some(machine_terms)),
+        RawCallers::Any => Policy::new(allow, Some(user_terms), Some(machine_terms)),
+    })
+}
+
+/// A list of group or scope names: not empty, each valid and listed once.
+fn names(
+    list: &Names,
+    key: &str,
+    valid: fn(&str) -> Result<(), &'static str>,
+    at: &Locator<'_>,
+) -> Result<Vec<Box<str>>, ConfigError> {
+    let Some(list) = list else {
+        return Ok(Vec::new());
+    };
+    if list.get_ref().is_empty() {
+        return Err(at.error(
+            list.span(),
+            key,
+            "an empty list: leave the key out for no such term",
+        ));
+    }
+    let mut names: Vec<Box<str>> = Vec::with_capacity(list.get_ref().len());
+    for name in list.get_ref() {
+        valid(name.get_ref()).map_err(|reason| at.error(name.span(), key, reason))?;
+        if names.iter().any(|n| **n == **name.get_ref()) {
+            return Err(at.error(
+                name.span(),
+                key,
+                format!("{:?} listed twice", name.get_ref()),
+            ));
+        }
+        names.push(name.get_ref().as_str().into());
+    }
+    Ok(names)
+}
+
+/// A Cognito group name: not empty (matched exactly, case-sensitively).
+fn group_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err("a group name is not empty and holds no control character");
+    }
+    Ok(())
+}
+
+/// One OAuth scope token (RFC 6749 §3.3): printable ASCII without spaces,
+/// quotes or backslashes (it is quoted in `WWW-Authenticate`).
+fn scope_token(scope: &str) -> Result<(), &'static str> {
+    let printable = |c: char| c.is_ascii_graphic() && c != '"' && c != '\\';
+    if scope.is_empty() || !scope.chars().all(printable) {
+        return Err(
+            "one scope, e.g. reports/read: printable ASCII without spaces, quotes or backslashes",
+        );
+    }
+    Ok(())
+}
+
+/// A rule named like an earlier one, or one an earlier rule always takes
+/// first, is an error: the second can never decide anything.
+fn refuse_duplicate_or_shadowed(
+    rule: &RuleSettings,
+    spans: &RuleSpans,
+    earlier: &[(RuleSettings, usize)],
+    at: &Locator<'_>,
+) -> Result<(), ConfigError> {
+    for (before, line) in earlier {
+        if before.name == rule.name {
+            return Err(at.error(
+                spans.name.clone(),
+                "rule.name",
+                format!(
+                    "{:?} is already the name of the rule at line {line}",
+                    rule.name
+                ),
+            ));
+        }
+        let methods_covered = match (&before.methods, &rule.methods) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(mine), Some(theirs)) => theirs.iter().all(|m| mine.contains(m)),
+        };
+        if methods_covered && before.path.covers(&rule.path) {
+            return Err(at.error(
+                spans.path.clone(),
+                "rule.path",
+                format!(
+                    "never reached: the rule {:?} at line {line} ({}) takes every request this one matches",
+                    before.name, before.path
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

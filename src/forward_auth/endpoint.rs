@@ -1,0 +1,117 @@
+//! `/auth` and `/auth/{anything}`, any method, registered only when rules
+//! are configured: reads the original request, normalises its path, finds
+//! the first rule, applies its policy through the same verifier and
+//! `decide` as the API routes, and answers `200` with the identity headers
+//! (empty body: nginx keeps the connection only then) or the refusal the
+//! API would give. One log line and one counted outcome per decision.
+//! A cache hit is decided without a boxed future.
+
+use std::time::Instant;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+
+use super::errors::ForwardAuthError;
+use super::identity::identity_headers;
+use super::normalise::normalise;
+use super::original::original;
+use super::rules::{ForwardAuth, Outcome, Rule, NO_RULE};
+use crate::auth::{authenticate, decide, Allow, AuthError, Authentication, Caller};
+use crate::http::errors::ApiError;
+
+/// Registers `/auth` and `/auth/{anything}` for every method.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource(["/auth", "/auth/{_:.*}"]).to(forward_auth));
+}
+
+/// The forward-auth decision for one gateway subrequest.
+async fn forward_auth(req: HttpRequest) -> HttpResponse {
+    let started = Instant::now();
+    let Some(rules) = req.app_data::<web::Data<ForwardAuth>>() else {
+        log::error!("ForwardAuth missing from app data");
+        return AuthError::NotConfigured.error_response();
+    };
+    let original = match original(&req, rules.gateway) {
+        Ok(original) => original,
+        Err(refused) => return bad_request(rules, refused, started),
+    };
+    let path = match normalise(original.target) {
+        Ok(path) => path,
+        Err(refused) => return bad_request(rules, refused.into(), started),
+    };
+    let method = &original.method;
+    let Some(rule) = rules.first_match(method, &path) else {
+        rules.unmatched.count(Outcome::Forbidden);
+        log::info!(
+            "forward-auth rule={NO_RULE} outcome=forbidden reason=no_rule method={method} path={path:?} {}us",
+            started.elapsed().as_micros()
+        );
+        return no_rule();
+    };
+    let decided = match rule.policy.allow() {
+        Allow::Public => Ok(None),
+        _ => match authenticate(&req) {
+            Authentication::Decided(authenticated) => decide(&rule.policy, authenticated),
+            Authentication::Pending(pending) => decide(&rule.policy, pending.await),
+        },
+    };
+    let (outcome, reason, response) = match decided {
+        Ok(caller) => (
+            Outcome::Allowed,
+            caller_kind(caller.as_ref()),
+            allowed(caller.as_ref(), rule),
+        ),
+        Err(refused) => (
+            outcome_of(&refused),
+            refused.label(),
+            refused.error_response(),
+        ),
+    };
+    rule.counters.count(outcome);
+    log::info!(
+        "forward-auth rule={} outcome={} reason={reason} method={method} path={path:?} {}us",
+        rule.name,
+        outcome.label(),
+        started.elapsed().as_micros()
+    );
+    response
+}
+
+fn allowed(caller: Option<&Caller>, rule: &Rule) -> HttpResponse {
+    let mut builder = HttpResponse::Ok();
+    builder.insert_header((header::CACHE_CONTROL, "no-store"));
+    identity_headers(&mut builder, caller, rule);
+    builder.finish()
+}
+
+fn caller_kind(caller: Option<&Caller>) -> &'static str {
+    match caller {
+        None => "anonymous",
+        Some(Caller::User(_)) => "user",
+        Some(Caller::Machine(_)) => "machine",
+    }
+}
+
+fn outcome_of(refused: &AuthError) -> Outcome {
+    match refused {
+        AuthError::MissingCredentials | AuthError::InvalidToken(_) => Outcome::Unauthorized,
+        AuthError::Forbidden(_) => Outcome::Forbidden,
+        AuthError::KeysUnavailable | AuthError::ClockUnset => Outcome::Unavailable,
+        AuthError::NotConfigured => Outcome::Error,
+    }
+}
+
+fn bad_request(rules: &ForwardAuth, refused: ForwardAuthError, started: Instant) -> HttpResponse {
+    rules.unmatched.count(Outcome::BadRequest);
+    log::info!(
+        "forward-auth rule={NO_RULE} outcome=bad_request reason={} {}us",
+        refused.label(),
+        started.elapsed().as_micros()
+    );
+    refused.error_response()
+}
+
+/// Default deny: no rule matches, whatever the token.
+fn no_rule() -> HttpResponse {
+    ApiError::NoRule.error_response()
+}

@@ -1,0 +1,22 @@
+//! Forward-auth: the gateway in front of any API asks `/auth` "may this
+//! request through?", and gets the answer the API routes would give, from
+//! the same verifier and the same policies, with the caller's identity as
+//! headers. Along the request: `original` (the original method and path,
+//! by the gateway's convention) → `normalise` (the one decoded path, or a
+//! refusal: the security boundary) → `rules` (first match, precompiled at
+//! start; `pattern`) → `auth::decide` → `identity` (the headers of an
+//! allowing answer) → `endpoint` (the handler, its log line and metric).
+
+mod endpoint;
+mod errors;
+mod identity;
+pub mod normalise;
+mod original;
+mod pattern;
+mod rules;
+
+pub use endpoint::configure;
+pub use errors::ForwardAuthError;
+pub use normalise::{normalise, PathRefusal};
+pub use pattern::PathPattern;
+pub use rules::ForwardAuth;
