@@ -57,7 +57,10 @@ pub fn copy_example(from: &str, dir: &Path, to: &str, replace: &[(String, String
     let mut text = std::fs::read_to_string(examples().join(from))
         .unwrap_or_else(|e| panic!("examples/{from}: {e}"));
     for (this, by) in replace {
-        assert!(text.contains(this.as_str()), "examples/{from} has no {this:?}");
+        assert!(
+            text.contains(this.as_str()),
+            "examples/{from} has no {this:?}"
+        );
         text = text.replace(this.as_str(), by);
     }
     let path = dir.join(to);
@@ -202,10 +205,7 @@ pub struct RecordingUpstream {
     handle: actix_web::dev::ServerHandle,
 }
 
-async fn record(
-    request: HttpRequest,
-    received: web::Data<Mutex<Vec<Received>>>,
-) -> HttpResponse {
+async fn record(request: HttpRequest, received: web::Data<Mutex<Vec<Received>>>) -> HttpResponse {
     let headers = request
         .headers()
         .iter()
@@ -356,10 +356,17 @@ impl Gateway {
     /// The command that runs the configuration in `dir`.
     fn command(self, dir: &Path) -> Command {
         let mut command = Command::new(self.binary());
-        command.current_dir(dir).stdout(Stdio::null()).stderr(Stdio::piped());
+        command
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
         match self {
             Gateway::Nginx => {
-                command.arg("-p").arg(dir).arg("-c").arg(dir.join("nginx.conf"));
+                command
+                    .arg("-p")
+                    .arg(dir)
+                    .arg("-c")
+                    .arg(dir.join("nginx.conf"));
             }
             Gateway::Caddy => {
                 // Caddy keeps state under $HOME / XDG dirs: the scratch dir.
