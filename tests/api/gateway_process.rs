@@ -52,15 +52,26 @@ impl Drop for ScratchDir {
     }
 }
 
+/// Asserts that each string to replace is in one of the example `files`:
+/// a test never runs an example that kept an address of its own.
+pub fn assert_replaceable(files: &[&str], replace: &[(String, String)]) {
+    let texts: Vec<String> = files
+        .iter()
+        .map(|file| std::fs::read_to_string(examples().join(file)).expect("example"))
+        .collect();
+    for (this, _) in replace {
+        assert!(
+            texts.iter().any(|text| text.contains(this.as_str())),
+            "none of examples/{files:?} has {this:?}"
+        );
+    }
+}
+
 /// Copies `examples/<from>` to `<dir>/<to>`, replacing each `(this, by)`.
 pub fn copy_example(from: &str, dir: &Path, to: &str, replace: &[(String, String)]) -> PathBuf {
     let mut text = std::fs::read_to_string(examples().join(from))
         .unwrap_or_else(|e| panic!("examples/{from}: {e}"));
     for (this, by) in replace {
-        assert!(
-            text.contains(this.as_str()),
-            "examples/{from} has no {this:?}"
-        );
         text = text.replace(this.as_str(), by);
     }
     let path = dir.join(to);
@@ -318,16 +329,15 @@ impl Gateway {
     /// The example's addresses, replaced by the tests' own.
     fn addresses(self, guard: u16, upstream: u16, gateway: u16) -> Vec<(String, String)> {
         let pairs = [(6969, guard), (8080, upstream), (8000, gateway)];
-        let mut out: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(from, to)| (format!("127.0.0.1:{from}"), format!("127.0.0.1:{to}")))
-            .collect();
+        let form = |from: u16, to: u16| match self {
+            // Envoy gives ports as `port_value:`; its ext_authz server_uri
+            // names the guard as host:port (not used to connect).
+            Gateway::Envoy => (format!("port_value: {from}"), format!("port_value: {to}")),
+            _ => (format!("127.0.0.1:{from}"), format!("127.0.0.1:{to}")),
+        };
+        let mut out: Vec<(String, String)> = pairs.iter().map(|(f, t)| form(*f, *t)).collect();
         if self == Gateway::Envoy {
-            out.extend(
-                pairs
-                    .iter()
-                    .map(|(from, to)| (format!("port_value: {from}"), format!("port_value: {to}"))),
-            );
+            out.push(("127.0.0.1:6969".to_owned(), format!("127.0.0.1:{guard}")));
         }
         out
     }
@@ -427,6 +437,8 @@ impl GatewayProcess {
         let log = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&log);
         let path = dir.0.clone();
+        let examples: Vec<&str> = gateway.files().iter().map(|(from, _)| *from).collect();
+        assert_replaceable(&examples, &gateway.addresses(guard, upstream, 0));
         let mut listening = spawn_listening(gateway.name(), |port| {
             for (from, to) in gateway.files() {
                 copy_example(from, &path, to, &gateway.addresses(guard, upstream, port));

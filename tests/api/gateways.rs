@@ -47,15 +47,12 @@ impl Stack {
             {"username": "victim", "sub": VICTIM, "email": "victim@example.com", "groups": []}
         ]));
         let dir = ScratchDir::new("rules");
-        let rules = copy_example(
-            "guard.toml",
-            &dir.0,
-            "guard.toml",
-            &[(
-                r#"gateway = "nginx""#.to_owned(),
-                format!(r#"gateway = "{}""#, gateway.name()),
-            )],
-        );
+        let rules = [(
+            r#"gateway = "nginx""#.to_owned(),
+            format!(r#"gateway = "{}""#, gateway.name()),
+        )];
+        assert_replaceable(&["guard.toml"], &rules);
+        let rules = copy_example("guard.toml", &dir.0, "guard.toml", &rules);
         let vars = [
             ("AWS_REGION", REGION.to_owned()),
             ("COGNITO_USER_POOL_ID", POOL_ID.to_owned()),
