@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a random port, a real JWKS server,
 //! requests over HTTP like a client. One binary, one module per area.
 
+mod gateway_process;
 mod helpers;
 mod webdriver;
 
@@ -9,6 +10,7 @@ mod cognito_emulator;
 mod cors;
 mod dev_mode;
 mod forward_auth;
+mod gateways;
 mod health;
 mod hostile;
 mod idp_filter;
