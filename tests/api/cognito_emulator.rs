@@ -2,9 +2,8 @@
 //! a pool, a client, an admin group and users made through its API, real
 //! tokens from InitiateAuth, and the server's Cognito directory pointed at it.
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -13,20 +12,15 @@ use cognito_guard::{Application, Settings};
 use serde_json::{json, Value};
 
 use crate::helpers::{serve, JwksMode, JwksServer, TestApp};
+use crate::listening::{spawn_listening, Listening};
 
 const PASSWORD: &str = "Emulat0r!Passw0rd";
 
-/// A moto server on a free loopback port, stopped when dropped.
+/// A moto server on a loopback port it owns, stopped when dropped.
 struct Moto {
-    child: Child,
+    /// Killed (with its process group) on drop.
+    listening: Listening,
     port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn credentials() -> AwsCredentials {
@@ -38,41 +32,44 @@ fn credentials() -> AwsCredentials {
 }
 
 impl Moto {
+    /// Starts moto; a missing moto fails the test at once, saying how to
+    /// install it (rather than as a child that exits on every port).
     fn start() -> Moto {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
+        let installed = Command::new("python3")
+            .args(["-c", "import moto.server"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs");
-        let mut moto = Moto { child, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!(
-                    "moto exited ({status}); install it with `python3 -m pip install 'moto[server]'` \
-                     (make test does)"
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto did not start on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(
+            installed,
+            "moto is missing; install it with `python3 -m pip install 'moto[server]'` \
+             (make test-deps does)"
+        );
+        let listening = spawn_listening("moto", |port| {
+            let mut command = Command::new("python3");
+            command
+                .args([
+                    "-m",
+                    "moto.server",
+                    "-H",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            command
+        });
+        Moto {
+            port: listening.port(),
+            listening,
         }
-        moto.port = port;
-        moto
+    }
+
+    /// Kills moto (an emulator that went down).
+    fn stop(&mut self) {
+        self.listening.stop();
     }
 
     fn endpoint(&self) -> String {
@@ -433,8 +430,7 @@ async fn emulator_down_is_503_with_retry_after() {
             .status,
         200
     );
-    let _ = pool.moto.child.kill();
-    let _ = pool.moto.child.wait();
+    pool.moto.stop();
 
     let path = format!("/users/{}", pool.victim.sub);
     let response = pool

@@ -2,28 +2,22 @@
 //! `tests/support/sigv4_checker.py`, and the server in cognito mode pointed
 //! at it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use cognito_guard::{Application, Settings};
 use serde_json::Value;
 
 use crate::helpers::{base_vars, serve, trusted_key, JwksMode, JwksServer, TestApp, REGION};
+use crate::listening::{spawn_listening, Listening};
 
 pub const ACCESS_KEY: &str = "AKIDSTANDIN";
 pub const SECRET_KEY: &str = "standin-secret";
 
-/// The stand-in on a free loopback port, stopped when dropped.
+/// The stand-in on a loopback port it owns, stopped when dropped.
 pub struct IdpStandIn {
-    child: Child,
+    /// Killed (with its process group) on drop.
+    _listening: Listening,
     pub port: u16,
-}
-
-impl Drop for IdpStandIn {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl IdpStandIn {
@@ -34,27 +28,31 @@ impl IdpStandIn {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/support/sigv4_checker.py"
         );
-        let mut child = Command::new("python3")
-            .args([script, REGION, ACCESS_KEY, SECRET_KEY, &users.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 runs");
-        // The stand-in binds port 0 and prints the port it got: no race
-        // for a port picked here and bound there.
-        let mut line = String::new();
-        if let Some(stdout) = child.stdout.take() {
-            let _ = BufReader::new(stdout).read_line(&mut line);
+        let botocore = Command::new("python3")
+            .args(["-c", "import botocore"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(
+            botocore,
+            "the SigV4 stand-in needs botocore, which \
+             `python3 -m pip install 'moto[server]'` brings (make test-deps does)"
+        );
+        let users = users.to_string();
+        let listening = spawn_listening("the SigV4 stand-in", |port| {
+            let mut command = Command::new("python3");
+            command
+                .args([script, REGION, ACCESS_KEY, SECRET_KEY, &users])
+                .arg(port.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit());
+            command
+        });
+        IdpStandIn {
+            port: listening.port(),
+            _listening: listening,
         }
-        let Ok(port) = line.trim().parse() else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "the SigV4 stand-in did not start; it needs botocore, which \
-                 `python3 -m pip install 'moto[server]'` brings (make test does)"
-            );
-        };
-        IdpStandIn { child, port }
     }
 
     /// `http://127.0.0.1:<port>` followed by `path`.

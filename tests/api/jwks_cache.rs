@@ -88,10 +88,11 @@ async fn jwks_down_at_start_gives_503_then_recovers() {
 
 #[actix_rt::test]
 async fn unreachable_jwks_at_start_is_503_not_500() {
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    // Bound but never listening: connections are refused, and no other
+    // test's port-0 bind can be handed this port while we hold it (a port
+    // picked free and dropped could become another test's server).
+    let closed = crate::listening::closed_port();
+    let closed_port = closed.port;
     let url = format!("http://127.0.0.1:{closed_port}/.well-known/jwks.json");
     let jwks = JwksServer::start(vec![], JwksMode::Serve);
     let app = spawn_app_against(jwks, &[("COGNITO_JWKS_URL", url.as_str())]).await;

@@ -3,6 +3,7 @@
 
 mod gateway_process;
 mod helpers;
+mod listening;
 mod webdriver;
 
 mod browser;

@@ -1,10 +1,13 @@
-//! A real `redis-server` on a free loopback port, started and stopped by the
-//! test that owns it (killed by pid on drop; nothing else is touched).
+//! A real `redis-server` on a loopback port it owns (started race-free by
+//! `listening.rs`), stopped by the test that owns it (its process group is
+//! killed on drop; nothing else is touched).
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::listening::{spawn_listening, Listening};
 
 /// A `redis-server` child process without persistence: a restart comes back
 /// empty, as a cache node that lost its memory would.
@@ -14,7 +17,7 @@ pub struct RedisServer {
     /// Extra arguments (TLS, ACL users); with TLS, `port` is the TLS port.
     extra: Vec<String>,
     tls: bool,
-    child: Option<Child>,
+    listening: Option<Listening>,
 }
 
 impl RedisServer {
@@ -25,16 +28,12 @@ impl RedisServer {
 
     /// As [`RedisServer::start`], requiring `password` (`requirepass`).
     pub fn start_with_password(password: Option<&str>) -> RedisServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
         let mut server = RedisServer {
-            port,
+            port: 0,
             password: password.map(str::to_owned),
             extra: Vec::new(),
             tls: false,
-            child: None,
+            listening: None,
         };
         server.spawn();
         server
@@ -62,16 +61,10 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
             made.is_ok_and(|s| s.success()),
             "openssl made the test certificates"
         );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
         let file = |name: &str| dir.join(name).display().to_string();
         let extra = [
             "--port",
             "0",
-            "--tls-port",
-            &port.to_string(),
             "--tls-cert-file",
             &file("server.crt"),
             "--tls-key-file",
@@ -94,11 +87,11 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
         .map(str::to_owned)
         .to_vec();
         let mut server = RedisServer {
-            port,
+            port: 0,
             password: None,
             extra,
             tls: true,
-            child: None,
+            listening: None,
         };
         server.spawn();
         (server, dir.join("ca.crt"))
@@ -112,26 +105,40 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
         }
     }
 
-    fn spawn(&mut self) {
+    /// The command line of a server on `port`.
+    fn command_line(&self, port: u16) -> Command {
         let mut command = Command::new("redis-server");
         command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
         if self.tls {
             command.args(&self.extra);
+            command.args(["--tls-port", &port.to_string()]);
         } else {
-            command.args(["--port", &self.port.to_string()]);
+            command.args(["--port", &port.to_string()]);
         }
         if let Some(password) = &self.password {
             command.args(["--requirepass", password]);
         }
-        let child = command
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server runs (make test installs it)");
-        self.child = Some(child);
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+        command
+    }
+
+    /// Starts it on a port of its own, or again on its port after a stop,
+    /// and waits until it answers.
+    fn spawn(&mut self) {
+        match self.listening.take() {
+            None => {
+                let listening = spawn_listening("redis-server", |port| self.command_line(port));
+                self.port = listening.port();
+                self.listening = Some(listening);
+            }
+            Some(mut listening) => {
+                listening.restart(|port| self.command_line(port));
+                self.listening = Some(listening);
+            }
+        }
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.answers() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
+            assert!(Instant::now() < deadline, "redis-server did not answer");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -184,9 +191,8 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
 
     /// Kills it; everything it held is gone.
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(listening) = self.listening.as_mut() {
+            listening.stop();
         }
     }
 
@@ -194,11 +200,5 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
     pub fn restart(&mut self) {
         self.stop();
         self.spawn();
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
     }
 }

@@ -1,18 +1,19 @@
 //! A real browser for the tests: headless Chromium driven through
 //! chromedriver (WebDriver) with fantoccini, over plain HTTP on loopback.
-//! Each [`Browser`] starts its own chromedriver on a free port, with its own
-//! profile directory, and on drop kills what it started (chromedriver and
-//! the Chromium it launched, as one process group), even when a test fails.
+//! Each [`Browser`] starts its own chromedriver on a port it owns (see
+//! `listening.rs`), with its own profile directory, and on drop kills what
+//! it started (chromedriver and the Chromium it launched, as one process
+//! group), even when a test fails.
 
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
+
+use crate::listening::{spawn_listening, Listening};
 
 /// How long a page may take to show what a test waits for: generous, since
 /// the machine may be busy compiling; a passing test waits far less.
@@ -38,74 +39,41 @@ fn program(var: &str, names: &[&str]) -> PathBuf {
         })
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// chromedriver and everything it launched: one process group, ours.
+/// chromedriver and everything it launched: one process group, ours
+/// (killed on drop by [`Listening`]), and the profile directory.
 struct Driver {
-    child: Child,
-    port: u16,
+    listening: Listening,
     profile: PathBuf,
 }
 
 impl Driver {
+    /// chromedriver on a port it owns: see [`spawn_listening`] for why a
+    /// port picked free and a connect-only readiness check were not enough.
     fn start() -> Driver {
         let chromedriver = program("CHROMEDRIVER", &["chromedriver"]);
-        // A port picked free can be taken before chromedriver binds it:
-        // then it exits, and another port is tried.
-        for _ in 0..3 {
-            let port = free_port();
-            let child = Command::new(&chromedriver)
+        let listening = spawn_listening("chromedriver", |port| {
+            let mut command = Command::new(&chromedriver);
+            command
                 .arg(format!("--port={port}"))
-                .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot run {}: {e}", chromedriver.display()));
-            let mut driver = Driver {
-                child,
-                port,
-                profile: profile_dir(port),
-            };
-            if driver.wait_until_listening() {
-                return driver;
-            }
+                .stderr(Stdio::null());
+            command
+        });
+        Driver {
+            profile: profile_dir(listening.port()),
+            listening,
         }
-        panic!("chromedriver did not start listening");
     }
 
-    /// Polls until chromedriver accepts connections; false if it exited.
-    fn wait_until_listening(&mut self) -> bool {
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return true;
-            }
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        false
+    fn port(&self) -> u16 {
+        self.listening.port()
     }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // The group is chromedriver's own (process_group(0) above): it and
-        // the Chromium it launched, nothing else.
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Chromium first (its group is chromedriver's), then its profile.
+        self.listening.stop();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
@@ -152,7 +120,7 @@ impl Browser {
         };
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .connect(&format!("http://127.0.0.1:{}", driver.port()))
             .await
             .expect("a WebDriver session with headless Chromium");
         Browser {

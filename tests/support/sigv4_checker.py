@@ -15,9 +15,10 @@ filter), AdminListGroupsForUser, AdminDeleteUser and AdminUserGlobalSignOut. Cog
 nothing of `sub`; this stand-in matches `sub` without regard to case, so a
 test can ask for one spelling and be answered with the user's real sub.
 
-Usage: sigv4_checker.py REGION ACCESS_KEY SECRET_KEY USERS_JSON
+Usage: sigv4_checker.py REGION ACCESS_KEY SECRET_KEY USERS_JSON [PORT]
 where USERS_JSON is [{"username", "sub", "email", "groups": [...]}, ...].
-It listens on a free loopback port and prints that port as its first line.
+It listens on loopback PORT (a free one when omitted, or 0) and prints the
+port as its first line. The tests pass a port (tests/api/listening.rs).
 GET /calls lists the calls received, for the test to assert on.
 """
 
@@ -194,9 +195,10 @@ def handler(region, credentials, pool):
 
 def main():
     region, access_key, secret_key, users = sys.argv[1:5]
+    port = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     credentials = Credentials(access_key, secret_key)
     pool = Pool(json.loads(users))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(region, credentials, pool))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler(region, credentials, pool))
     print(server.server_address[1], flush=True)
     server.serve_forever()
 
