@@ -425,41 +425,36 @@ fn pip_script_dirs() -> Vec<PathBuf> {
 pub struct GatewayProcess {
     pub gateway: Gateway,
     listening: Listening,
-    log: Arc<Mutex<String>>,
-    _dir: ScratchDir,
+    dir: ScratchDir,
 }
 
 impl GatewayProcess {
     /// Starts `gateway` with its example in front of `upstream`, asking the
-    /// guard on `guard`; returns once it listens and routes.
+    /// guard on `guard`; returns once its process group owns its port.
     pub fn start(gateway: Gateway, guard: u16, upstream: u16) -> GatewayProcess {
         let dir = ScratchDir::new(gateway.name());
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&log);
         let path = dir.0.clone();
         let examples: Vec<&str> = gateway.files().iter().map(|(from, _)| *from).collect();
         assert_replaceable(&examples, &gateway.addresses(guard, upstream, 0));
-        let mut listening = spawn_listening(gateway.name(), |port| {
+        let listening = spawn_listening(gateway.name(), |port| {
             for (from, to) in gateway.files() {
                 copy_example(from, &path, to, &gateway.addresses(guard, upstream, port));
             }
-            gateway.command(&path)
+            let mut command = gateway.command(&path);
+            // Its log in a file (appended over retries): no pipe to fill.
+            if let Ok(log) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path.join("gateway.log"))
+            {
+                command.stderr(log);
+            }
+            command
         });
-        if let Some(stderr) = listening.child().and_then(|child| child.stderr.take()) {
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    if let Ok(mut log) = sink.lock() {
-                        log.push_str(&line);
-                        log.push('\n');
-                    }
-                }
-            });
-        }
         GatewayProcess {
             gateway,
             listening,
-            log,
-            _dir: dir,
+            dir,
         }
     }
 
@@ -467,8 +462,9 @@ impl GatewayProcess {
         self.listening.port()
     }
 
+    /// What the gateway logged so far.
     pub fn log(&self) -> String {
-        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+        std::fs::read_to_string(self.dir.0.join("gateway.log")).unwrap_or_default()
     }
 }
 
