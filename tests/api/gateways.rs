@@ -274,6 +274,25 @@ async fn gateway_in_front_of_the_guard(gateway: Gateway) {
     assert_eq!(got.one("x-auth-request-user"), "");
     assert_eq!(got.one("x-auth-request-rule"), "public");
 
+    // Look-alike names (X_Auth_Request_User, X.Auth.Request.User), which
+    // CGI-style backends read as the real ones: dropped, or refused, by the
+    // gateways whose examples say so.
+    for alias in ["X_Auth_Request_User", "X.Auth.Request.User"] {
+        stack.upstream.clear();
+        let response = stack
+            .send("GET", "/api/public/hello", &[(alias, "spoofed".to_owned())])
+            .await;
+        let reached = stack.upstream.received();
+        let dropped = reached.len() == 1 && reached[0].values(alias).is_empty();
+        let refused = response.status == 400 && reached.is_empty();
+        match (gateway, alias.contains('_')) {
+            (Gateway::Nginx | Gateway::Traefik, _) => assert!(dropped, "{alias}: {reached:?}"),
+            (Gateway::Envoy, true) => assert!(refused, "{alias}: {response:?} {reached:?}"),
+            // Caddy, and Envoy for dotted names, pass them on (README).
+            _ => {}
+        }
+    }
+
     // optional: a valid token's caller passed on, an invalid one is none.
     let got = stack.allowed("/api/feed", Some(&alice), &[]).await;
     assert_eq!(got.one("x-auth-request-user"), ALICE);
