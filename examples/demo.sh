@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=target/release/cognito-guard
+BIN=${GUARD_BIN:-target/release/cognito-guard}
 [ -x "$BIN" ] || cargo build --release --locked
 NGINX=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 
