@@ -4,6 +4,9 @@ CARGO ?= cargo
 ARGS ?=
 # How long `make fuzz` runs, in seconds.
 FUZZ_SECS ?= 600
+# Which fuzz target `make fuzz` runs: verify (tokens) or normalise
+# (forward-auth paths and rule patterns).
+FUZZ_TARGET ?= verify
 # The fuzz crate is its own workspace; sharing the target directory lets its
 # build reuse the dependencies `cargo test` already compiled.
 FUZZ = --manifest-path fuzz/Cargo.toml --target-dir target
@@ -68,14 +71,14 @@ test-deps: browser-test-deps gateway-test-deps
 	@command -v redis-server >/dev/null || $(APT_INSTALL) redis-server
 	@command -v openssl >/dev/null || $(APT_INSTALL) openssl
 
-## fuzz: run the token-verification fuzz target for FUZZ_SECS seconds.
+## fuzz: run a fuzz target (FUZZ_TARGET: verify, normalise) for FUZZ_SECS seconds.
 ## cargo-fuzz wants nightly flags; RUSTC_BOOTSTRAP lets stable accept them.
 ## New inputs go to fuzz/target/corpus; fuzz/corpus holds the committed seeds.
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
-	mkdir -p fuzz/target/corpus/verify
-	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --sanitizer none verify \
-		target/corpus/verify corpus/verify -- -max_total_time=$(FUZZ_SECS)
+	mkdir -p fuzz/target/corpus/$(FUZZ_TARGET)
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --sanitizer none $(FUZZ_TARGET) \
+		target/corpus/$(FUZZ_TARGET) corpus/$(FUZZ_TARGET) -- -max_total_time=$(FUZZ_SECS)
 
 build:
 	$(CARGO) build --release --locked

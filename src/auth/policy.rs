@@ -61,16 +61,12 @@ impl Terms {
 
     /// What `claims` lack, if anything: the groups first, then the scopes.
     fn lacking(&self, claims: &Claims) -> Option<Missing> {
-        let in_group = |g: &Box<str>| claims.in_group(g);
-        let has_scope = |s: &Box<str>| claims.has_scope(s);
-        if (!self.groups_any.is_empty() && !self.groups_any.iter().any(in_group))
-            || !self.groups_all.iter().all(in_group)
-        {
+        let in_group = |g: &str| claims.in_group(g);
+        let has_scope = |s: &str| claims.has_scope(s);
+        if !any_of(&self.groups_any, in_group) || !all_of(&self.groups_all, in_group) {
             return Some(Missing::Group);
         }
-        if (!self.scopes_any.is_empty() && !self.scopes_any.iter().any(has_scope))
-            || !self.scopes_all.iter().all(has_scope)
-        {
+        if !any_of(&self.scopes_any, has_scope) || !all_of(&self.scopes_all, has_scope) {
             return Some(Missing::Scope);
         }
         None
@@ -79,6 +75,16 @@ impl Terms {
     fn scopes(&self) -> impl Iterator<Item = &str> {
         self.scopes_any.iter().chain(&self.scopes_all).map(|s| &**s)
     }
+}
+
+/// An `*_any` term: holds when empty, or when one name holds.
+fn any_of(names: &[Box<str>], holds: impl Fn(&str) -> bool) -> bool {
+    names.is_empty() || names.iter().any(|n| holds(n))
+}
+
+/// An `*_all` term: every name holds.
+fn all_of(names: &[Box<str>], holds: impl Fn(&str) -> bool) -> bool {
+    names.iter().all(|n| holds(n))
 }
 
 /// Who may call: whether a token is needed, and the terms for each kind of

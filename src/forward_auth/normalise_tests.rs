@@ -127,3 +127,56 @@ fn nothing_to_decode_borrows() {
         Ok(std::borrow::Cow::Borrowed("/api/x"))
     ));
 }
+
+/// A small, seeded stand-in for the fuzz target (`fuzz/fuzz_targets/
+/// normalise.rs`) that runs with every `cargo test`: random spellings over
+/// the characters that matter, and the same oracle.
+#[test]
+fn random_spellings_never_yield_what_is_refused() {
+    const ALPHABET: &[u8] = b"/.%2eE5cCfF0a;?#\\ *x";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut accepted = 0;
+    for _ in 0..100_000 {
+        let len = 1 + (next() % 12) as usize;
+        let mut target = String::from("/");
+        for _ in 0..len {
+            target.push(char::from(
+                ALPHABET[(next() % ALPHABET.len() as u64) as usize],
+            ));
+        }
+        let Ok(path) = normalise(&target) else {
+            continue;
+        };
+        accepted += 1;
+        assert!(
+            path.starts_with('/') && !path.contains('\\'),
+            "{target} → {path}"
+        );
+        assert!(!path.chars().any(char::is_control), "{target} → {path}");
+        let segments: Vec<&str> = path[1..].split('/').collect();
+        for (i, segment) in segments.iter().enumerate() {
+            assert!(*segment != "." && *segment != "..", "{target} → {path}");
+            assert!(
+                !segment.is_empty() || i + 1 == segments.len(),
+                "{target} → {path}"
+            );
+        }
+        let bytes = path.as_bytes();
+        assert!(
+            !bytes
+                .windows(3)
+                .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit()),
+            "{target} → {path}"
+        );
+    }
+    assert!(
+        accepted > 1_000,
+        "the alphabet reaches accepted paths: {accepted}"
+    );
+}

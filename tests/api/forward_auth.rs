@@ -361,7 +361,7 @@ async fn each_gateway_reads_its_own_convention_only() {
 
     let app = app_for("envoy", &[]).await;
     let response = app
-        .request_with_headers("DELETE", "/auth/api/x?y=1", &[bearer.clone()])
+        .request_with_headers("DELETE", "/auth/api/x?y=1", std::slice::from_ref(&bearer))
         .await;
     assert_allowed(&response);
     assert_eq!(response.header("x-auth-request-rule"), Some("api"));

@@ -263,3 +263,36 @@ fn a_malformed_cors_origin_stops_the_process_with_its_name() {
         assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
     }
 }
+
+#[test]
+fn a_bad_guard_config_stops_the_process_naming_file_line_and_key() {
+    let dir = empty_dir("guard-config");
+    let file = dir.join("guard.toml");
+    std::fs::write(
+        &file,
+        "[forward_auth]\ngateway = \"nginx\"\n\n[[rule]]\npath = \"/api/**\"\nmethods = [\"GET\", \"FETCH\"]\n",
+    )
+    .expect("rules file");
+    let path = file.to_str().expect("utf-8 path");
+    let mut vars = GOOD_LOCAL.to_vec();
+    vars.push(("GUARD_CONFIG", path));
+    let (code, stderr) = run_with(&vars);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{path}:6: rule.methods: ")),
+        "file:line: key in {stderr}"
+    );
+    assert!(stderr.contains("FETCH"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+
+    vars.pop();
+    let missing = dir.join("absent.toml");
+    let missing = missing.to_str().expect("utf-8 path");
+    vars.push(("GUARD_CONFIG", missing));
+    let (code, stderr) = run_with(&vars);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("GUARD_CONFIG") && stderr.contains(missing),
+        "{stderr}"
+    );
+}

@@ -355,3 +355,10 @@ fn a_missing_file_names_the_variable() {
         })
     ));
 }
+
+#[test]
+fn the_example_file_is_valid() {
+    let text = include_str!("../../../config/guard.example.toml");
+    let file = parse(text).expect("config/guard.example.toml is valid");
+    assert_eq!(file.forward_auth.expect("rules").rules.len(), 5);
+}
