@@ -277,7 +277,8 @@ impl RecordingUpstream {
 
 impl Drop for RecordingUpstream {
     fn drop(&mut self) {
-        let _ = self.handle.stop(false);
+        // The stop command is sent at once; the future only waits for it.
+        drop(self.handle.stop(false));
     }
 }
 
