@@ -1,7 +1,6 @@
 //! Integration tests: the real server on a random port, a real JWKS server,
 //! requests over HTTP like a client. One binary, one module per area.
 
-mod gateway_process;
 mod helpers;
 mod listening;
 mod webdriver;
