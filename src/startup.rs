@@ -14,7 +14,7 @@ use crate::config::{AuthMode, JwksSource, ListenAddr, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
 use crate::forward_auth::{self, ForwardAuth};
 use crate::http::routes::RoutePolicies;
-use crate::http::{cors, openapi, routes, Metrics};
+use crate::http::{cors, headers, openapi, routes, Metrics};
 use crate::keys::{run_refresh_loop, JwksCache};
 use crate::revocation::{RedisSync, RevocationList, Revocations};
 use crate::users::idp::CognitoIdpClient;
@@ -67,7 +67,8 @@ impl Application {
                 (AuthMode::Cognito, None) => {
                     log::warn!(
                         "no AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): \
-                     GET and DELETE /users/{{user_id}} will answer 503"
+                     GET and DELETE /users/{{user_id}} and POST /users/{{user_id}}/sign-out \
+                     will answer 503"
                     );
                     Arc::new(CognitoDirectory::new(None))
                 }
@@ -142,6 +143,7 @@ impl Application {
                 App::new()
                     .wrap(cors::layer(&browser))
                     .wrap(access_log())
+                    .wrap(headers::every_answer())
                     .app_data(verifier.clone())
                     .app_data(jwks_data.clone())
                     .app_data(directory.clone())
@@ -177,6 +179,7 @@ impl Application {
                 let server = HttpServer::new(move || {
                     App::new()
                         .wrap(access_log())
+                        .wrap(headers::every_answer())
                         .app_data(verifier.clone())
                         .app_data(jwks_data.clone())
                         .app_data(metrics.clone())

@@ -69,6 +69,10 @@ pub enum AuthError {
     /// Authenticated, but the route's policy refuses the caller.
     #[error("{0}")]
     Forbidden(PolicyRefusal),
+    /// A machine (client-credentials) token on a route for users, where
+    /// `COGNITO_TOKEN_USE` accepts access tokens: valid, but never a user.
+    #[error("this route is for users; a machine (client-credentials) token is not one")]
+    MachineNotUser,
     /// No signing key could be obtained to check the token with.
     #[error("signing keys are unavailable; try again shortly")]
     KeysUnavailable,
@@ -94,6 +98,7 @@ impl AuthError {
             AuthError::MissingCredentials => "missing",
             AuthError::InvalidToken(reason) => reason.label(),
             AuthError::Forbidden(_) => "forbidden",
+            AuthError::MachineNotUser => "machine_not_user",
             AuthError::KeysUnavailable => "keys_unavailable",
             AuthError::ClockUnset => "clock_unset",
             AuthError::NotConfigured => "not_configured",

@@ -185,9 +185,15 @@ impl Policy {
                 },
                 // A machine is never a user: where access tokens are not
                 // accepted from users the token is not valid here at all;
-                // where they are, it is a valid token of the wrong caller.
+                // where they are, it is a valid token of the wrong caller:
+                // a refusal of the policy's terms when it has some (the
+                // admin routes: only the group makes an admin), else plainly
+                // not a user (no scope would make it one).
                 None if !claims.admitted_for_users => Err(TokenRejection::WrongTokenUse.into()),
-                None => Err(self.refusal(Missing::Caller)),
+                None if self.users.as_ref().is_some_and(|t| *t != Terms::none()) => {
+                    Err(self.refusal(Missing::Caller))
+                }
+                None => Err(AuthError::MachineNotUser),
             };
         }
         if !claims.admitted_for_users {

@@ -129,9 +129,36 @@ fn a_machine_is_never_a_user() {
     let policy = Policy::authenticated();
     // Access tokens not accepted from users: not a valid token here (401).
     assert!(wrong_token_use(&decide(&policy, Ok(machine("x")))));
-    // Accepted (token_use any): a valid token of the wrong caller (403).
-    let any = machine_under("x", TokenUsePolicy::Any);
-    let decided = decide(&policy, Ok(any));
+    // Accepted (token_use access or any): a valid token, but not a user's
+    // (403, no scope would make it one), with or without machine admins.
+    for token_use in [TokenUsePolicy::Access, TokenUsePolicy::Any] {
+        let token = || Ok(machine_under("cognito-guard/admin", token_use));
+        assert!(matches!(
+            decide(&policy, token()),
+            Err(AuthError::MachineNotUser)
+        ));
+        assert!(matches!(decide(&Policy::optional(), token()), Ok(None)));
+        for scope in [None, Some("cognito-guard/read")] {
+            let admin = Policy::admin("admin", scope);
+            assert!(
+                matches!(decide(&admin, token()), Err(AuthError::Forbidden(_))),
+                "{token_use:?} {scope:?}"
+            );
+        }
+    }
+    // A machine's token never passes as a member of the group it claims.
+    let mut claims = serde_json::json!({
+        "sub": "client1", "iss": ISS, "client_id": "client1", "token_use": "access",
+        "exp": NOW + 60, "cognito:groups": ["admin"],
+    });
+    claims["scope"] = json!("");
+    let rules = ClaimRules {
+        token_use: TokenUsePolicy::Any,
+        ..rules()
+    };
+    let grouped = check(claims, &rules).expect("valid");
+    assert!(grouped.is_machine());
+    let decided = decide(&Policy::admin("admin", None), Ok(grouped));
     assert_eq!(forbidden(&decided), Some(Missing::Caller));
 }
 

@@ -94,6 +94,15 @@ fn parse_origin(entry: &str) -> Result<String, String> {
     if !valid_host(host) {
         return Err(bad_host());
     }
+    // An IP address spelt otherwise than browsers serialise it would match
+    // no `Origin` they send: refused, naming the spelling that would.
+    if let Some(canonical) = canonical_ip_host(host)? {
+        if canonical != host {
+            return Err(format!(
+                "`{entry}`: browsers send this IP address as {canonical}; write that"
+            ));
+        }
+    }
     let port = match port {
         None => None,
         Some(p) => match p.parse::<u16>() {
@@ -121,6 +130,97 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
         Some((host, port)) => Some((host, Some(port))),
         None => Some((authority, None)),
     }
+}
+
+/// How a browser serialises `host` when it is an IP address (WHATWG URL
+/// host parsing): IPv4 in dotted decimal, whatever the spelling (`127.1`,
+/// `0x7f.0.0.1`, `2130706433`, `0177.0.0.1`); IPv6 in brackets, lower-case
+/// hex, the longest run of two or more zero pieces compressed. `None` for
+/// a host name; an error for a name the URL parser takes for an invalid
+/// IPv4 address (its last label is numeric).
+fn canonical_ip_host(host: &str) -> Result<Option<String>, String> {
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return Ok(v6
+            .parse::<Ipv6Addr>()
+            .ok()
+            .map(|ip| format!("[{}]", whatwg_ipv6(ip))));
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let last = labels.last().copied().unwrap_or("");
+    let numeric = |label: &str| {
+        !label.is_empty() && label.chars().all(|c| c.is_ascii_digit())
+            || label
+                .strip_prefix("0x")
+                .is_some_and(|hex| hex.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    if !numeric(last) {
+        return Ok(None);
+    }
+    let invalid = || format!("`{host}` is not a valid IPv4 address");
+    if labels.len() > 4 {
+        return Err(invalid());
+    }
+    let mut parts = Vec::with_capacity(labels.len());
+    for label in &labels {
+        let value = if let Some(hex) = label.strip_prefix("0x") {
+            if hex.is_empty() {
+                Some(0)
+            } else {
+                u64::from_str_radix(hex, 16).ok()
+            }
+        } else if label.len() > 1 && label.starts_with('0') {
+            u64::from_str_radix(&label[1..], 8).ok()
+        } else {
+            label.parse::<u64>().ok()
+        };
+        parts.push(value.ok_or_else(invalid)?);
+    }
+    let (last, leading) = parts.split_last().ok_or_else(invalid)?;
+    if leading.iter().any(|&part| part > 255) || *last >= 256u64.pow(5 - parts.len() as u32) {
+        return Err(invalid());
+    }
+    let address = leading.iter().enumerate().fold(*last, |sum, (i, part)| {
+        sum + part * 256u64.pow(3 - i as u32)
+    });
+    let [a, b, c, d] = u32::try_from(address).map_err(|_| invalid())?.to_be_bytes();
+    Ok(Some(format!("{a}.{b}.{c}.{d}")))
+}
+
+/// An IPv6 address as the WHATWG URL serialiser writes it (which differs
+/// from RFC 5952 for IPv4-mapped addresses: `::ffff:c000:280`).
+fn whatwg_ipv6(ip: Ipv6Addr) -> String {
+    let pieces = ip.segments();
+    // The first longest run of two or more zero pieces.
+    let (mut best, mut run) = ((0, 0), (0, 0));
+    for (i, piece) in pieces.iter().enumerate() {
+        if *piece == 0 {
+            run = if run.1 == 0 {
+                (i, 1)
+            } else {
+                (run.0, run.1 + 1)
+            };
+            if run.1 > best.1 {
+                best = run;
+            }
+        } else {
+            run = (0, 0);
+        }
+    }
+    let hex = |range: &[u16]| {
+        range
+            .iter()
+            .map(|p| format!("{p:x}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    if best.1 < 2 {
+        return hex(&pieces);
+    }
+    format!(
+        "{}::{}",
+        hex(&pieces[..best.0]),
+        hex(&pieces[best.0 + best.1..])
+    )
 }
 
 /// A DNS name of letters, digits and `-` labels, an IPv4 address (which
@@ -208,6 +308,58 @@ mod tests {
         ] {
             assert_eq!(invalid_var(with(&[(VAR, bad)])), Some(VAR), "{bad}");
         }
+    }
+
+    #[test]
+    fn ip_hosts_are_accepted_only_as_browsers_send_them() {
+        assert_eq!(
+            origins(
+                "http://127.0.0.1:3000,http://[::1]:8080,https://[2001:db8::1],http://10.0.0.255"
+            ),
+            vec![
+                "http://127.0.0.1:3000",
+                "http://[::1]:8080",
+                "https://[2001:db8::1]",
+                "http://10.0.0.255"
+            ]
+        );
+        for (bad, canonical) in [
+            ("http://127.1:3000", "127.0.0.1"),
+            ("http://0x7f.0.0.1", "127.0.0.1"),
+            ("http://2130706433", "127.0.0.1"),
+            ("http://0177.0.0.1", "127.0.0.1"),
+            ("http://127.000.000.001", "127.0.0.1"),
+            ("http://[0:0:0:0:0:0:0:1]:8080", "[::1]"),
+            ("http://[::0:1]", "[::1]"),
+            ("http://[2001:db8:0:0:1:0:0:1]", "[2001:db8::1:0:0:1]"),
+            ("http://[::ffff:127.0.0.1]", "[::ffff:7f00:1]"),
+        ] {
+            let refused = with(&[(VAR, bad)]);
+            assert_eq!(invalid_var(refused), Some(VAR), "{bad}");
+            let reason = parse_origin(bad).expect_err(bad);
+            assert!(
+                reason.contains(&format!("as {canonical};")),
+                "{bad}: {reason}"
+            );
+        }
+        for bad in [
+            "http://256.0.0.1",
+            "http://1.2.3.4.5",
+            "http://1.2.3.09",
+            "http://example.0x",
+        ] {
+            assert_eq!(invalid_var(with(&[(VAR, bad)])), Some(VAR), "{bad}");
+        }
+        // Case is normalised, as for names (the whole origin is).
+        assert_eq!(
+            origins("http://[2001:DB8::1]"),
+            vec!["http://[2001:db8::1]"]
+        );
+        // Names that merely contain digits are names.
+        assert_eq!(
+            origins("https://app1.example.com"),
+            vec!["https://app1.example.com"]
+        );
     }
 
     #[test]

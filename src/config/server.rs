@@ -62,6 +62,15 @@ impl ServerSettings {
         let metrics = non_blank(raw.metrics_addr.as_deref())
             .map(|addr| listen_addr("METRICS_ADDR", &addr))
             .transpose()?;
+        // The same rule for the metrics listener: dev mode exposes nothing.
+        if let Some(addr) = metrics.as_ref().filter(|_| mode == AuthMode::Dev) {
+            if !is_loopback(&addr.host) {
+                return Err(invalid(
+                    "METRICS_ADDR",
+                    format!("dev mode listens on loopback only (127.0.0.1, ::1, localhost), not `{addr}`"),
+                ));
+            }
+        }
         Ok(ServerSettings {
             api: ListenAddr { host, port },
             metrics,
@@ -155,6 +164,34 @@ mod tests {
         assert!(
             with(&[("HOST", "0.0.0.0")]).is_ok(),
             "cognito mode may listen anywhere"
+        );
+    }
+
+    #[test]
+    fn dev_mode_serves_metrics_on_loopback_only() {
+        for addr in [
+            "127.0.0.1:9090",
+            "[::1]:9090",
+            "localhost:9090",
+            "127.0.0.1:0",
+        ] {
+            assert!(dev(&[("METRICS_ADDR", addr)]).is_ok(), "{addr}");
+        }
+        for addr in [
+            "0.0.0.0:9090",
+            "[::]:9090",
+            "192.168.1.10:9090",
+            "example.com:9090",
+        ] {
+            assert_eq!(
+                invalid_var(dev(&[("METRICS_ADDR", addr)])),
+                Some("METRICS_ADDR"),
+                "{addr}"
+            );
+        }
+        assert!(
+            with(&[("METRICS_ADDR", "0.0.0.0:9090")]).is_ok(),
+            "cognito mode may serve metrics anywhere"
         );
     }
 }

@@ -4,7 +4,9 @@
 //! `decide` as the API routes, and answers `200` with the identity headers
 //! (empty body: nginx keeps the connection only then) or the refusal the
 //! API would give. One log line and one counted outcome per decision.
-//! A cache hit is decided without a boxed future.
+//! A cache hit is decided without a boxed future. Not in the OpenAPI
+//! document: it is the gateway's question, not part of the API clients
+//! call, and exists only with `GUARD_CONFIG`.
 
 use std::time::Instant;
 
@@ -95,7 +97,7 @@ fn caller_kind(caller: Option<&Caller>) -> &'static str {
 fn outcome_of(refused: &AuthError) -> Outcome {
     match refused {
         AuthError::MissingCredentials | AuthError::InvalidToken(_) => Outcome::Unauthorized,
-        AuthError::Forbidden(_) => Outcome::Forbidden,
+        AuthError::Forbidden(_) | AuthError::MachineNotUser => Outcome::Forbidden,
         AuthError::KeysUnavailable | AuthError::ClockUnset => Outcome::Unavailable,
         AuthError::NotConfigured => Outcome::Error,
     }

@@ -9,8 +9,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use actix_cors::{Cors, CorsMiddleware};
-use actix_web::body::{EitherBody, MessageBody};
+use actix_cors::{Cors, CorsError, CorsMiddleware};
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::Method;
@@ -18,6 +18,7 @@ use actix_web::middleware::Condition;
 use actix_web::Error;
 
 use crate::config::BrowserSettings;
+use crate::http::errors::Detail;
 
 /// How long a browser may reuse a preflight answer, in seconds: one
 /// preflight an hour per route instead of one per request. Chromium caps it
@@ -104,12 +105,12 @@ pub struct StripService<S> {
 
 impl<S, B> Service<ServiceRequest> for StripService<S>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S: Service<ServiceRequest, Response = ServiceResponse<EitherBody<B>>, Error = Error>,
     S::Future: 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<ServiceResponse<B>, Error>>>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Error>>>>;
 
     actix_web::dev::forward_ready!(service);
 
@@ -119,26 +120,52 @@ where
             .get(header::ORIGIN)
             .is_some_and(|origin| self.origins.contains(origin));
         let answer = self.service.call(req);
-        if allowed {
-            return Box::pin(answer);
-        }
         Box::pin(async move {
             match answer.await {
-                Ok(mut response) => {
-                    strip_access_control(response.headers_mut());
+                Ok(response) => {
+                    let mut response = refusal_as_json(response);
+                    if !allowed {
+                        strip_access_control(response.headers_mut());
+                    }
                     Ok(response)
                 }
                 Err(mut error) => {
-                    // Rendered later; actix-cors's own mapper runs first.
-                    error.add_response_mapper(|mut response| {
-                        strip_access_control(response.headers_mut());
-                        response
-                    });
+                    if !allowed {
+                        // Rendered later; actix-cors's own mapper runs first.
+                        error.add_response_mapper(|mut response| {
+                            strip_access_control(response.headers_mut());
+                            response
+                        });
+                    }
                     Err(error)
                 }
             }
         })
     }
+}
+
+/// actix-cors answers a preflight it refuses (an origin, method or header
+/// not allowed) with its reason as untyped text; the app answers every
+/// error as JSON `{"detail"}`, never to be cached, and so does this.
+fn refusal_as_json<B>(response: ServiceResponse<EitherBody<B>>) -> ServiceResponse<EitherBody<B>> {
+    let Some(reason) = response
+        .response()
+        .error()
+        .and_then(|error| error.as_error::<CorsError>())
+        .map(ToString::to_string)
+    else {
+        return response;
+    };
+    let body = serde_json::to_vec(&Detail { detail: &reason }).unwrap_or_default();
+    response.map_body(|head, _| {
+        head.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        head.headers
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        EitherBody::right(BoxBody::new(body))
+    })
 }
 
 /// Removes every `Access-Control-*` header. `Vary` stays: the answer to an

@@ -24,6 +24,9 @@ pub enum ApiError {
     UserNotFound,
     #[error("not found")]
     RouteNotFound,
+    /// A known path, another method: the `Allow` value (`GET, HEAD`).
+    #[error("method not allowed; this path answers {0}")]
+    MethodNotAllowed(std::rc::Rc<str>),
     #[error("the user directory is unavailable; try again shortly")]
     DirectoryUnavailable,
     #[error("the user directory refused the request")]
@@ -56,7 +59,7 @@ impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         match self {
             AuthError::MissingCredentials | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
-            AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AuthError::Forbidden(_) | AuthError::MachineNotUser => StatusCode::FORBIDDEN,
             AuthError::KeysUnavailable | AuthError::ClockUnset => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -92,7 +95,8 @@ impl ResponseError for AuthError {
             AuthError::KeysUnavailable | AuthError::ClockUnset => {
                 builder.insert_header((header::RETRY_AFTER, KEYS_UNAVAILABLE_RETRY_AFTER_SECS));
             }
-            AuthError::NotConfigured => {}
+            // No scope would make a machine a user: no challenge to name.
+            AuthError::MachineNotUser | AuthError::NotConfigured => {}
         }
         builder.json(Detail { detail: &detail })
     }
@@ -115,6 +119,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::UserNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::DirectoryUnavailable | ApiError::DirectoryNotConfigured => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -126,8 +131,16 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut builder = error_builder(self.status_code());
-        if matches!(self, ApiError::DirectoryUnavailable) {
-            builder.insert_header((header::RETRY_AFTER, DIRECTORY_RETRY_AFTER_SECS));
+        match self {
+            ApiError::DirectoryUnavailable | ApiError::DirectoryNotConfigured => {
+                builder.insert_header((header::RETRY_AFTER, DIRECTORY_RETRY_AFTER_SECS));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                if let Ok(allow) = HeaderValue::from_str(allow) {
+                    builder.insert_header((header::ALLOW, allow));
+                }
+            }
+            _ => {}
         }
         builder.json(Detail {
             detail: &self.to_string(),

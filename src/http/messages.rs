@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{Claims, MaybeClaims};
+use crate::http::headers::{no_store, vary_on_authorization};
 
 /// A greeting.
 #[derive(Serialize, ToSchema)]
@@ -61,10 +62,12 @@ pub async fn public_message() -> impl Responder {
     responses((status = 200, description = "The caller's greeting", body = PrivateMessage)),
 )]
 pub async fn private_message(claims: Claims) -> impl Responder {
-    HttpResponse::Ok().json(PrivateMessage {
-        message: format!("Hello, {}!", email_or_unknown(&claims)),
-        user_id: claims.sub.clone(),
-    })
+    HttpResponse::Ok()
+        .insert_header(no_store())
+        .json(PrivateMessage {
+            message: format!("Hello, {}!", email_or_unknown(&claims)),
+            user_id: claims.sub.clone(),
+        })
 }
 
 /// The feed: personalised with a valid token; an invalid one reads as none.
@@ -74,14 +77,17 @@ pub async fn private_message(claims: Claims) -> impl Responder {
     responses((status = 200, description = "The feed", body = Feed)),
 )]
 pub async fn feed(MaybeClaims(claims): MaybeClaims) -> impl Responder {
-    HttpResponse::Ok().json(match claims {
-        Some(claims) => Feed {
+    // Either answer varies on the token; only the generic one may be kept.
+    let mut response = HttpResponse::Ok();
+    response.insert_header(vary_on_authorization());
+    match claims {
+        Some(claims) => response.insert_header(no_store()).json(Feed {
             feed: "personalized",
             user: Some(email_or_unknown(&claims).to_owned()),
-        },
-        None => Feed {
+        }),
+        None => response.json(Feed {
             feed: "generic",
             user: None,
-        },
-    })
+        }),
+    }
 }

@@ -15,6 +15,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::token_cache::VerifiedTokenCache;
 use crate::auth::{AuthError, Missing, Verifier};
+use crate::http::errors::Detail;
 use crate::keys::JwksCache;
 use crate::revocation::{Revocations, SyncStatus};
 
@@ -223,6 +224,8 @@ pub async fn metrics(
         Ok(text) => HttpResponse::Ok()
             .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
             .body(text),
-        Err(_) => HttpResponse::InternalServerError().finish(),
+        Err(_) => HttpResponse::InternalServerError().json(Detail {
+            detail: "the metrics cannot be rendered",
+        }),
     }
 }

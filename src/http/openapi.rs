@@ -16,16 +16,13 @@ use utoipa::openapi::{
     ResponseBuilder, Type,
 };
 use utoipa::ToSchema;
-use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::{Allow, Policy};
-use crate::config::{AdminSettings, Settings, TokenUsePolicy};
+use crate::config::{Settings, TokenUsePolicy};
 use crate::http::errors::Detail;
 use crate::http::routes::{self, Endpoint, RoutePolicies};
 use crate::http::{health, messages, users};
 
-/// Where the document is served.
-pub const DOCUMENT_PATH: &str = "/openapi.json";
 /// The name of the bearer-token security scheme.
 pub const BEARER: &str = "bearer";
 
@@ -54,7 +51,7 @@ pub fn document(settings: &Settings) -> OpenApi {
         doc.paths.add_path_operation(
             &endpoint.path,
             vec![endpoint.method.clone()],
-            operation(endpoint, &settings.admin),
+            operation(endpoint, settings),
         );
     }
     doc
@@ -85,25 +82,38 @@ pub fn security(policy: &Policy) -> Vec<SecurityRequirement> {
 enum Refusal {
     Unauthorized,
     Forbidden,
+    NotAUser,
     KeysUnavailable,
 }
 
 impl Refusal {
-    const ALL: [Refusal; 3] = [
+    const ALL: [Refusal; 4] = [
         Refusal::Unauthorized,
         Refusal::Forbidden,
+        Refusal::NotAUser,
         Refusal::KeysUnavailable,
     ];
 
-    /// The guard's refusals, by policy: a policy with terms refuses valid
-    /// tokens too.
-    fn of(policy: &Policy) -> &'static [Refusal] {
+    /// The guard's refusals, by policy; a machine's token is refused from
+    /// the user routes as a caller (403) only where access tokens are
+    /// accepted at all (else it is an invalid token, 401). A policy with
+    /// terms refuses valid tokens too.
+    fn of(policy: &Policy, token_use: TokenUsePolicy) -> &'static [Refusal] {
         match policy.allow() {
             Allow::Public | Allow::Optional => &[],
-            Allow::Authenticated if *policy == Policy::authenticated() => {
-                &[Refusal::Unauthorized, Refusal::KeysUnavailable]
-            }
-            Allow::Authenticated => &Refusal::ALL,
+            Allow::Authenticated if *policy == Policy::authenticated() => match token_use {
+                TokenUsePolicy::Id => &[Refusal::Unauthorized, Refusal::KeysUnavailable],
+                _ => &[
+                    Refusal::Unauthorized,
+                    Refusal::NotAUser,
+                    Refusal::KeysUnavailable,
+                ],
+            },
+            Allow::Authenticated => &[
+                Refusal::Unauthorized,
+                Refusal::Forbidden,
+                Refusal::KeysUnavailable,
+            ],
         }
     }
 
@@ -111,6 +121,7 @@ impl Refusal {
         match self {
             Refusal::Unauthorized => "Unauthorized",
             Refusal::Forbidden => "Forbidden",
+            Refusal::NotAUser => "NotAUser",
             Refusal::KeysUnavailable => "KeysUnavailable",
         }
     }
@@ -118,7 +129,7 @@ impl Refusal {
     fn status(self) -> &'static str {
         match self {
             Refusal::Unauthorized => "401",
-            Refusal::Forbidden => "403",
+            Refusal::Forbidden | Refusal::NotAUser => "403",
             Refusal::KeysUnavailable => "503",
         }
     }
@@ -128,6 +139,7 @@ impl Refusal {
         match self {
             Refusal::Unauthorized => "no bearer token (`WWW-Authenticate: Bearer`), or a token that fails a check (`WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"...\"`)",
             Refusal::Forbidden => "a valid token the admin guard refuses (`WWW-Authenticate: Bearer error=\"insufficient_scope\"`, with the scope when `ADMIN_SCOPE` is set)",
+            Refusal::NotAUser => "a machine's (client-credentials) token: valid, but a machine caller is never a user",
             Refusal::KeysUnavailable => "signing keys cannot be obtained (JWKS unreachable and nothing cached); retry after `Retry-After` seconds",
         }
     }
@@ -136,21 +148,24 @@ impl Refusal {
     fn response(self) -> Response {
         let reason = self.reason();
         let description = format!("{}{}", reason[..1].to_ascii_uppercase(), &reason[1..]);
-        let (header, schema_type, about) = match self {
+        let header = match self {
             Refusal::Unauthorized | Refusal::Forbidden => {
-                ("WWW-Authenticate", Type::String, "The RFC 6750 challenge")
+                Some(("WWW-Authenticate", Type::String, "The RFC 6750 challenge"))
             }
-            Refusal::KeysUnavailable => ("Retry-After", Type::Integer, "Seconds to wait"),
+            Refusal::NotAUser => None,
+            Refusal::KeysUnavailable => Some(("Retry-After", Type::Integer, "Seconds to wait")),
         };
-        let header_value = HeaderBuilder::new()
-            .schema(Schema::Object(
-                ObjectBuilder::new().schema_type(schema_type).build(),
-            ))
-            .description(Some(about))
-            .build();
-        ResponseBuilder::new()
-            .description(description)
-            .header(header, header_value)
+        let mut response = ResponseBuilder::new().description(description);
+        if let Some((header, schema_type, about)) = header {
+            let header_value = HeaderBuilder::new()
+                .schema(Schema::Object(
+                    ObjectBuilder::new().schema_type(schema_type).build(),
+                ))
+                .description(Some(about))
+                .build();
+            response = response.header(header, header_value);
+        }
+        response
             .content(
                 "application/json",
                 ContentBuilder::new()
@@ -162,7 +177,8 @@ impl Refusal {
 }
 
 /// A handler's operation with what its row adds: tag, security, refusals.
-fn operation(endpoint: &Endpoint, admin: &AdminSettings) -> Operation {
+fn operation(endpoint: &Endpoint, settings: &Settings) -> Operation {
+    let admin = &settings.admin;
     let mut operation = endpoint.operation.clone();
     operation.tags = Some(vec![tag(&endpoint.path).to_owned()]);
     operation.security = Some(security(&endpoint.policy));
@@ -179,7 +195,7 @@ fn operation(endpoint: &Endpoint, admin: &AdminSettings) -> Operation {
             _ => who,
         });
     }
-    for refusal in Refusal::of(&endpoint.policy) {
+    for refusal in Refusal::of(&endpoint.policy, settings.cognito.token_use) {
         let responses = &mut operation.responses.responses;
         match responses.get_mut(refusal.status()) {
             // The handler answers this status too (a 503 from Cognito):
@@ -251,15 +267,7 @@ fn schemas() -> Vec<(String, RefOr<utoipa::openapi::schema::Schema>)> {
     ]
 }
 
-/// Registers `/openapi.json`, and Swagger UI at `/docs/` (`/docs`
-/// redirects there: the UI's page loads its assets by relative URLs). The
-/// assets are compiled into the binary; the online validator is off, so
-/// the page fetches nothing from anywhere else.
+/// Registers `/openapi.json`, and Swagger UI at `/docs/` (see `http::docs`).
 pub fn configure_docs(cfg: &mut web::ServiceConfig, document: OpenApi) {
-    cfg.service(web::redirect("/docs", "/docs/").permanent())
-        .service(
-            SwaggerUi::new("/docs/{_:.*}")
-                .url(DOCUMENT_PATH, document)
-                .config(Config::default().validator_url("none")),
-        );
+    crate::http::docs::configure(cfg, &document);
 }

@@ -73,7 +73,12 @@ pub struct Endpoint {
 impl Endpoint {
     /// The actix route: the method, the handler, and the guard if any.
     fn route(&self) -> Route {
-        let route = (self.attach)(web::method(actix_method(&self.method)));
+        self.route_for(actix_method(&self.method))
+    }
+
+    /// This row's handler and guard for `method` (`HEAD` for a `GET` row).
+    fn route_for(&self, method: Method) -> Route {
+        let route = (self.attach)(web::method(method));
         match self.policy.allow() {
             Allow::Public => route,
             _ => route.wrap(Guard(Arc::clone(&self.policy))),
@@ -145,7 +150,9 @@ pub fn configure_metrics(cfg: &mut web::ServiceConfig) {
 }
 
 /// One resource per path, in the order paths first appear, holding a route
-/// per method: a known path with another method answers 405, not 404.
+/// per method (and `HEAD` beside each `GET`, answered by the same handler
+/// and guard: actix sends the headers without the body). A known path with
+/// another method answers a JSON `405` with `Allow`, not a `404`.
 fn register(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint]) {
     let mut paths: Vec<&str> = Vec::new();
     for endpoint in endpoints {
@@ -154,14 +161,49 @@ fn register(cfg: &mut web::ServiceConfig, endpoints: &[Endpoint]) {
         }
     }
     for path in paths {
-        let resource = endpoints
-            .iter()
-            .filter(|endpoint| endpoint.path == path)
-            .fold(web::resource(path), |resource, endpoint| {
-                resource.route(endpoint.route())
-            });
-        cfg.service(resource);
+        let here: Vec<&Endpoint> = endpoints.iter().filter(|e| e.path == path).collect();
+        let mut allowed: Vec<Method> = Vec::new();
+        let mut resource = web::resource(path);
+        for endpoint in &here {
+            resource = resource.route(endpoint.route());
+            allowed.push(actix_method(&endpoint.method));
+        }
+        // After every other method's route, so a GET is matched first.
+        for endpoint in here.iter().filter(|e| e.method == HttpMethod::Get) {
+            resource = resource.route(endpoint.route_for(Method::HEAD));
+            allowed.push(Method::HEAD);
+        }
+        cfg.service(resource.default_service(method_not_allowed(&allowed)));
     }
+}
+
+/// A resource's fallback for the methods it does not serve: a JSON `405`
+/// naming the ones it does in `Allow` (RFC 9110 §15.5.6).
+pub fn method_not_allowed(allowed: &[Method]) -> Route {
+    let allow: Rc<str> = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+        .into();
+    web::to(move || {
+        let allow = Rc::clone(&allow);
+        async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed(allow)) }
+    })
+}
+
+/// A resource answering `GET` and `HEAD` with `handler`, and a JSON `405`
+/// otherwise: for the routes outside the table (`/openapi.json`, `/docs`).
+pub fn get_and_head<H, Args>(path: &str, handler: H) -> actix_web::Resource
+where
+    H: Handler<Args>,
+    Args: FromRequest + 'static,
+    H::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(method_not_allowed(&[Method::GET, Method::HEAD]))
 }
 
 fn actix_method(method: &HttpMethod) -> Method {

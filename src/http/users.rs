@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{Caller, Claims, Verifier};
 use crate::http::errors::{ApiError, Detail};
+use crate::http::headers::no_store;
 use crate::users::{is_plausible_user_id, DirectoryError, Outcome, UserDirectory};
 
 /// The caller, as their token says.
@@ -41,7 +42,7 @@ pub struct User {
     responses((status = 200, description = "The caller", body = Profile)),
 )]
 pub async fn me(claims: Claims) -> impl Responder {
-    HttpResponse::Ok().json(Profile {
+    HttpResponse::Ok().insert_header(no_store()).json(Profile {
         sub: &claims.sub,
         username: claims.username.as_deref(),
         email: claims.email.as_deref(),
@@ -68,7 +69,8 @@ fn directory_error(admin: &Caller, target: &str, e: DirectoryError) -> ApiError 
         (status = 200, description = "The user", body = User),
         (status = 404, description = "No such user", body = Detail),
         (status = 502, description = "Cognito refused the request", body = Detail),
-        (status = 503, description = "Cognito unreachable, slow or throttling (with `Retry-After`), or no AWS credentials", body = Detail),
+        (status = 503, description = "Cognito unreachable, slow or throttling, or the server has no AWS credentials; retry after `Retry-After` seconds", body = Detail,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
 )]
 pub async fn get_user(
@@ -80,7 +82,7 @@ pub async fn get_user(
         return Err(ApiError::UserNotFound);
     }
     match directory.find(&user_id).await {
-        Ok(Some(user)) => Ok(HttpResponse::Ok().json(User {
+        Ok(Some(user)) => Ok(HttpResponse::Ok().insert_header(no_store()).json(User {
             sub: user.sub,
             username: user.username,
             email: user.email,
@@ -111,7 +113,8 @@ fn confirms_self_deletion(query: &str) -> bool {
         (status = 404, description = "No such user", body = Detail),
         (status = 409, description = "Your own `sub`, without `?self=true`", body = Detail),
         (status = 502, description = "Cognito refused the request", body = Detail),
-        (status = 503, description = "Cognito unreachable, slow or throttling (with `Retry-After`), or no AWS credentials", body = Detail),
+        (status = 503, description = "Cognito unreachable, slow or throttling, or the server has no AWS credentials; retry after `Retry-After` seconds", body = Detail,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
 )]
 pub async fn delete_user(
@@ -155,7 +158,7 @@ pub async fn delete_user(
         Ok(Outcome::Done) => {
             verifier.revoke_deleted(&user.sub);
             log::info!("admin {} deleted user sub={}", admin.log_name(), user.sub);
-            Ok(HttpResponse::NoContent().finish())
+            Ok(HttpResponse::NoContent().insert_header(no_store()).finish())
         }
         Ok(Outcome::NotFound) => {
             // Deleted by someone else since the lookup.
@@ -185,7 +188,8 @@ pub async fn delete_user(
         (status = 204, description = "Signed out; tokens issued up to now are refused"),
         (status = 404, description = "No such user", body = Detail),
         (status = 502, description = "Cognito refused the request", body = Detail),
-        (status = 503, description = "Cognito unreachable, slow or throttling (with `Retry-After`), or no AWS credentials", body = Detail),
+        (status = 503, description = "Cognito unreachable, slow or throttling, or the server has no AWS credentials; retry after `Retry-After` seconds", body = Detail,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
 )]
 pub async fn sign_out_user(
@@ -210,7 +214,7 @@ pub async fn sign_out_user(
                 admin.log_name(),
                 user.sub
             );
-            Ok(HttpResponse::NoContent().finish())
+            Ok(HttpResponse::NoContent().insert_header(no_store()).finish())
         }
         Ok(Outcome::NotFound) => Err(ApiError::UserNotFound),
         Err(e) => {

@@ -241,6 +241,12 @@ async fn a_machine_on_a_users_rule_is_403_where_access_tokens_are_accepted() {
     let reader = machine_token("reports/read");
     let refused = ask(&app, "GET", "/api/things", Some(&reader)).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
+    // As on the API's user routes: no scope would make a machine a user.
+    assert_eq!(refused.header("www-authenticate"), None);
+    assert!(refused.detail().contains("machine"), "{}", refused.body);
+    // On a rule with terms, the refusal is the terms' (as on admin routes).
+    let refused = ask(&app, "GET", "/api/admin/x", Some(&reader)).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
     assert_eq!(
         refused.header("www-authenticate"),
         Some(r#"Bearer error="insufficient_scope""#)
@@ -393,6 +399,16 @@ async fn the_endpoint_takes_any_method_and_any_suffix() {
         let response = app.request_with_headers(method, path, &headers).await;
         assert_eq!(response.status, 200, "{method} {path}");
     }
+}
+
+#[actix_rt::test]
+async fn the_api_document_leaves_the_gateways_endpoint_out() {
+    let app = nginx_app().await;
+    let doc = app.get("/openapi.json", None).await;
+    assert_eq!(doc.status, 200);
+    let paths = doc.body["paths"].as_object().expect("paths");
+    assert!(paths.contains_key("/messages/private"));
+    assert!(!paths.keys().any(|p| p.starts_with("/auth")), "{paths:?}");
 }
 
 #[actix_rt::test]

@@ -239,3 +239,66 @@ async fn guards_answer_401_not_404_on_every_protected_route() {
         assert_eq!(response.header("www-authenticate"), Some("Bearer"));
     }
 }
+
+/// Where `COGNITO_TOKEN_USE` accepts access tokens, a client-credentials
+/// token is a valid token, but a machine is never a user: 403 on the user
+/// routes (no "Hello, unknown!" with its client id as `user_id`), and the
+/// feed stays generic.
+#[actix_rt::test]
+async fn machine_tokens_are_not_users_where_access_tokens_are_accepted() {
+    for token_use in ["access", "any"] {
+        for admin_scope in [None, Some(ADMIN_SCOPE)] {
+            let mut vars = vec![("COGNITO_TOKEN_USE", token_use)];
+            vars.extend(admin_scope.map(|scope| ("ADMIN_SCOPE", scope)));
+            let app = spawn_app_with(&vars).await;
+            let token = machine_token("cognito-guard/read");
+            let case = format!("{token_use} {admin_scope:?}");
+            for path in ["/messages/private", "/users/me"] {
+                let refused = app.get(path, Some(&token)).await;
+                assert_eq!(refused.status, 403, "{case} {path}: {}", refused.body);
+                assert!(
+                    refused.detail().contains("machine"),
+                    "{case} {path}: {}",
+                    refused.body
+                );
+                assert_eq!(refused.header("www-authenticate"), None, "{case} {path}");
+            }
+            let feed = app.get("/messages/feed", Some(&token)).await;
+            assert_eq!(feed.status, 200, "{case}");
+            assert_eq!(feed.body, json!({"feed": "generic"}), "{case}");
+
+            // A user's access token still passes as the user it names.
+            let user = sign(&access_claims("sub-u", &[]), trusted_key());
+            let private = app.get("/messages/private", Some(&user)).await;
+            assert_eq!(private.status, 200, "{case}: {}", private.body);
+            assert_eq!(private.body["user_id"], "sub-u", "{case}");
+        }
+    }
+}
+
+/// The document says so: the user routes list the 403 for a machine's
+/// token exactly where access tokens are accepted.
+#[actix_rt::test]
+async fn the_document_lists_the_machine_refusal_where_it_can_happen() {
+    for (token_use, listed) in [("id", false), ("access", true), ("any", true)] {
+        let app = spawn_app_with(&[("COGNITO_TOKEN_USE", token_use)]).await;
+        let doc = app.get("/openapi.json", None).await.body;
+        for path in ["/messages/private", "/users/me"] {
+            let forbidden = &doc["paths"][path]["get"]["responses"]["403"];
+            if listed {
+                assert_eq!(
+                    forbidden,
+                    &json!({ "$ref": "#/components/responses/NotAUser" }),
+                    "{token_use} {path}"
+                );
+            } else {
+                assert!(forbidden.is_null(), "{token_use} {path}: {forbidden}");
+            }
+        }
+        let shared = &doc["components"]["responses"]["NotAUser"]["description"];
+        assert!(
+            shared.as_str().is_some_and(|d| d.contains("never a user")),
+            "{shared}"
+        );
+    }
+}

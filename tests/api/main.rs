@@ -7,8 +7,10 @@ mod webdriver;
 
 mod browser;
 mod cognito_emulator;
+mod config_docs;
 mod cors;
 mod dev_mode;
+mod edge;
 mod forward_auth;
 mod gateways;
 mod health;

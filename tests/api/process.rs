@@ -254,6 +254,9 @@ fn a_malformed_cors_origin_stops_the_process_with_its_name() {
         "https://app.example.com/",
         "app.example.com",
         "https://a.example.com,,https://b.example.com",
+        // Issue #17, finding 7: IP hosts browsers never send as written.
+        "http://127.1:3000",
+        "http://[0:0:0:0:0:0:0:1]:8080",
     ] {
         let mut vars = GOOD_LOCAL.to_vec();
         vars.push(("CORS_ALLOWED_ORIGINS", value));
@@ -295,4 +298,49 @@ fn a_bad_guard_config_stops_the_process_naming_file_line_and_key() {
         stderr.contains("GUARD_CONFIG") && stderr.contains(missing),
         "{stderr}"
     );
+}
+
+/// Issue #17, finding 4: without AWS credentials the start-up warning names
+/// every admin user route that will answer 503, sign-out included.
+#[test]
+fn the_no_credentials_warning_names_every_admin_user_route() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+        .current_dir(empty_dir("warning"))
+        .env_clear()
+        .envs(GOOD_LOCAL)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let stderr = child.stderr.take().expect("stderr");
+    // The warning comes before "listening on": read up to that line.
+    let mut warning = None;
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        if line.contains("no AWS credentials") {
+            warning = Some(line);
+        } else if line.contains("listening on") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let warning = warning.expect("a warning about missing AWS credentials");
+    for route in [
+        "GET and DELETE /users/{user_id}",
+        "POST /users/{user_id}/sign-out",
+    ] {
+        assert!(warning.contains(route), "{route}: {warning}");
+    }
+}
+
+/// Issue #17, finding 6: dev mode's loopback-only rule covers METRICS_ADDR.
+#[test]
+fn dev_mode_refuses_a_metrics_addr_off_loopback() {
+    for value in ["0.0.0.0:9090", "[::]:9090"] {
+        let (code, stderr) =
+            run_with(&[("AUTH_MODE", "dev"), ("PORT", "0"), ("METRICS_ADDR", value)]);
+        assert_eq!(code, 2, "{value}: {stderr}");
+        assert!(stderr.contains("METRICS_ADDR"), "{value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one clear line: {stderr}");
+    }
 }
