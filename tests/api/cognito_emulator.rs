@@ -105,7 +105,7 @@ impl Moto {
             SystemTime::now(),
         )
         .expect("signs");
-        let mut request = awc::Client::default()
+        let mut request = crate::helpers::patient_client()
             .post(self.endpoint())
             .insert_header(("content-type", content_type))
             .insert_header(("x-amz-target", target.as_str()));

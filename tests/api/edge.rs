@@ -311,6 +311,14 @@ async fn every_answer_carries_nosniff() {
     let metrics = app.metrics_address.clone().expect("a metrics listener");
     answers.push(("metrics", raw_to(&metrics, "GET", "/metrics", &[]).await));
     answers.push(("metrics 404", raw_to(&metrics, "GET", "/nope", &[]).await));
+    // The feed's Vary keeps Authorization when CORS adds Origin to it.
+    let feed = raw(&app, "GET", "/messages/feed", &preflight[..1]).await;
+    let vary = feed.header("vary").unwrap_or("");
+    assert!(
+        vary.contains("Authorization") && vary.contains("Origin"),
+        "{vary}"
+    );
+    answers.push(("feed", feed));
     for (what, answer) in &answers {
         assert_eq!(
             answer.header("x-content-type-options"),

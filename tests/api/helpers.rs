@@ -367,10 +367,16 @@ pub fn serve(app: Application, jwks: JwksServer) -> TestApp {
         address,
         metrics_address,
         jwks,
-        client: awc::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .finish(),
+        client: patient_client(),
     }
+}
+
+/// An HTTP client that waits as long as a loaded machine may need (awc's
+/// default gives up after 5 s: moto's first calls take longer under load).
+pub fn patient_client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish()
 }
 
 impl TestApp {

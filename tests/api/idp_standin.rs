@@ -63,7 +63,7 @@ impl IdpStandIn {
     /// Every call received so far: `action`, `host`, `path` and
     /// `signature_problem` (null when the signature verified).
     pub async fn calls(&self) -> Vec<Value> {
-        let mut response = awc::Client::default()
+        let mut response = crate::helpers::patient_client()
             .get(self.endpoint("/calls"))
             .send()
             .await

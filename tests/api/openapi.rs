@@ -280,7 +280,10 @@ async fn the_validator_refuses_a_broken_document() {
 #[actix_rt::test]
 async fn docs_serve_swagger_ui_from_the_binary_on_this_document() {
     let app = spawn_app().await;
-    let client = awc::Client::builder().disable_redirects().finish();
+    let client = awc::Client::builder()
+        .disable_redirects()
+        .timeout(std::time::Duration::from_secs(30))
+        .finish();
     let redirect = client
         .get(format!("{}/docs", app.address))
         .send()

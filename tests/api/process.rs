@@ -141,7 +141,7 @@ async fn tokens_never_reach_the_log_even_at_debug() {
         assert!(Instant::now() < deadline, "server did not start: {text}");
         actix_rt::time::sleep(Duration::from_millis(50)).await;
     };
-    let client = awc::Client::default();
+    let client = patient_client();
     let base = format!("http://127.0.0.1:{port}");
     let valid = id_token("sub-log", Some("log@example.com"), &["admin"]);
     let forged = sign(&id_claims("sub-log", None, &[]), rogue_key());
