@@ -114,7 +114,20 @@ where
 
     actix_web::dev::forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        if is_forward_auth(req.path()) {
+            // A gateway's subrequest carries the client's headers: an
+            // allowed page's preflight must be decided by the rules, never
+            // answered 200 by actix-cors (which the gateway reads as "let
+            // it through"). /auth is no browser's route.
+            for name in [
+                header::ORIGIN,
+                header::ACCESS_CONTROL_REQUEST_METHOD,
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+            ] {
+                req.headers_mut().remove(name);
+            }
+        }
         let allowed = req
             .headers()
             .get(header::ORIGIN)
@@ -142,6 +155,11 @@ where
             }
         })
     }
+}
+
+/// Forward-auth's paths (`forward_auth::configure`).
+fn is_forward_auth(path: &str) -> bool {
+    path == "/auth" || path.starts_with("/auth/")
 }
 
 /// actix-cors answers a preflight it refuses (an origin, method or header
