@@ -13,7 +13,7 @@ use crate::auth::claims::Claims;
 use crate::auth::errors::AuthError;
 use crate::auth::guards::Caller;
 #[cfg(doc)]
-use crate::auth::guards::Policy;
+use crate::auth::policy::Policy;
 use crate::auth::verifier::{Verdict, Verifier};
 use crate::http::metrics::Metrics;
 
