@@ -3,7 +3,7 @@
 //! whatever a client sent under these names (Envoy forwards only the
 //! headers the answer carries). oauth2-proxy's names where they exist.
 
-use actix_web::http::header::HeaderValue;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::HttpResponseBuilder;
 
 use super::rules::Rule;
@@ -12,18 +12,19 @@ use crate::auth::{Caller, TokenUse};
 /// The pool name of the one pool the environment variables configure.
 const DEFAULT_POOL: &str = "default";
 
-/// Every identity header, in the order they are written.
-pub const HEADERS: [&str; 10] = [
-    "X-Auth-Request-User",
-    "X-Auth-Request-Preferred-Username",
-    "X-Auth-Request-Email",
-    "X-Auth-Request-Groups",
-    "X-Auth-Request-Scope",
-    "X-Auth-Request-Client-Id",
-    "X-Auth-Request-Token-Use",
-    "X-Auth-Request-Caller",
-    "X-Auth-Request-Pool",
-    "X-Auth-Request-Rule",
+/// Every identity header, in the order they are written; names built at
+/// compile time, so an answer parses none.
+pub const HEADERS: [HeaderName; 10] = [
+    HeaderName::from_static("x-auth-request-user"),
+    HeaderName::from_static("x-auth-request-preferred-username"),
+    HeaderName::from_static("x-auth-request-email"),
+    HeaderName::from_static("x-auth-request-groups"),
+    HeaderName::from_static("x-auth-request-scope"),
+    HeaderName::from_static("x-auth-request-client-id"),
+    HeaderName::from_static("x-auth-request-token-use"),
+    HeaderName::from_static("x-auth-request-caller"),
+    HeaderName::from_static("x-auth-request-pool"),
+    HeaderName::from_static("x-auth-request-rule"),
 ];
 
 /// Sets every identity header on `builder` for `caller` under `rule`.
@@ -34,10 +35,11 @@ pub(super) fn identity_headers(
 ) {
     let empty = || HeaderValue::from_static("");
     let Some(caller) = caller else {
-        for name in &HEADERS[..9] {
-            builder.insert_header((*name, empty()));
+        let [names @ .., rule_name] = HEADERS;
+        for name in names {
+            builder.insert_header((name, empty()));
         }
-        builder.insert_header((HEADERS[9], rule.header.clone()));
+        builder.insert_header((rule_name, rule.header.clone()));
         return;
     };
     let claims = caller.claims();
