@@ -48,8 +48,8 @@ http {
   server { listen 127.0.0.1:$PORT_ZERO; location /auth { return 200; } }
 }
 EOF
-start_nginx backend "$GW/backends.conf"
-start_nginx zero "$GW/zero.conf"
+start_nginx backend "$PWD/$GW/backends.conf"
+start_nginx zero "$PWD/$GW/zero.conf"
 
 # The guards: the bench servers' settings plus the example rules.
 sed 's/gateway = "nginx"/gateway = "envoy"/' examples/guard.toml > "$GW/guard-envoy.toml"
