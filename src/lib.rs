@@ -17,6 +17,7 @@ pub mod dev;
 pub mod forward_auth;
 pub mod http;
 pub mod keys;
+pub mod logging;
 pub mod revocation;
 pub mod startup;
 pub mod users;

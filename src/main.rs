@@ -32,7 +32,7 @@ fn main() -> ExitCode {
 }
 
 fn serve() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    cognito_guard::logging::init();
 
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
@@ -47,7 +47,7 @@ fn serve() -> ExitCode {
             Ok(app) => app,
             Err(e) => {
                 eprintln!("cognito-guard: {e}");
-                return ExitCode::from(1);
+                return ExitCode::from(e.exit_code());
             }
         };
         match app.run_until_stopped().await {

@@ -16,7 +16,7 @@ use crate::forward_auth::{self, ForwardAuth};
 use crate::http::routes::RoutePolicies;
 use crate::http::{cors, headers, openapi, routes, Metrics};
 use crate::keys::{run_refresh_loop, JwksCache};
-use crate::revocation::{RedisSync, RevocationList, Revocations};
+use crate::revocation::{preflight, RedisNames, RedisSync, RevocationList, Revocations, Spool};
 use crate::users::idp::CognitoIdpClient;
 use crate::users::{CognitoDirectory, InMemoryDirectory, UserDirectory};
 
@@ -32,6 +32,22 @@ pub enum StartupError {
     },
     #[error("dev issuer: {0}")]
     DevIssuer(#[from] DevIssuerError),
+    /// `REVOCATION_SPOOL` cannot be used, or the Redis of `REDIS_URL` is
+    /// one the server cannot work with (a Cluster, missing permissions):
+    /// a setting to fix, like a bad variable.
+    #[error("{0}")]
+    Revocations(String),
+}
+
+impl StartupError {
+    /// The process's exit status: 2 for a setting to fix, as for a bad
+    /// variable; 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StartupError::Revocations(_) => 2,
+            _ => 1,
+        }
+    }
 }
 
 /// A bound, not yet running server.
@@ -109,7 +125,7 @@ impl Application {
         }
         actix_rt::spawn(run_refresh_loop(Arc::clone(&jwks), settings.keys.refresh));
 
-        let revocations = Arc::new(revocations(&settings).await);
+        let revocations = Arc::new(revocations(&settings).await?);
         let verifier = Verifier::new(&settings, Arc::clone(&jwks)).with_revocations(revocations);
         let verifier = match Arc::clone(&directory).verified_token_hook() {
             Some(hook) => verifier.with_verified_hook(hook),
@@ -275,13 +291,32 @@ pub fn install_tls_crypto_provider() {
 /// instance starts anyway and catches up when Redis answers.
 const FIRST_REDIS_SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// The revocation list: this instance's own, or shared through Redis.
-async fn revocations(settings: &Settings) -> Revocations {
+/// The revocation list: this instance's own, or shared through Redis (with
+/// the spool read back, and the Redis checked when it answers).
+async fn revocations(settings: &Settings) -> Result<Revocations, StartupError> {
     let Some(url) = &settings.revocation.redis else {
-        return Revocations::in_memory();
+        return Ok(Revocations::in_memory());
     };
+    let names = RedisNames::new(&settings.revocation.key_prefix);
+    let now = crate::clock::unix_now().unwrap_or(0);
+    let (spool, spooled) = Spool::open(&settings.revocation.spool, now)
+        .map_err(|e| StartupError::Revocations(e.to_string()))?;
+    preflight(url, &names)
+        .await
+        .map_err(StartupError::Revocations)?;
     let list = Arc::new(RevocationList::new());
-    let (sync, first_sync) = RedisSync::start(url.clone(), Arc::clone(&list));
+    for (sub, revocation) in &spooled {
+        let _ = list.revoke(sub, *revocation, now);
+    }
+    if !spooled.is_empty() {
+        log::warn!(
+            "{} revocations read back from {} are enforced, and stored in Redis once it takes them",
+            spooled.len(),
+            spool.path().display()
+        );
+    }
+    let (sync, first_sync) =
+        RedisSync::start(url.clone(), names, Arc::clone(&list), spool, spooled);
     if actix_rt::time::timeout(FIRST_REDIS_SYNC_TIMEOUT, first_sync)
         .await
         .is_err()
@@ -291,5 +326,5 @@ async fn revocations(settings: &Settings) -> Revocations {
              are enforced here once it answers"
         );
     }
-    Revocations::shared(list, sync)
+    Ok(Revocations::shared(list, sync))
 }

@@ -69,9 +69,9 @@ pub(crate) fn authenticate(req: &HttpRequest) -> Authentication {
     }
 }
 
-/// The claims of the caller the route's guard admitted ([`Policy::ValidToken`]
-/// or [`Policy::Admin`]); on a route with no such guard, a 500 (our bug),
-/// never an unauthenticated caller.
+/// The claims of the caller the route's guard admitted (an authenticated
+/// [`Policy`]); on a route with no such guard, a 500 (our bug), never an
+/// unauthenticated caller.
 impl FromRequest for Claims {
     type Error = AuthError;
     type Future = Ready<Result<Self, AuthError>>;
@@ -82,7 +82,7 @@ impl FromRequest for Claims {
     }
 }
 
-/// Optional authentication, under [`Policy::OptionalToken`]: the claims of a
+/// Optional authentication, under an optional [`Policy`]: the claims of a
 /// valid user token, or `None` for a missing, invalid or unverifiable one.
 /// Never refuses the request.
 #[derive(Debug, Clone)]

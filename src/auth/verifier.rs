@@ -13,7 +13,7 @@ pub use crate::auth::verdict::Verdict;
 use crate::clock::unix_now;
 use crate::config::Settings;
 use crate::keys::{JwksCache, KeyLookupError, SigningKey};
-use crate::revocation::{Revocation, Revocations, MAX_TOKEN_LIFETIME_SECS};
+use crate::revocation::{rules, Revocation, Revocations};
 
 /// Called with the claims of each token that passes a full verification
 /// (not on cache hits): lets dev mode's user directory learn who exists.
@@ -96,14 +96,11 @@ impl Verifier {
                 .revoke(sub, Revocation::deleted(u64::MAX), 0);
             return;
         };
-        // The longest token lifetime, plus the leeway that lets a token live
-        // that much longer here.
-        let until = now + MAX_TOKEN_LIFETIME_SECS + self.rules.leeway_secs;
+        // The cut-off and expiry rules, and why: `revocation::rules`.
+        let leeway = self.rules.leeway_secs;
         let revocation = match signed_out {
-            // Cognito's clock may run ahead of ours by up to the leeway: a
-            // token it issued just before the sign-out must not pass.
-            true => Revocation::signed_out(now + self.rules.leeway_secs, until),
-            false => Revocation::deleted(until),
+            true => rules::sign_out(now, leeway),
+            false => rules::deletion(now, leeway),
         };
         if let Err(full) = self.revocations.revoke(sub, revocation, now) {
             log::error!("revoking sub={sub}: {full}");

@@ -58,6 +58,8 @@ pub(super) struct RawEnv {
     pub metrics_addr: Option<String>,
     pub redis_url: Option<String>,
     pub guard_config: Option<String>,
+    pub revocation_spool: Option<String>,
+    pub redis_key_prefix: Option<String>,
 }
 
 /// The variables [`RawEnv`] reads, as operators write them (`envy` matches
@@ -90,6 +92,8 @@ const VARIABLES: &[&str] = &[
     "METRICS_ADDR",
     "REDIS_URL",
     "GUARD_CONFIG",
+    "REVOCATION_SPOOL",
+    "REDIS_KEY_PREFIX",
 ];
 
 impl RawEnv {

@@ -22,6 +22,12 @@ pub struct Ready {
     status: &'static str,
     /// Signing keys in the cache.
     keys: usize,
+    /// With `REDIS_URL`: `up`, or `down` while Redis is unreachable or
+    /// refuses writes (revocations are then enforced from memory and kept
+    /// in the spool until stored; the instance still serves).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "up")]
+    revocation_store: Option<&'static str>,
 }
 
 /// Liveness: 200 while the process serves.
@@ -53,9 +59,11 @@ pub async fn readyz(jwks: web::Data<JwksCache>, verifier: web::Data<Verifier>) -
     } else if !verifier.revocations().is_ready() {
         "revocation list not yet in step with Redis"
     } else {
+        let store = verifier.revocations().sync_status();
         return HttpResponse::Ok().json(Ready {
             status: "ready",
             keys: jwks.key_count(),
+            revocation_store: store.map(|sync| if sync.is_up() { "up" } else { "down" }),
         });
     };
     HttpResponse::ServiceUnavailable()

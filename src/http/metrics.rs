@@ -60,6 +60,7 @@ pub struct Metrics {
     revocations: Gauge,
     revocation_store_up: Gauge,
     revocation_sync_lag: Gauge<f64, AtomicU64>,
+    revocations_pending: Gauge,
 }
 
 impl Metrics {
@@ -133,11 +134,18 @@ impl Metrics {
             "Delay, last seen, between a revocation stored by another instance and this one applying it",
             revocation_sync_lag.clone(),
         );
+        let revocations_pending = Gauge::default();
+        registry.register(
+            "revocations_pending",
+            "Revocations made here that Redis has not stored yet (kept in REVOCATION_SPOOL, retried)",
+            revocations_pending.clone(),
+        );
         Metrics {
             tokens_cached,
             revocations,
             revocation_store_up,
             revocation_sync_lag,
+            revocations_pending,
             registry,
             auth,
             auth_ok,
@@ -194,6 +202,8 @@ impl Metrics {
             .set(i64::from(sync.is_none_or(SyncStatus::is_up)));
         self.revocation_sync_lag
             .set(sync.map_or(0.0, SyncStatus::lag_seconds));
+        self.revocations_pending
+            .set(sync.map_or(0, |s| i64::try_from(s.pending()).unwrap_or(i64::MAX)));
         self.tokens_cached
             .set(tokens.map_or(0, |t| i64::try_from(t.len()).unwrap_or(i64::MAX)));
         self.keys_cached

@@ -139,12 +139,11 @@ pub async fn delete_user(
     let user = match directory.lookup(&user_id).await {
         Ok(Some(user)) => user,
         Ok(None) => {
-            // Gone already, perhaps deleted through another instance: with a
-            // list of its own, this one must still stop its unexpired tokens
-            // (the path is the only name there is). A shared list has it.
-            if !verifier.revocations().is_shared() {
-                verifier.revoke_deleted(&user_id);
-            }
+            // Gone already: perhaps deleted through another instance, but
+            // perhaps in the Cognito console, which no instance hears of.
+            // Its unexpired tokens must stop everywhere either way (the path
+            // is the only name there is); revoking twice changes nothing.
+            verifier.revoke_deleted(&user_id);
             return Err(ApiError::UserNotFound);
         }
         Err(e) => return Err(directory_error(&admin, &user_id, e)),

@@ -65,8 +65,14 @@ impl Revocation {
         self.issued_up_to == u64::MAX
     }
 
+    /// Whether this refuses at least what `other` does, for at least as
+    /// long (so storing this one stores `other` too).
+    pub fn covers(&self, other: Revocation) -> bool {
+        self.issued_up_to >= other.issued_up_to && self.until >= other.until
+    }
+
     /// Both revocations at once: the stricter cut-off, the later expiry.
-    fn merge(self, other: Revocation) -> Revocation {
+    pub fn merge(self, other: Revocation) -> Revocation {
         Revocation {
             issued_up_to: self.issued_up_to.max(other.issued_up_to),
             until: self.until.max(other.until),
@@ -199,17 +205,43 @@ impl RevocationList {
     /// Every revocation still in force at `now`, for writing the list back
     /// to a shared store. One shard is locked at a time.
     pub fn live_entries(&self, now: u64) -> Vec<(String, Revocation)> {
-        let mut entries = Vec::with_capacity(self.len());
+        self.live_entries_where(now, |_| true)
+    }
+
+    /// The live revocations at `now` that `wanted` picks, for writing part
+    /// of the list back. One shard is locked at a time.
+    pub fn live_entries_where(
+        &self,
+        now: u64,
+        wanted: impl Fn(&Revocation) -> bool,
+    ) -> Vec<(String, Revocation)> {
+        let mut entries = Vec::new();
         for shard in self.shards.iter() {
             let shard = shard.read();
             entries.extend(
                 shard
                     .iter()
-                    .filter(|(_, held)| held.until > now)
+                    .filter(|(_, held)| held.until > now && wanted(held))
                     .map(|(sub, held)| (sub.clone(), *held)),
             );
         }
         entries
+    }
+
+    /// How many live revocations at `now` fall in each group `group` puts
+    /// them in (for comparing with what a shared store holds).
+    pub fn count_live_by(
+        &self,
+        now: u64,
+        group: impl Fn(&Revocation) -> u64,
+    ) -> HashMap<u64, usize> {
+        let mut counts = HashMap::new();
+        for shard in self.shards.iter() {
+            for held in shard.read().values().filter(|held| held.until > now) {
+                *counts.entry(group(held)).or_insert(0) += 1;
+            }
+        }
+        counts
     }
 
     /// The revocation held for `sub`, live or not yet pruned.
@@ -316,6 +348,39 @@ mod tests {
         live.sort_by(|x, y| x.0.cmp(&y.0));
         assert_eq!(live, vec![("a".to_owned(), Revocation::deleted(NOW + 10))]);
         assert_eq!(list.live_entries(NOW).len(), 2);
+    }
+
+    #[test]
+    fn a_full_list_prunes_exactly_what_has_expired() {
+        // Capacity 1: only pruning can make room for the second entry.
+        let list = RevocationList::with_capacity(1);
+        list.revoke("a", Revocation::deleted(NOW + 10), NOW)
+            .expect("room");
+        assert_eq!(
+            list.revoke("b", Revocation::deleted(NOW + 20), NOW + 9),
+            Err(RevocationListFull),
+            "a is still live at NOW + 9"
+        );
+        // At NOW + 10, a no longer refuses anything: it makes room.
+        list.revoke("c", Revocation::deleted(NOW + 30), NOW + 10)
+            .expect("the entry expiring now was pruned");
+        assert_eq!(list.len(), 1, "the count follows the pruning exactly");
+        assert_eq!(list.get("a"), None);
+        assert!(list.refuses("c", Some(NOW), NOW + 11));
+
+        // Shards keep their live entries through a prune, and the count
+        // says exactly how many.
+        let list = RevocationList::with_capacity(200);
+        list.revoke("old", Revocation::deleted(NOW + 10), NOW)
+            .expect("room");
+        for i in 0..199 {
+            list.revoke(&format!("s{i}"), Revocation::deleted(NOW + 100), NOW)
+                .expect("room");
+        }
+        list.revoke("new", Revocation::deleted(NOW + 100), NOW + 10)
+            .expect("the expired one made room");
+        assert_eq!(list.len(), 200);
+        assert_eq!(list.live_entries(NOW + 10).len(), 200);
     }
 
     #[test]

@@ -12,49 +12,15 @@ use serde_json::json;
 
 use crate::helpers::*;
 use crate::redis_server::RedisServer;
+use crate::revocation_support::{
+    admin, all_answer, gauge, instance, redis_holds, status, temp_dir,
+};
 
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-00000000r001";
 const EARLIER: &str = "4f6a2c1e-0000-4000-8000-00000000r002";
 
-async fn instance(redis: &RedisServer) -> TestApp {
-    spawn_app_with(&[("REDIS_URL", redis.url().as_str())]).await
-}
-
-fn admin() -> String {
-    id_token("sub-admin", None, &["admin"])
-}
-
 fn victim() -> String {
     id_token(VICTIM, Some("v@example.com"), &[])
-}
-
-async fn status(app: &TestApp, token: &str) -> u16 {
-    app.get("/messages/private", Some(token)).await.status
-}
-
-/// Polls until every instance answers `token` with `expected`.
-async fn all_answer(apps: &[&TestApp], token: &str, expected: u16, limit: Duration) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        let mut all = true;
-        for app in apps {
-            all &= status(app, token).await == expected;
-        }
-        if all {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-fn gauge(metrics: &str, name: &str) -> Option<f64> {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|value| value.trim().parse().ok())
 }
 
 #[actix_rt::test]
@@ -92,14 +58,25 @@ async fn a_deletion_through_one_instance_is_enforced_by_every_other_within_a_sec
     for app in [&a, &b, &c] {
         assert_eq!(status(app, &admin()).await, 200, "others unaffected");
     }
-    // In Redis: one key, expiring when the longest token could have.
-    let key = format!("cognito-guard:revoked:{VICTIM}");
-    let ttl: i64 = redis
-        .command(&["TTL", &key])
+    // In Redis: one field of the bucket of its expiry (the longest token
+    // lifetime from now), a hash that expires at the end of that hour.
+    let keys = redis.command(&["KEYS", "cognito-guard:revoked:*"]);
+    assert_eq!(keys.lines().count(), 1, "{keys}");
+    let value = redis.command(&["HGET", &keys, VICTIM]);
+    let until: u64 = value
+        .strip_prefix("D:0:")
+        .and_then(|until| until.parse().ok())
+        .unwrap_or_else(|| panic!("{value}"));
+    assert!(
+        (now() + 86_390..=now() + 86_400).contains(&until),
+        "{value}"
+    );
+    let ttl: u64 = redis
+        .command(&["TTL", &keys])
         .trim_start_matches(':')
         .parse()
-        .unwrap_or(-1);
-    assert!((86_390..=86_400).contains(&ttl), "TTL {ttl}");
+        .unwrap_or(0);
+    assert!((86_390..=86_400 + 3_600).contains(&ttl), "TTL {ttl}");
     let lag = gauge(
         &b.get_text("/metrics").await,
         "cognito_guard_revocation_sync_lag_seconds",
@@ -222,6 +199,7 @@ async fn run_until_logged(
     expect: &str,
 ) -> (bool, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+        .current_dir(temp_dir("logged"))
         .env_clear()
         .envs(base_vars(&jwks.url()))
         .envs(vars.iter().copied())
@@ -300,22 +278,24 @@ async fn rediss_with_an_acl_user_connects_and_hides_the_password() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Entries that are not ours (out of range, not UTF-8, another type) are
-/// skipped: they cannot stop the sync, so revocations keep flowing.
+/// Entries that are not ours (out of range, not UTF-8, another type, in a
+/// bucket or beside them) are skipped: they cannot stop the sync, so
+/// revocations keep flowing.
 #[actix_rt::test]
 async fn bogus_entries_in_redis_do_not_stop_the_sync() {
     let redis = RedisServer::start();
-    for (key, value) in [
-        ("cognito-guard:revoked:far", "D:0:99999999999999999"),
-        ("cognito-guard:revoked:huge", "D:0:18446744073709551615"),
-        ("cognito-guard:revoked:odd", "S:5:4"),
-        ("cognito-guard:revoked:junk", "not a revocation"),
+    let bucket = format!("cognito-guard:revoked:{}", (now() + 86_400) / 3_600);
+    for (field, value) in [
+        ("far", "D:0:99999999999999999"),
+        ("huge", "D:0:18446744073709551615"),
+        ("odd", "S:5:4"),
+        ("junk", "not a revocation"),
     ] {
-        assert_eq!(redis.command(&["SET", key, value]), "+OK");
+        assert_eq!(redis.command(&["HSET", &bucket, field, value]), ":1");
     }
     assert_eq!(
-        redis.command(&["HSET", "cognito-guard:revoked:hash", "f", "v"]),
-        ":1"
+        redis.command(&["SET", "cognito-guard:revoked:string", "D:0:1"]),
+        "+OK"
     );
     let (a, b) = (instance(&redis).await, instance(&redis).await);
     let victim = victim();
@@ -347,18 +327,23 @@ async fn a_flushed_redis_is_refilled_without_a_reconnect() {
     assert_eq!(status(&a, &victim).await, 200);
     let path = format!("/users/{VICTIM}");
     assert_eq!(a.request("DELETE", &path, Some(&admin())).await.status, 204);
-    let key = format!("cognito-guard:revoked:{VICTIM}");
     assert!(
-        wait_until(Duration::from_secs(1), || redis.command(&["EXISTS", &key])
-            == ":1")
+        wait_until(Duration::from_secs(1), || redis_holds(
+            &redis,
+            "cognito-guard",
+            VICTIM
+        ))
         .await
     );
 
     assert_eq!(redis.command(&["FLUSHALL"]), "+OK");
 
     assert!(
-        wait_until(Duration::from_secs(12), || redis.command(&["EXISTS", &key])
-            == ":1")
+        wait_until(Duration::from_secs(12), || redis_holds(
+            &redis,
+            "cognito-guard",
+            VICTIM
+        ))
         .await,
         "written back after the flush"
     );
