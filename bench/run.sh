@@ -98,6 +98,12 @@ PORT_CACHE=$(free_port); PID_CACHE=$(start_server cache "$PORT_CACHE" GUARD_CONF
 PORT_NOCACHE=$(free_port); PID_NOCACHE=$(start_server nocache "$PORT_NOCACHE" VERIFIED_TOKEN_CACHE_ENTRIES=0); PIDS+=("$PID_NOCACHE")
 PORT_REDIS=$(free_port); PID_REDIS=$(start_server redis "$PORT_REDIS" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"); PIDS+=("$PID_REDIS")
 
+# Gateways in front of an upstream (bench/gateways.sh): nginx auth_request and
+# Envoy ext_authz asking a guard with the rules of examples/guard.toml, the
+# same gateways asking a zero-cost guard, nginx without auth, and Envoy with
+# its own jwt_authn filter on the same token.
+source bench/gateways.sh
+
 # scenario name -> wrk arguments
 run_wrk() { # name
   local url_cache="http://127.0.0.1:$PORT_CACHE" url_nocache="http://127.0.0.1:$PORT_NOCACHE"
@@ -110,6 +116,12 @@ run_wrk() { # name
     nocache_fresh) wrk "${common[@]}" -s bench/cycle_tokens.lua "$url_nocache" -- "$TOKENS" "$RANDOM" ;;
     hit_redis)     wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "Origin: $BENCH_ORIGIN" "http://127.0.0.1:$PORT_REDIS/messages/private" ;;
     auth_hit)      wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original-Method: GET" -H "X-Original-URI: /api/items/42?view=full" "$url_cache/auth" ;;
+    nginx_none)    wrk "${common[@]}" "http://127.0.0.1:$PORT_NGINX_NONE/api/orders" ;;
+    nginx_zero)    wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_ZERO/api/orders" ;;
+    nginx_guard)   wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_GUARD/api/orders" ;;
+    envoy_zero)    wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_ENVOY_ZERO/api/orders" ;;
+    envoy_guard)   wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_ENVOY_GUARD/api/orders" ;;
+    envoy_jwt)     wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_ENVOY_JWT/api/orders" ;;
   esac
 }
 
@@ -126,7 +138,7 @@ curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original
   | grep -qix "x-auth-request-user: bench-hit" \
   || { echo "/auth does not allow the bench token" >&2; exit 1; }
 
-SCENARIOS=(public hit miss nocache_same nocache_fresh hit_redis auth_hit)
+SCENARIOS=(public hit miss nocache_same nocache_fresh hit_redis auth_hit nginx_none nginx_zero nginx_guard envoy_zero envoy_guard envoy_jwt)
 for s in "${SCENARIOS[@]}"; do : > "$OUT/$s.results"; done
 # Warm-up: JIT-free Rust needs none, but the first seconds fill caches and pools.
 wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT_CACHE/messages/public" >/dev/null
@@ -166,6 +178,12 @@ names = {
     "nocache_fresh": "/messages/private, fresh tokens, cache disabled",
     "hit_redis": "/messages/private, one token (cache hits), REDIS_URL set",
     "auth_hit": "/auth (forward-auth, nginx headers), one token (cache hits)",
+    "nginx_none": "nginx -> upstream, no auth",
+    "nginx_zero": "nginx auth_request -> zero-cost guard (return 200) -> upstream",
+    "nginx_guard": "nginx auth_request -> cognito-guard /auth (cache hits) -> upstream",
+    "envoy_zero": "Envoy ext_authz -> zero-cost guard (return 200) -> upstream",
+    "envoy_guard": "Envoy ext_authz -> cognito-guard /auth (cache hits) -> upstream",
+    "envoy_jwt": "Envoy jwt_authn (its own, cached) -> upstream",
 }
 rows = {}
 for key in names:
@@ -196,7 +214,19 @@ hit, miss = rows["hit"][0] / base_rps, rows["miss"][0] / base_rps
 hit_redis = rows["hit_redis"][0] / base_rps
 auth_hit = rows["auth_hit"][0] / base_rps
 p99r = rows["hit"][3] / base_p99_best
+nginx_vs_zero = rows["nginx_guard"][0] / rows["nginx_zero"][0]
+nginx_vs_none = rows["nginx_guard"][0] / rows["nginx_none"][0]
+zero_vs_none = rows["nginx_zero"][0] / rows["nginx_none"][0]
+envoy_vs_zero = rows["envoy_guard"][0] / rows["envoy_zero"][0]
+envoy_vs_jwt = rows["envoy_guard"][0] / rows["envoy_jwt"][0]
+print()
+print("gateways (same run): nginx + guard vs nginx + zero-cost guard "
+      f"{nginx_vs_zero:.2f}x, vs nginx without auth {nginx_vs_none:.2f}x "
+      f"(the zero-cost guard itself: {zero_vs_none:.2f}x of no auth); Envoy ext_authz + guard "
+      f"vs zero-cost guard {envoy_vs_zero:.2f}x, vs Envoy's own jwt_authn {envoy_vs_jwt:.2f}x")
 checks = [
+    ("nginx auth_request to the guard >= 0.9x the same nginx asking a zero-cost guard", nginx_vs_zero >= 0.9, f"{nginx_vs_zero:.2f}x"),
+    ("Envoy ext_authz to the guard >= 0.9x the same Envoy asking a zero-cost guard", envoy_vs_zero >= 0.9, f"{envoy_vs_zero:.2f}x"),
     ("cache hits >= 0.85x public req/s", hit >= 0.85, f"{hit:.2f}x"),
     ("cache hits with REDIS_URL set >= 0.85x public req/s", hit_redis >= 0.85, f"{hit_redis:.2f}x"),
     ("cache misses >= 0.40x public req/s", miss >= 0.40, f"{miss:.2f}x"),

@@ -12,6 +12,7 @@ mod cors;
 mod dev_mode;
 mod edge;
 mod forward_auth;
+mod gateways;
 mod health;
 mod hostile;
 mod idp_filter;

@@ -1,0 +1,135 @@
+# Sourced by bench/run.sh: the gateway scenarios' processes. Uses its BIN,
+# OUT, ISSUER, PIDS, free_port and start_server.
+#
+# - a backend (the "API"): nginx answering 200 at once;
+# - a zero-cost guard: nginx answering 200 at once to /auth...: the floor of
+#   what any auth service costs a gateway (its own hop and subrequest);
+# - cognito-guard with examples/guard.toml (gateway nginx, and envoy);
+# - in front: nginx running examples/nginx/nginx.conf (asking the guard, or
+#   the zero-cost guard, or nothing: its auth_request line removed) and Envoy
+#   running examples/envoy/envoy.yaml (asking the guard or the zero-cost
+#   guard), and Envoy with its own jwt_authn filter instead, on the same token.
+# Each gateway runs one worker (nginx's default, Envoy --concurrency 1).
+
+NGINX=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
+PIP_SCRIPTS=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || true)
+ENVOY=${ENVOY_BIN:-$(command -v envoy || echo "$PIP_SCRIPTS/envoy")}
+[ -x "$NGINX" ] && [ -x "$ENVOY" ] || make -s gateway-test-deps
+GW="$OUT/gateways"
+rm -rf "$GW"; mkdir -p "$GW"
+
+wait_200() { # url what
+  for _ in $(seq 150); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return
+    sleep 0.1
+  done
+  echo "$2 did not answer 200 at $1; see $GW" >&2; exit 1
+}
+
+start_nginx() { # name config
+  mkdir -p "$GW/$1"
+  "$NGINX" -p "$GW/$1" -c "$2" 2> "$GW/$1.log" &
+  PIDS+=($!)
+}
+
+# The backend and the zero-cost guard.
+PORT_BACKEND=$(free_port); PORT_ZERO=$(free_port)
+cat > "$GW/backends.conf" <<EOF
+daemon off; pid nginx.pid; error_log stderr warn; events {}
+http {
+  access_log off;
+  server { listen 127.0.0.1:$PORT_BACKEND; location / { return 200 "ok\n"; } }
+}
+EOF
+cat > "$GW/zero.conf" <<EOF
+daemon off; pid nginx.pid; error_log stderr warn; events {}
+http {
+  access_log off;
+  server { listen 127.0.0.1:$PORT_ZERO; location /auth { return 200; } }
+}
+EOF
+start_nginx backend "$PWD/$GW/backends.conf"
+start_nginx zero "$PWD/$GW/zero.conf"
+
+# The guards: the bench servers' settings plus the example rules.
+sed 's/gateway = "nginx"/gateway = "envoy"/' examples/guard.toml > "$GW/guard-envoy.toml"
+PORT_GW_NGINX=$(free_port)
+PID_GW_NGINX=$(start_server gw-nginx "$PORT_GW_NGINX" GUARD_CONFIG="$PWD/examples/guard.toml"); PIDS+=("$PID_GW_NGINX")
+PORT_GW_ENVOY=$(free_port)
+PID_GW_ENVOY=$(start_server gw-envoy "$PORT_GW_ENVOY" GUARD_CONFIG="$PWD/$GW/guard-envoy.toml"); PIDS+=("$PID_GW_ENVOY")
+
+# nginx in front, from the example as it is but for its addresses.
+nginx_front() { # name guard-port port [sed expression]
+  sed -e "s/127.0.0.1:6969/127.0.0.1:$2/; s/127.0.0.1:8080/127.0.0.1:$PORT_BACKEND/; s/127.0.0.1:8000/127.0.0.1:$3/" \
+    ${4:+-e "$4"} examples/nginx/nginx.conf > "$GW/$1.conf"
+  start_nginx "$1" "$PWD/$GW/$1.conf"
+}
+PORT_NGINX_GUARD=$(free_port); nginx_front nginx-guard "$PORT_GW_NGINX" "$PORT_NGINX_GUARD"
+PORT_NGINX_ZERO=$(free_port); nginx_front nginx-zero "$PORT_ZERO" "$PORT_NGINX_ZERO"
+PORT_NGINX_NONE=$(free_port); nginx_front nginx-none "$PORT_ZERO" "$PORT_NGINX_NONE" '/auth_request \/_guard;/d'
+
+# Envoy in front, from the example as it is but for its addresses.
+start_envoy() { # name config
+  "$ENVOY" --disable-hot-restart --concurrency 1 --log-level warn -c "$2" > "$GW/$1.log" 2>&1 &
+  PIDS+=($!)
+}
+envoy_front() { # name guard-port port
+  sed -e "s/port_value: 6969/port_value: $2/; s/127.0.0.1:6969/127.0.0.1:$2/" \
+      -e "s/port_value: 8080/port_value: $PORT_BACKEND/; s/port_value: 8000/port_value: $3/" \
+    examples/envoy/envoy.yaml > "$GW/$1.yaml"
+  start_envoy "$1" "$GW/$1.yaml"
+}
+PORT_ENVOY_GUARD=$(free_port); envoy_front envoy-guard "$PORT_GW_ENVOY" "$PORT_ENVOY_GUARD"
+PORT_ENVOY_ZERO=$(free_port); envoy_front envoy-zero "$PORT_ZERO" "$PORT_ENVOY_ZERO"
+
+# Envoy's own JWT filter on the same token: the bench key's JWKS from a
+# file, Cognito's issuer and client, its verified-token cache on.
+PORT_ENVOY_JWT=$(free_port)
+cat > "$GW/envoy-jwt.yaml" <<EOF
+static_resources:
+  listeners:
+    - address: { socket_address: { address: 127.0.0.1, port_value: $PORT_ENVOY_JWT } }
+      filter_chains:
+        - filters:
+            - name: envoy.filters.network.http_connection_manager
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                stat_prefix: api
+                route_config:
+                  virtual_hosts:
+                    - { name: api, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: api } }] }
+                http_filters:
+                  - name: envoy.filters.http.jwt_authn
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication
+                      providers:
+                        cognito:
+                          issuer: "$ISSUER"
+                          audiences: [cognitoguarddevclient0001]
+                          local_jwks: { filename: "$PWD/$OUT/jwks/jwks.json" }
+                          forward: true
+                          claim_to_headers: [{ header_name: x-auth-request-user, claim_name: sub }]
+                          jwt_cache_config: { jwt_cache_size: 1000 }
+                      rules:
+                        - { match: { prefix: "/healthz" } }
+                        - { match: { prefix: "/" }, requires: { provider_name: cognito } }
+                  - name: envoy.filters.http.router
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+  clusters:
+    - name: api
+      type: STATIC
+      load_assignment:
+        cluster_name: api
+        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: $PORT_BACKEND } } } }] }]
+EOF
+start_envoy envoy-jwt "$GW/envoy-jwt.yaml"
+
+for port in $PORT_NGINX_GUARD $PORT_NGINX_ZERO $PORT_NGINX_NONE $PORT_ENVOY_GUARD $PORT_ENVOY_ZERO $PORT_ENVOY_JWT; do
+  wait_200 "http://127.0.0.1:$port/healthz" "the gateway on $port"
+done
+# Each auth really is consulted: no token, no entry (but where none asks).
+for port in $PORT_NGINX_GUARD $PORT_ENVOY_GUARD $PORT_ENVOY_JWT; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/orders")
+  [ "$code" = 401 ] || { echo "the gateway on $port let a request without a token through ($code)" >&2; exit 1; }
+done

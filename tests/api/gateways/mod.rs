@@ -1,0 +1,56 @@
+//! The gateways of `examples/` in front of a recording upstream, asking the
+//! real cognito-guard binary (cognito mode, the test JWKS, the rules of
+//! `examples/guard.toml`): what the client gets, what the upstream gets,
+//! and that a refusal never reaches it.
+
+mod checks;
+mod client;
+mod files;
+mod gateway;
+mod guard;
+mod paths;
+mod stack;
+mod upstream;
+
+use checks::gateway_in_front_of_the_guard;
+use gateway::Gateway;
+
+#[actix_rt::test]
+async fn nginx_auth_request_in_front_of_the_guard() {
+    gateway_in_front_of_the_guard(Gateway::Nginx).await;
+}
+
+#[actix_rt::test]
+async fn caddy_forward_auth_in_front_of_the_guard() {
+    gateway_in_front_of_the_guard(Gateway::Caddy).await;
+}
+
+#[actix_rt::test]
+async fn traefik_forward_auth_in_front_of_the_guard() {
+    gateway_in_front_of_the_guard(Gateway::Traefik).await;
+}
+
+#[actix_rt::test]
+async fn envoy_ext_authz_in_front_of_the_guard() {
+    gateway_in_front_of_the_guard(Gateway::Envoy).await;
+}
+
+#[test]
+fn the_readme_shows_every_example_file_as_it_is() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    for file in [
+        "guard.toml",
+        "nginx/nginx.conf",
+        "caddy/Caddyfile",
+        "traefik/traefik.yml",
+        "traefik/dynamic.yml",
+        "envoy/envoy.yaml",
+    ] {
+        let text = std::fs::read_to_string(root.join("examples").join(file)).expect("example");
+        assert!(
+            readme.contains(&format!("\n{}\n```\n", text.trim_end())),
+            "README.md does not show examples/{file} as it is"
+        );
+    }
+}
