@@ -25,7 +25,9 @@ fn run_with(vars: &[(&str, &str)]) -> (i32, String) {
     run_briefly(command)
 }
 
-fn run_briefly(mut command: Command) -> (i32, String) {
+/// Runs `command` until it exits (its status and stderr) or, still serving
+/// after 10 s, is stopped (status -1).
+pub fn run_briefly(mut command: Command) -> (i32, String) {
     let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -254,32 +254,13 @@ impl Drop for Binary {
 /// or 10 s pass (then it is killed: status -1); its exit status and log.
 pub fn run_to_exit(vars: &[(&str, &str)]) -> (i32, String) {
     let jwks_url = "http://127.0.0.1:9/.well-known/jwks.json";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-guard"));
+    command
         .current_dir(temp_dir("exit"))
         .env_clear()
         .envs(base_vars(jwks_url))
-        .envs(vars.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let code = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status.code().unwrap_or(-1);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break -1;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-    }
-    (code, stderr)
+        .envs(vars.iter().copied());
+    crate::process::run_briefly(command)
 }
 
 /// The one line of `stderr` that is not a log record (`[time LEVEL …]`):
