@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::auth::errors::TokenRejection;
 use crate::auth::jose::ClaimSet;
-use crate::config::{Settings, TokenUsePolicy};
+use crate::config::{PoolConfig, TokenUsePolicy};
+use crate::pools::PoolTag;
 
 /// The two kinds of token Cognito issues to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +67,9 @@ pub struct ClaimsInner {
     /// Only a machine caller's access token can be valid without it (see
     /// [`ClaimRules::machine_callers`]); user routes refuse such a token.
     pub admitted_for_users: bool,
+    /// The pool that issued the token (chosen by `iss`), with its admin
+    /// terms.
+    pub pool: Arc<PoolTag>,
     /// The payload JSON as signed, for handlers that need more claims; kept
     /// as text because a parsed map would cost several times the memory in
     /// the verified-token cache.
@@ -133,17 +137,27 @@ pub struct ClaimRules {
     /// gateway rule admitting machines (`GUARD_CONFIG`); they are then
     /// marked not [`ClaimsInner::admitted_for_users`].
     pub machine_callers: bool,
+    /// The pool these rules are of; every token they admit carries it.
+    pub pool: Arc<PoolTag>,
 }
 
 impl ClaimRules {
-    /// The rules a server with these settings enforces.
-    pub fn from_settings(settings: &Settings) -> Self {
+    /// The rules of `pool`, the `index`th pool of a server; `gateway_machines`
+    /// when some gateway rule admits machine callers.
+    pub fn for_pool(pool: &PoolConfig, index: usize, gateway_machines: bool) -> Self {
         ClaimRules {
-            issuers: settings.cognito.issuers.clone(),
-            client_ids: settings.cognito.client_ids.clone(),
-            token_use: settings.cognito.token_use,
-            leeway_secs: settings.cognito.leeway.as_secs(),
-            machine_callers: settings.admin.scope.is_some() || settings.guard.admits_machines(),
+            issuers: pool.cognito.issuers.clone(),
+            client_ids: pool.cognito.client_ids.clone(),
+            token_use: pool.cognito.token_use,
+            leeway_secs: pool.cognito.leeway.as_secs(),
+            machine_callers: pool.admin.scope.is_some() || gateway_machines,
+            pool: Arc::new(PoolTag::new(
+                index,
+                &pool.name,
+                &pool.admin.group,
+                pool.admin.scope.as_deref(),
+                pool.from_table,
+            )),
         }
     }
 }
@@ -257,6 +271,7 @@ pub fn check_claims(
         client_id,
         scope: optional_str(claims, "scope")?.map(Into::into),
         admitted_for_users: allowed,
+        pool: Arc::clone(&rules.pool),
         raw_json: payload.json.into_boxed_str(),
     })))
 }

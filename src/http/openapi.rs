@@ -28,7 +28,7 @@ pub const BEARER: &str = "bearer";
 
 /// The document for these settings.
 pub fn document(settings: &Settings) -> OpenApi {
-    let mut endpoints = routes::api(&RoutePolicies::from_settings(&settings.admin));
+    let mut endpoints = routes::api(&RoutePolicies::from_settings(settings));
     if settings.server.metrics.is_none() {
         endpoints.extend(routes::metrics());
     }
@@ -264,6 +264,7 @@ fn schemas() -> Vec<(String, RefOr<utoipa::openapi::schema::Schema>)> {
         named::<users::User>(),
         named::<health::Alive>(),
         named::<health::Ready>(),
+        named::<health::NotReady>(),
     ]
 }
 

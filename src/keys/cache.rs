@@ -49,6 +49,8 @@ pub struct JwksCache {
     /// The unknown-kid refetch rate limit.
     refetch_limiter: RefetchLimiter,
     fetch_results: Family<FetchLabels, Counter>,
+    /// The `pool` label of this cache's fetches.
+    pool: Arc<str>,
     /// Keys withdrawn so far (a kid dropped, or naming new key material):
     /// a token verified when this was lower may rest on a withdrawn key.
     key_withdrawals: AtomicU64,
@@ -65,8 +67,17 @@ impl JwksCache {
             fetch_gate: Arc::new(tokio::sync::Mutex::new(())),
             fetches_completed: AtomicU64::new(0),
             fetch_results: Family::default(),
+            pool: Arc::from(crate::pools::DEFAULT_POOL),
             key_withdrawals: AtomicU64::new(0),
         }
+    }
+
+    /// This cache, counting its fetches in `fetches` (a family the caches
+    /// of every pool share, so `/metrics` has one) under `pool`.
+    pub fn counted_as(mut self, pool: &str, fetches: Family<FetchLabels, Counter>) -> Self {
+        self.pool = Arc::from(pool);
+        self.fetch_results = fetches;
+        self
     }
 
     /// The JWKS URL this cache fetches.
@@ -178,7 +189,10 @@ impl JwksCache {
     fn store(&self, result: Result<KeyMap, JwksError>) -> Result<usize, JwksError> {
         let label = result.as_ref().map_or_else(JwksError::label, |_| "ok");
         self.fetch_results
-            .get_or_create(&FetchLabels { result: label })
+            .get_or_create(&FetchLabels {
+                pool: Arc::clone(&self.pool),
+                result: label,
+            })
             .inc();
         {
             let mut state = self.state.write();

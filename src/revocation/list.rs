@@ -184,6 +184,17 @@ impl RevocationList {
     /// The revocation that refuses a token of `sub` issued at `iat` at
     /// `now`, if any.
     pub fn refusal(&self, sub: &str, iat: Option<u64>, now: u64) -> Option<Revocation> {
+        self.refusal_of(|| sub.into(), iat, now)
+    }
+
+    /// [`RevocationList::refusal`] of the key `key()` makes, made only when
+    /// some entry is held.
+    pub fn refusal_of<'a>(
+        &self,
+        key: impl FnOnce() -> std::borrow::Cow<'a, str>,
+        iat: Option<u64>,
+        now: u64,
+    ) -> Option<Revocation> {
         let all_until = self.all_until.load(Ordering::Acquire);
         if all_until != 0 {
             let all =
@@ -195,9 +206,10 @@ impl RevocationList {
         if self.len.load(Ordering::Acquire) == 0 {
             return None;
         }
-        self.shard(sub)
+        let sub = key();
+        self.shard(&sub)
             .read()
-            .get(sub)
+            .get(&*sub)
             .copied()
             .filter(|held| held.refuses(iat, now))
     }
