@@ -291,3 +291,7 @@ pub fn decide(
 #[cfg(test)]
 #[path = "policy_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "policy_pool_tests.rs"]
+mod pool_tests;
