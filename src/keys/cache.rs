@@ -150,7 +150,7 @@ impl JwksCache {
         if !self.refetch_limiter.try_start() {
             return Err(self.why_missing());
         }
-        log::info!("unknown key id; refetching the JWKS");
+        log::info!("pool {}: unknown key id; refetching the JWKS", self.pool);
         // The fetch runs on its own task, holding the gate: if this request
         // is dropped (client gone, timeout), the fetch still completes and
         // is stored, so the rate-limit window just opened is never wasted.
@@ -200,9 +200,13 @@ impl JwksCache {
                 Ok(keys) => {
                     let count = keys.len();
                     if state.consecutive_failures > 0 || state.loaded_at.is_none() {
-                        log::info!("JWKS loaded from {}: {count} signing key(s)", self.url);
+                        log::info!(
+                            "pool {}: JWKS loaded from {}: {count} signing key(s)",
+                            self.pool,
+                            self.url
+                        );
                     } else {
-                        log::debug!("JWKS refreshed: {count} signing key(s)");
+                        log::debug!("pool {}: JWKS refreshed: {count} signing key(s)", self.pool);
                     }
                     if withdraws_a_key(&state.keys, &keys) {
                         self.key_withdrawals.fetch_add(1, Ordering::AcqRel);
@@ -216,12 +220,13 @@ impl JwksCache {
                     // Logged once per outage, not once per attempt or request.
                     if state.consecutive_failures == 0 {
                         log::warn!(
-                            "JWKS fetch from {} failed ({e}); keeping {} cached key(s)",
+                            "pool {}: JWKS fetch from {} failed ({e}); keeping {} cached key(s)",
+                            self.pool,
                             self.url,
                             state.keys.len()
                         );
                     } else {
-                        log::debug!("JWKS fetch failed again: {e}");
+                        log::debug!("pool {}: JWKS fetch failed again: {e}", self.pool);
                     }
                     state.consecutive_failures = state.consecutive_failures.saturating_add(1);
                     Err(e)
