@@ -12,6 +12,7 @@ use crate::auth::bearer::bearer_token;
 use crate::auth::claims::Claims;
 use crate::auth::errors::AuthError;
 use crate::auth::guards::Caller;
+use crate::auth::jose::{unverified_issuer, TokenParts};
 #[cfg(doc)]
 use crate::auth::policy::Policy;
 use crate::auth::verifier::{Verdict, Verifier};
@@ -27,18 +28,34 @@ pub(crate) enum Authentication {
     Pending(PendingAuthentication),
 }
 
-/// Counts and logs the outcome of one authentication.
+/// Counts and logs the outcome of one authentication; a refusal is
+/// counted under `pool` when the token named one of the pools.
 fn record_outcome(
     result: Result<Claims, AuthError>,
     metrics: Option<&Metrics>,
+    pool: impl FnOnce() -> Option<usize>,
 ) -> Result<Claims, AuthError> {
     if let Some(metrics) = metrics {
-        metrics.record_auth(result.as_ref().map(|claims| claims.pool.index));
+        match &result {
+            Ok(claims) => metrics.record_auth(Ok(claims.pool.index)),
+            Err(e) => metrics.record_refusal(e, pool()),
+        }
     }
     if let Err(e) = &result {
         log::debug!("authentication refused: {e}");
     }
     result
+}
+
+/// The pool whose issuer a refused token names, if any: read again on
+/// the refusal path only, so that admitting a token costs nothing more.
+fn named_pool(verifier: &Verifier, token: &str) -> Option<usize> {
+    let parts = TokenParts::split(token).ok()?;
+    let iss = unverified_issuer(parts.payload).ok()?;
+    verifier
+        .pools()
+        .by_issuer(&iss)
+        .map(|pool| pool.tag().index)
 }
 
 /// Authenticates a request. Everything that needs no JWKS fetch (cache
@@ -50,20 +67,23 @@ pub(crate) fn authenticate(req: &HttpRequest) -> Authentication {
         log::error!("Verifier missing from app data");
         return Authentication::Decided(Err(AuthError::NotConfigured));
     };
-    let verdict = match bearer_token(req) {
-        Err(e) => Verdict::Decided(Err(e)),
-        Ok(token) => verifier.check(token),
+    let (verdict, token) = match bearer_token(req) {
+        Err(e) => (Verdict::Decided(Err(e)), None),
+        Ok(token) => (verifier.check(token), Some(token)),
     };
     match verdict {
         Verdict::Decided(result) => {
-            Authentication::Decided(record_outcome(result, metrics.map(|m| m.get_ref())))
+            Authentication::Decided(record_outcome(result, metrics.map(|m| m.get_ref()), || {
+                named_pool(verifier, token?)
+            }))
         }
         Verdict::NeedsKey(pending) => {
             let verifier = verifier.clone();
             let metrics = metrics.cloned();
+            let pool = pending.pool();
             Authentication::Pending(Box::pin(async move {
                 let result = verifier.check_after_fetch(pending).await;
-                record_outcome(result, metrics.as_ref().map(|m| m.get_ref()))
+                record_outcome(result, metrics.as_ref().map(|m| m.get_ref()), || Some(pool))
             }))
         }
     }

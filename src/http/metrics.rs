@@ -25,8 +25,9 @@ use crate::revocation::{Revocations, SyncStatus};
 pub struct AuthLabels {
     /// `ok`, `missing`, `keys_unavailable`, or the failed check.
     pub outcome: &'static str,
-    /// The token's pool, when known (an admitted token's); a refusal
-    /// carries none, since it may come before any pool was chosen.
+    /// The token's pool, when known: an admitted token's, or the pool a
+    /// refused token names by its `iss`; none for a refusal naming no pool
+    /// (no token, a malformed one, an unknown issuer).
     pub pool: Option<Arc<str>>,
 }
 
@@ -75,6 +76,8 @@ pub struct Metrics {
     /// counting a success, the common case, then costs one atomic add and
     /// no map lookup.
     auth_ok: Vec<Counter>,
+    /// Each pool's name by index, for the `pool` label of refusals.
+    pool_names: Vec<Arc<str>>,
     admin_denied: Family<AdminDeniedLabels, Counter>,
     forward_auth: Family<ForwardAuthLabels, Counter>,
     keys_cached: Family<PoolLabels, Gauge>,
@@ -97,12 +100,16 @@ impl Metrics {
             "Authentication attempts by outcome",
             auth.clone(),
         );
-        let auth_ok = pools
+        let pool_names: Vec<Arc<str>> = pools
             .iter()
-            .map(|pool| {
+            .map(|pool| Arc::from(&*pool.tag().name))
+            .collect();
+        let auth_ok = pool_names
+            .iter()
+            .map(|name| {
                 auth.get_or_create(&AuthLabels {
                     outcome: "ok",
-                    pool: Some(Arc::from(&*pool.tag().name)),
+                    pool: Some(Arc::clone(name)),
                 })
                 .clone()
             })
@@ -184,6 +191,7 @@ impl Metrics {
             registry,
             auth,
             auth_ok,
+            pool_names,
             admin_denied,
             forward_auth,
             keys_cached,
@@ -191,22 +199,28 @@ impl Metrics {
         }
     }
 
-    /// Counts one authentication attempt: admitted from the pool of
-    /// that index, or refused.
-    pub fn record_auth(&self, result: Result<usize, &AuthError>) {
-        let refused = |outcome| {
-            self.auth
-                .get_or_create(&AuthLabels {
-                    outcome,
-                    pool: None,
-                })
-                .inc()
-        };
-        match result.map(|pool| self.auth_ok.get(pool)) {
-            Ok(Some(ok)) => ok.inc(),
-            Ok(None) => refused("ok"),
-            Err(e) => refused(e.label()),
-        };
+    /// Counts one admitted authentication, of the pool of that index.
+    pub fn record_auth(&self, admitted: Result<usize, &AuthError>) {
+        match admitted {
+            Ok(pool) => match self.auth_ok.get(pool) {
+                Some(ok) => {
+                    ok.inc();
+                }
+                None => self.count_auth("ok", None),
+            },
+            Err(e) => self.count_auth(e.label(), None),
+        }
+    }
+
+    /// Counts one refused authentication, under the pool of that index
+    /// when the token named one.
+    pub fn record_refusal(&self, refused: &AuthError, pool: Option<usize>) {
+        let pool = pool.and_then(|index| self.pool_names.get(index)).cloned();
+        self.count_auth(refused.label(), pool);
+    }
+
+    fn count_auth(&self, outcome: &'static str, pool: Option<Arc<str>>) {
+        self.auth.get_or_create(&AuthLabels { outcome, pool }).inc();
     }
 
     /// The counter of `/auth` answers of `outcome` decided by `rule`,

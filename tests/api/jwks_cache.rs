@@ -319,8 +319,8 @@ async fn metrics_count_what_happened() {
     for line in [
         r#"cognito_guard_auth_requests_total{outcome="ok",pool="default"} 3"#,
         r#"cognito_guard_auth_requests_total{outcome="missing"} 1"#,
-        r#"cognito_guard_auth_requests_total{outcome="expired"} 1"#,
-        r#"cognito_guard_auth_requests_total{outcome="bad_signature"} 1"#,
+        r#"cognito_guard_auth_requests_total{outcome="expired",pool="default"} 1"#,
+        r#"cognito_guard_auth_requests_total{outcome="bad_signature",pool="default"} 1"#,
         r#"cognito_guard_admin_denied_total{missing="group"} 1"#,
         r#"cognito_guard_jwks_fetches_total{pool="default",result="ok"} 1"#,
         r#"cognito_guard_jwks_keys_cached{pool="default"} 1"#,

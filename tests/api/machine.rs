@@ -171,7 +171,9 @@ async fn without_an_admin_scope_no_machine_token_passes() {
     assert_invalid_token(&app.get(&path, Some(&token)).await, &token);
     let text = app.get_text("/metrics").await;
     assert!(
-        text.contains(r#"cognito_guard_auth_requests_total{outcome="wrong_token_use"} 1"#),
+        text.contains(
+            r#"cognito_guard_auth_requests_total{outcome="wrong_token_use",pool="default"} 1"#
+        ),
         "{text}"
     );
 
