@@ -119,7 +119,9 @@ async fn an_issuer_of_no_pool_is_refused_with_zero_fetches_at_either_jwks() {
     );
 }
 
-/// How long pool A's JWKS server takes to answer during the flood.
+/// How long pool A's JWKS server takes to answer during the flood (within
+/// the flood test's `JWKS_FETCH_TIMEOUT_SECS`, so that the fetch succeeds
+/// and the flood is refused 401, not 503).
 const SLOW_A: Duration = Duration::from_secs(6);
 /// The most any one of B's requests may take meanwhile: a third of A's
 /// delay, ample on a loaded machine (they take milliseconds), while a B
@@ -128,7 +130,10 @@ const B_LIMIT: Duration = Duration::from_secs(2);
 
 #[actix_rt::test]
 async fn an_unknown_kid_flood_on_a_neither_fetches_bs_jwks_nor_slows_bs_callers() {
-    let pools = two_pools().await;
+    let pools = Setup::new()
+        .var("JWKS_FETCH_TIMEOUT_SECS", "20")
+        .start()
+        .await;
     assert_eq!(pools.fetches(), (1, 1));
     pools.jwks(Pool::A).set_mode(JwksMode::Slow(SLOW_A));
     let flood: Vec<String> = (0..60)

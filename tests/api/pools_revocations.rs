@@ -113,6 +113,11 @@ async fn through_redis_another_instance_refuses_pool_as_twin_only() {
     assert!(!redis_holds(&redis, "cognito-guard", TWIN));
     assert!(!redis_holds(&redis, "cognito-guard", &b_field));
 
+    let ready = two.app.get("/readyz", None).await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert_eq!(ready.body["revocation_store"], "up");
+    assert_eq!(ready.body["pools"]["a"]["ready"], true, "{}", ready.body);
+
     // An instance started afterwards learns it the same way.
     let three = instance(&redis).await;
     assert_eq!(three.status(&in_a).await, 401);
