@@ -68,12 +68,18 @@ for _ in $(seq 50); do curl -fs "http://127.0.0.1:$JWKS_PORT/jwks.json" >/dev/nu
 # sends it, so the table shows what CORS adds to a request.
 BENCH_ORIGIN=http://127.0.0.1:5173
 
+# The bench pool as variables; a server whose GUARD_CONFIG has [[pool]]
+# tables is started with GUARD_POOLS=1 and gets none of them (they clash).
+POOL_VARS=(AWS_REGION=us-east-1 COGNITO_USER_POOL_ID=us-east-1_Bench01
+  COGNITO_CLIENT_ID=cognitoguarddevclient0001 COGNITO_ISSUER="$ISSUER"
+  COGNITO_JWKS_URL="http://127.0.0.1:$JWKS_PORT/jwks.json")
+
 start_server() { # name port extra-env...
   local name=$1 port=$2; shift 2
+  local pool_vars=("${POOL_VARS[@]}")
+  [ "${GUARD_POOLS:-}" = 1 ] && pool_vars=()
   env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" RUST_LOG=warn CORS_ALLOWED_ORIGINS="$BENCH_ORIGIN" \
-    AWS_REGION=us-east-1 COGNITO_USER_POOL_ID=us-east-1_Bench01 \
-    COGNITO_CLIENT_ID=cognitoguarddevclient0001 COGNITO_ISSUER="$ISSUER" \
-    COGNITO_JWKS_URL="http://127.0.0.1:$JWKS_PORT/jwks.json" "$@" \
+    "${pool_vars[@]}" "$@" \
     "$BIN" > "$OUT/$name.log" 2>&1 &
   for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { echo $!; return; }
@@ -93,10 +99,32 @@ PIDS+=($!)
 GUARD_RULES="$OUT/guard.toml"
 printf '[forward_auth]\ngateway = "nginx"\n\n[[rule]]\nname = "bench"\npath = "/api/**"\n' > "$GUARD_RULES"
 
+# Several pools: the bench pool second, behind another pool with its own
+# issuer, so that every token's pool is looked up past one that is not its.
+GUARD_POOLS_FILE="$OUT/pools.toml"
+cat > "$GUARD_POOLS_FILE" <<EOF
+[[pool]]
+name = "other"
+region = "eu-west-1"
+user_pool_id = "eu-west-1_Other01"
+client_ids = ["otherclient0000000000001"]
+issuer = "https://other-issuer.cognito-guard.invalid/eu-west-1_Other01"
+jwks_url = "http://127.0.0.1:$JWKS_PORT/jwks.json"
+
+[[pool]]
+name = "bench"
+region = "us-east-1"
+user_pool_id = "us-east-1_Bench01"
+client_ids = ["cognitoguarddevclient0001"]
+issuer = "$ISSUER"
+jwks_url = "http://127.0.0.1:$JWKS_PORT/jwks.json"
+EOF
+
 # start_server runs in a subshell ($(...)), so its PIDs are recorded here.
 PORT_CACHE=$(free_port); PID_CACHE=$(start_server cache "$PORT_CACHE" GUARD_CONFIG="$GUARD_RULES"); PIDS+=("$PID_CACHE")
 PORT_NOCACHE=$(free_port); PID_NOCACHE=$(start_server nocache "$PORT_NOCACHE" VERIFIED_TOKEN_CACHE_ENTRIES=0); PIDS+=("$PID_NOCACHE")
 PORT_REDIS=$(free_port); PID_REDIS=$(start_server redis "$PORT_REDIS" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"); PIDS+=("$PID_REDIS")
+PORT_POOLS=$(free_port); PID_POOLS=$(GUARD_POOLS=1 start_server pools "$PORT_POOLS" GUARD_CONFIG="$PWD/$GUARD_POOLS_FILE"); PIDS+=("$PID_POOLS")
 
 # Gateways in front of an upstream (bench/gateways.sh): nginx auth_request and
 # Envoy ext_authz asking a guard with the rules of examples/guard.toml, the
@@ -115,6 +143,8 @@ run_wrk() { # name
     nocache_same)  wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "$url_nocache/messages/private" ;;
     nocache_fresh) wrk "${common[@]}" -s bench/cycle_tokens.lua "$url_nocache" -- "$TOKENS" "$RANDOM" ;;
     hit_redis)     wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "Origin: $BENCH_ORIGIN" "http://127.0.0.1:$PORT_REDIS/messages/private" ;;
+    pools_hit)     wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "Origin: $BENCH_ORIGIN" "http://127.0.0.1:$PORT_POOLS/messages/private" ;;
+    pools_miss)    wrk "${common[@]}" -s bench/cycle_tokens.lua "http://127.0.0.1:$PORT_POOLS" -- "$TOKENS" "$RANDOM" ;;
     auth_hit)      wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original-Method: GET" -H "X-Original-URI: /api/items/42?view=full" "$url_cache/auth" ;;
     nginx_none)    wrk "${common[@]}" "http://127.0.0.1:$PORT_NGINX_NONE/api/orders" ;;
     nginx_zero)    wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_ZERO/api/orders" ;;
@@ -138,7 +168,11 @@ curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original
   | grep -qix "x-auth-request-user: bench-hit" \
   || { echo "/auth does not allow the bench token" >&2; exit 1; }
 
-SCENARIOS=(public hit miss nocache_same nocache_fresh hit_redis auth_hit nginx_none nginx_zero nginx_guard envoy_zero envoy_guard envoy_jwt)
+# The two-pool server must take the bench pool's token as that pool's.
+curl -fsS -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_POOLS/users/me" \
+  | grep -q '"pool":"bench"' || { echo "the two-pool server does not admit the bench token" >&2; exit 1; }
+
+SCENARIOS=(public hit miss pools_hit pools_miss nocache_same nocache_fresh hit_redis auth_hit nginx_none nginx_zero nginx_guard envoy_zero envoy_guard envoy_jwt)
 for s in "${SCENARIOS[@]}"; do : > "$OUT/$s.results"; done
 # Warm-up: JIT-free Rust needs none, but the first seconds fill caches and pools.
 wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT_CACHE/messages/public" >/dev/null
@@ -176,6 +210,8 @@ names = {
     "miss": "/messages/private, fresh token each request (cache misses)",
     "nocache_same": "/messages/private, one token, cache disabled",
     "nocache_fresh": "/messages/private, fresh tokens, cache disabled",
+    "pools_hit": "/messages/private, one token (cache hits), two pools configured",
+    "pools_miss": "/messages/private, fresh token each request (cache misses), two pools",
     "hit_redis": "/messages/private, one token (cache hits), REDIS_URL set",
     "auth_hit": "/auth (forward-auth, nginx headers), one token (cache hits)",
     "nginx_none": "nginx -> upstream, no auth",
@@ -212,6 +248,8 @@ print()
 print(f"peak RSS (VmHWM) under load: cache on {int(rss_cache)/1024:.1f} MiB, cache off {int(rss_nocache)/1024:.1f} MiB")
 hit, miss = rows["hit"][0] / base_rps, rows["miss"][0] / base_rps
 hit_redis = rows["hit_redis"][0] / base_rps
+pools_hit = rows["pools_hit"][0] / base_rps
+pools_miss_vs_miss = rows["pools_miss"][0] / rows["miss"][0]
 auth_hit = rows["auth_hit"][0] / base_rps
 p99r = rows["hit"][3] / base_p99_best
 nginx_vs_zero = rows["nginx_guard"][0] / rows["nginx_zero"][0]
@@ -230,6 +268,8 @@ checks = [
     ("cache hits >= 0.85x public req/s", hit >= 0.85, f"{hit:.2f}x"),
     ("cache hits with REDIS_URL set >= 0.85x public req/s", hit_redis >= 0.85, f"{hit_redis:.2f}x"),
     ("cache misses >= 0.40x public req/s", miss >= 0.40, f"{miss:.2f}x"),
+    ("two pools: cache hits within 0.05 of one pool's ratio", abs(pools_hit - hit) <= 0.05, f"{pools_hit:.2f}x vs {hit:.2f}x"),
+    ("two pools: cache misses >= 0.95x one pool's misses", pools_miss_vs_miss >= 0.95, f"{pools_miss_vs_miss:.2f}x"),
     ("/auth on cache hits >= 0.85x public req/s", auth_hit >= 0.85, f"{auth_hit:.2f}x"),
     ("p99 on cache hits within 1.5x of public (best rounds)", p99r <= 1.5, f"{p99r:.2f}x (medians: {rows['hit'][2] / base_p99:.2f}x)"),
     ("peak RSS < 30 MB with the default cache", int(rss_cache) * 1024 < 30_000_000, f"{int(rss_cache)/1024:.1f} MiB"),

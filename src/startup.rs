@@ -7,18 +7,21 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use thiserror::Error;
 
+use crate::auth::verifier::VerifiedHook;
 use crate::auth::Verifier;
-use crate::config::{AuthMode, JwksSource, ListenAddr, Settings};
+use crate::config::{AuthMode, JwksSource, ListenAddr, PoolConfig, Settings};
 use crate::dev::{DevIssuer, DevIssuerError};
 use crate::forward_auth::{self, ForwardAuth};
 use crate::http::routes::RoutePolicies;
 use crate::http::{cors, headers, openapi, routes, Metrics};
-use crate::keys::{run_refresh_loop, JwksCache};
+use crate::keys::{run_refresh_loop, FetchLabels, JwksCache};
 use crate::revocation::{preflight, RedisNames, RedisSync, RevocationList, Revocations, Spool};
 use crate::users::idp::CognitoIdpClient;
-use crate::users::{CognitoDirectory, InMemoryDirectory, UserDirectory};
+use crate::users::{CognitoDirectory, InMemoryDirectory, PoolDirectories, UserDirectory};
 
 /// Why the server could not start.
 #[derive(Debug, Error)]
@@ -60,42 +63,72 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the listener, loads the signing keys once (a failure leaves the
-    /// server unready, not dead) and starts the background refresh.
+    /// Binds the listener, loads each pool's signing keys once (a failure
+    /// leaves the server unready, not dead) and starts their background
+    /// refresh. Each pool's admin routes manage that pool's users.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         install_tls_crypto_provider();
-        let directory: Arc<dyn UserDirectory> =
-            match (settings.mode, &settings.admin.aws_credentials) {
-                (AuthMode::Dev, _) => Arc::new(InMemoryDirectory::new()),
-                (AuthMode::Cognito, Some(credentials)) => {
-                    let endpoint = settings.admin.idp_endpoint.clone();
-                    log::info!(
-                        "admin user routes manage pool {} through {endpoint}",
-                        settings.cognito.user_pool_id,
-                    );
-                    Arc::new(CognitoDirectory::new(Some(CognitoIdpClient::new(
-                        endpoint,
-                        &settings.cognito.region,
-                        &settings.cognito.user_pool_id,
-                        credentials.clone(),
-                    ))))
+        let pools = settings.pools();
+        let directories = pools
+            .iter()
+            .map(|pool| -> Arc<dyn UserDirectory> {
+                match (settings.mode, &settings.admin.aws_credentials) {
+                    (AuthMode::Dev, _) => Arc::new(InMemoryDirectory::new()),
+                    (AuthMode::Cognito, Some(credentials)) => {
+                        let endpoint = pool.admin.idp_endpoint.clone();
+                        log::info!(
+                            "admin user routes manage pool {} ({}) through {endpoint}",
+                            pool.name,
+                            pool.cognito.user_pool_id,
+                        );
+                        Arc::new(CognitoDirectory::new(Some(CognitoIdpClient::new(
+                            endpoint,
+                            &pool.cognito.region,
+                            &pool.cognito.user_pool_id,
+                            credentials.clone(),
+                        ))))
+                    }
+                    (AuthMode::Cognito, None) => Arc::new(CognitoDirectory::new(None)),
                 }
-                (AuthMode::Cognito, None) => {
-                    log::warn!(
-                        "no AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): \
-                     GET and DELETE /users/{{user_id}} and POST /users/{{user_id}}/sign-out \
-                     will answer 503"
-                    );
-                    Arc::new(CognitoDirectory::new(None))
-                }
-            };
-        Self::build_with_directory(settings, directory).await
+            })
+            .collect();
+        if settings.mode == AuthMode::Cognito && settings.admin.aws_credentials.is_none() {
+            log::warn!(
+                "no AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): \
+                 GET and DELETE /users/{{user_id}} and POST /users/{{user_id}}/sign-out \
+                 will answer 503"
+            );
+        }
+        Self::assemble(settings, directories).await
     }
 
-    /// As [`Application::build`], with a given user directory.
+    /// As [`Application::build`], with one given user directory for every
+    /// pool.
     pub async fn build_with_directory(
         settings: Settings,
         directory: Arc<dyn UserDirectory>,
+    ) -> Result<Self, StartupError> {
+        Self::build_with_directories(settings, |_| Arc::clone(&directory)).await
+    }
+
+    /// As [`Application::build`], with the user directory `directory_for`
+    /// gives each pool (by name).
+    pub async fn build_with_directories(
+        settings: Settings,
+        directory_for: impl Fn(&str) -> Arc<dyn UserDirectory>,
+    ) -> Result<Self, StartupError> {
+        let directories = settings
+            .pools()
+            .iter()
+            .map(|pool| directory_for(&pool.name))
+            .collect();
+        Self::assemble(settings, directories).await
+    }
+
+    /// The server, with `directories[i]` the user directory of pool `i`.
+    async fn assemble(
+        settings: Settings,
+        directories: Vec<Arc<dyn UserDirectory>>,
     ) -> Result<Self, StartupError> {
         install_tls_crypto_provider();
         let (listener, api_addr) = bind(&settings.server.api, "HOST and PORT")?;
@@ -104,38 +137,24 @@ impl Application {
             None => None,
         };
 
-        let jwks_url = match &settings.keys.source {
-            JwksSource::Url(url) => url.clone(),
-            JwksSource::DevIssuer { signing_key_file } => {
-                let issuer = DevIssuer::load(signing_key_file)?;
-                let (jwks_server, jwks_url) = issuer.serve_jwks()?;
-                actix_rt::spawn(jwks_server);
-                log::warn!(
-                    "DEV MODE: tokens are self-issued by the local dev key {}; they prove nothing. \
-                     JWKS at {jwks_url}. Never run dev mode for real users.",
-                    signing_key_file.display()
-                );
-                jwks_url
-            }
-        };
-
-        let jwks = Arc::new(JwksCache::new(jwks_url, settings.keys.policy()));
-        if let Err(e) = jwks.refresh().await {
-            log::warn!("signing keys not loaded at start ({e}); /readyz is 503 until they are");
+        // One fetch counter for every pool's cache, labelled by pool.
+        let fetches = Family::default();
+        let mut caches = Vec::new();
+        for pool in settings.pools() {
+            caches.push(pool_keys(&pool, fetches.clone()).await?);
         }
-        actix_rt::spawn(run_refresh_loop(Arc::clone(&jwks), settings.keys.refresh));
+        let jwks = Arc::clone(&caches[0]);
 
         let revocations = Arc::new(revocations(&settings).await?);
-        let verifier = Verifier::new(&settings, Arc::clone(&jwks)).with_revocations(revocations);
-        let verifier = match Arc::clone(&directory).verified_token_hook() {
+        let verifier = Verifier::for_pools(&settings, caches).with_revocations(revocations);
+        let verifier = match verified_hooks(&directories) {
             Some(hook) => verifier.with_verified_hook(hook),
             None => verifier,
         };
         let verifier = web::Data::new(verifier);
-        let jwks_data = web::Data::from(Arc::clone(&jwks));
-        let directory = web::Data::from(directory);
-        let route_policies = RoutePolicies::from_settings(&settings.admin);
-        let metrics = web::Data::new(Metrics::new(&jwks, verifier.token_cache()));
+        let directory = web::Data::new(PoolDirectories::new(directories));
+        let route_policies = RoutePolicies::from_settings(&settings);
+        let metrics = web::Data::new(Metrics::new(verifier.pools(), verifier.token_cache()));
         // Forward-auth: `/auth` exists only when GUARD_CONFIG has rules.
         let forward_auth = settings.guard.forward_auth.as_ref().map(|rules| {
             log::info!(
@@ -153,15 +172,13 @@ impl Application {
         let api_document = openapi::document(&settings);
         let metrics_here = metrics_listener.is_none();
         let server = {
-            let (verifier, jwks_data, metrics) =
-                (verifier.clone(), jwks_data.clone(), metrics.clone());
+            let (verifier, metrics) = (verifier.clone(), metrics.clone());
             HttpServer::new(move || {
                 App::new()
                     .wrap(cors::layer(&browser))
                     .wrap(access_log())
                     .wrap(headers::every_answer())
                     .app_data(verifier.clone())
-                    .app_data(jwks_data.clone())
                     .app_data(directory.clone())
                     .app_data(metrics.clone())
                     .configure(|cfg| routes::configure(cfg, &route_policies))
@@ -197,7 +214,6 @@ impl Application {
                         .wrap(access_log())
                         .wrap(headers::every_answer())
                         .app_data(verifier.clone())
-                        .app_data(jwks_data.clone())
                         .app_data(metrics.clone())
                         .configure(routes::configure_metrics)
                         .default_service(web::to(routes::not_found))
@@ -234,7 +250,7 @@ impl Application {
         self.metrics.as_ref().map(|(port, _)| *port)
     }
 
-    /// The signing-key cache, for inspection.
+    /// The first pool's signing-key cache, for inspection.
     pub fn jwks(&self) -> Arc<JwksCache> {
         Arc::clone(&self.jwks)
     }
@@ -252,6 +268,55 @@ impl Application {
         let _ = metrics_task.await;
         result
     }
+}
+
+/// `pool`'s signing-key cache: loaded once (a failure leaves the server
+/// unready, not dead), then refreshed in the background on its own.
+async fn pool_keys(
+    pool: &PoolConfig,
+    fetches: Family<FetchLabels, Counter>,
+) -> Result<Arc<JwksCache>, StartupError> {
+    let jwks_url = match &pool.keys.source {
+        JwksSource::Url(url) => url.clone(),
+        JwksSource::DevIssuer { signing_key_file } => {
+            let issuer = DevIssuer::load(signing_key_file)?;
+            let (jwks_server, jwks_url) = issuer.serve_jwks()?;
+            actix_rt::spawn(jwks_server);
+            log::warn!(
+                "DEV MODE: tokens are self-issued by the local dev key {}; they prove nothing. \
+                 JWKS at {jwks_url}. Never run dev mode for real users.",
+                signing_key_file.display()
+            );
+            jwks_url
+        }
+    };
+    let jwks =
+        Arc::new(JwksCache::new(jwks_url, pool.keys.policy()).counted_as(&pool.name, fetches));
+    if let Err(e) = jwks.refresh().await {
+        log::warn!(
+            "signing keys of pool {} not loaded at start ({e}); /readyz is 503 until they are",
+            pool.name
+        );
+    }
+    actix_rt::spawn(run_refresh_loop(Arc::clone(&jwks), pool.keys.refresh));
+    Ok(jwks)
+}
+
+/// One hook for the verifier that hands each verified token to its own
+/// pool's directory, when some directory learns its users from tokens.
+fn verified_hooks(directories: &[Arc<dyn UserDirectory>]) -> Option<VerifiedHook> {
+    let hooks: Vec<Option<VerifiedHook>> = directories
+        .iter()
+        .map(|d| Arc::clone(d).verified_token_hook())
+        .collect();
+    if hooks.iter().all(Option::is_none) {
+        return None;
+    }
+    Some(Box::new(move |claims| {
+        if let Some(Some(hook)) = hooks.get(claims.pool.index) {
+            hook(claims);
+        }
+    }))
 }
 
 /// Binds `addr`, returning it with the port actually bound; the error names

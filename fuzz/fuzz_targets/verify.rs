@@ -46,6 +46,7 @@ fn rules() -> &'static ClaimRules {
         token_use: TokenUsePolicy::Id,
         leeway_secs: 0,
         machine_callers: false,
+        pool: Default::default(),
     })
 }
 

@@ -124,6 +124,9 @@ pub enum Missing {
     /// A caller of a kind the policy does not admit: a machine on a route
     /// for users, or a user on a rule for machines.
     Caller,
+    /// A caller of a pool the policy does not admit (a gateway rule's
+    /// `pools`).
+    Pool,
 }
 
 /// Why a policy refused a valid token, and the scopes that would have
@@ -143,6 +146,7 @@ impl fmt::Display for PolicyRefusal {
             Missing::Group => f.write_str("the caller is not in a group this route requires")?,
             Missing::Scope => f.write_str("the token lacks a scope this route requires")?,
             Missing::Caller => f.write_str("this route does not admit this kind of caller")?,
+            Missing::Pool => f.write_str("this route does not admit callers of this user pool")?,
         }
         match &self.scope {
             Some(scope) => write!(f, " (scopes that pass: {scope})"),

@@ -33,7 +33,7 @@ fn record_outcome(
     metrics: Option<&Metrics>,
 ) -> Result<Claims, AuthError> {
     if let Some(metrics) = metrics {
-        metrics.record_auth(result.as_ref().map(|_| ()));
+        metrics.record_auth(result.as_ref().map(|claims| claims.pool.index));
     }
     if let Err(e) = &result {
         log::debug!("authentication refused: {e}");

@@ -35,6 +35,10 @@ pub struct Terms {
     pub scopes_any: Vec<Box<str>>,
     /// `scope`: all of these.
     pub scopes_all: Vec<Box<str>>,
+    /// An admin of the caller's own pool: a user in its admin group, a
+    /// machine holding its admin scope (the admin routes with several
+    /// pools, whose admin terms differ).
+    pub own_pool_admin: bool,
 }
 
 impl Terms {
@@ -59,10 +63,29 @@ impl Terms {
         }
     }
 
-    /// What `claims` lack, if anything: the groups first, then the scopes.
-    fn lacking(&self, claims: &Claims) -> Option<Missing> {
+    /// The admin of their own pool, whatever kind of caller.
+    pub fn own_pool_admin() -> Self {
+        Terms {
+            own_pool_admin: true,
+            ..Terms::default()
+        }
+    }
+
+    /// What `claims` (a machine's when `machine`) lack, if anything: the
+    /// pool's admin terms, then the groups, then the scopes.
+    fn lacking(&self, claims: &Claims, machine: bool) -> Option<Missing> {
         let in_group = |g: &str| claims.in_group(g);
         let has_scope = |s: &str| claims.has_scope(s);
+        if self.own_pool_admin {
+            let pool = &claims.pool;
+            match machine {
+                true if !pool.admin_scope.as_deref().is_some_and(has_scope) => {
+                    return Some(Missing::Scope)
+                }
+                false if !in_group(&pool.admin_group) => return Some(Missing::Group),
+                _ => {}
+            }
+        }
         if !any_of(&self.groups_any, in_group) || !all_of(&self.groups_all, in_group) {
             return Some(Missing::Group);
         }
@@ -97,6 +120,8 @@ pub struct Policy {
     /// The scopes a refusal names in its `insufficient_scope` challenge
     /// (space-separated, RFC 6750 §3), computed once.
     scope_hint: Option<Arc<str>>,
+    /// The pools whose callers may pass (by name); `None`: any pool's.
+    pools: Option<Box<[Box<str>]>>,
 }
 
 impl Policy {
@@ -125,6 +150,28 @@ impl Policy {
         )
     }
 
+    /// The admin routes with several pools: an admin of the caller's own
+    /// pool (its admin group; its admin scope for a machine, when
+    /// `machine_admins`: some pool has one).
+    pub fn pool_admin(machine_admins: bool) -> Self {
+        Self::new(
+            Allow::Authenticated,
+            Some(Terms::own_pool_admin()),
+            machine_admins.then(Terms::own_pool_admin),
+        )
+    }
+
+    /// This policy, admitting callers of the pools named in `pools` only.
+    pub fn with_pools<S: Into<Box<str>>>(mut self, pools: impl IntoIterator<Item = S>) -> Self {
+        self.pools = Some(pools.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The pools whose callers may pass; `None`: any pool's.
+    pub fn pools(&self) -> Option<&[Box<str>]> {
+        self.pools.as_deref()
+    }
+
     /// A policy with these terms per kind of caller.
     pub fn new(allow: Allow, users: Option<Terms>, machines: Option<Terms>) -> Self {
         let mut scopes: Vec<&str> = Vec::new();
@@ -139,6 +186,7 @@ impl Policy {
             users,
             machines,
             scope_hint,
+            pools: None,
         }
     }
 
@@ -168,20 +216,33 @@ impl Policy {
         self.scope_hint.as_deref()
     }
 
-    fn refusal(&self, missing: Missing) -> AuthError {
-        AuthError::Forbidden(PolicyRefusal {
-            missing,
-            scope: self.scope_hint.clone(),
-        })
+    /// A refusal of `claims`: it names the scopes that pass, the caller's
+    /// own pool's admin scope where the terms are that pool's.
+    fn refusal(&self, missing: Missing, claims: &Claims) -> AuthError {
+        let own_pool = self
+            .machines
+            .as_ref()
+            .is_some_and(|terms| terms.own_pool_admin);
+        let scope = match (&self.scope_hint, own_pool) {
+            (Some(hint), _) => Some(Arc::clone(hint)),
+            (None, true) => claims.pool.admin_scope.clone(),
+            (None, false) => None,
+        };
+        AuthError::Forbidden(PolicyRefusal { missing, scope })
     }
 
     /// The caller `claims` make, if the policy admits them.
     fn admit(&self, claims: Claims) -> Result<Caller, AuthError> {
+        if let Some(pools) = &self.pools {
+            if !pools.iter().any(|name| **name == *claims.pool.name) {
+                return Err(self.refusal(Missing::Pool, &claims));
+            }
+        }
         if claims.is_machine() {
             return match &self.machines {
-                Some(terms) => match terms.lacking(&claims) {
+                Some(terms) => match terms.lacking(&claims, true) {
                     None => Ok(Caller::Machine(claims)),
-                    Some(missing) => Err(self.refusal(missing)),
+                    Some(missing) => Err(self.refusal(missing, &claims)),
                 },
                 // A machine is never a user: where access tokens are not
                 // accepted from users the token is not valid here at all;
@@ -191,7 +252,7 @@ impl Policy {
                 // not a user (no scope would make it one).
                 None if !claims.admitted_for_users => Err(TokenRejection::WrongTokenUse.into()),
                 None if self.users.as_ref().is_some_and(|t| *t != Terms::none()) => {
-                    Err(self.refusal(Missing::Caller))
+                    Err(self.refusal(Missing::Caller, &claims))
                 }
                 None => Err(AuthError::MachineNotUser),
             };
@@ -201,11 +262,11 @@ impl Policy {
             return Err(TokenRejection::WrongTokenUse.into());
         }
         match &self.users {
-            Some(terms) => match terms.lacking(&claims) {
+            Some(terms) => match terms.lacking(&claims, false) {
                 None => Ok(Caller::User(claims)),
-                Some(missing) => Err(self.refusal(missing)),
+                Some(missing) => Err(self.refusal(missing, &claims)),
             },
-            None => Err(self.refusal(Missing::Caller)),
+            None => Err(self.refusal(Missing::Caller, &claims)),
         }
     }
 }
@@ -230,3 +291,7 @@ pub fn decide(
 #[cfg(test)]
 #[path = "policy_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "policy_pool_tests.rs"]
+mod pool_tests;

@@ -12,6 +12,7 @@ use crate::config::TokenUsePolicy;
 fn machine_under(scope: &str, token_use: TokenUsePolicy) -> Claims {
     let rules = ClaimRules {
         machine_callers: true,
+        pool: Default::default(),
         token_use,
         ..rules()
     };
@@ -37,6 +38,7 @@ fn user(groups: &[&str]) -> Claims {
 fn user_access(scope: &str, token_use: TokenUsePolicy) -> Claims {
     let rules = ClaimRules {
         machine_callers: true,
+        pool: Default::default(),
         token_use,
         ..rules()
     };

@@ -20,6 +20,7 @@ pub fn rules() -> ClaimRules {
         token_use: TokenUsePolicy::Id,
         leeway_secs: 0,
         machine_callers: false,
+        pool: Default::default(),
     }
 }
 

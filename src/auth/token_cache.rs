@@ -164,6 +164,7 @@ mod tests {
             token_use: TokenUsePolicy::Id,
             leeway_secs: 0,
             machine_callers: false,
+            pool: Default::default(),
         };
         check_claims(ClaimSet { claims, json }, &rules, 1_000).expect("valid claims")
     }

@@ -26,10 +26,17 @@ pub struct PendingToken {
     signature_start: usize,
     kid: String,
     digest: Option<TokenDigest>,
+    /// The index of the pool its `iss` chose, whose keys are fetched.
+    pool: usize,
 }
 
 impl PendingToken {
-    pub(crate) fn new(token: &str, parts: TokenParts<'_>, digest: Option<TokenDigest>) -> Self {
+    pub(crate) fn new(
+        token: &str,
+        parts: TokenParts<'_>,
+        digest: Option<TokenDigest>,
+        pool: usize,
+    ) -> Self {
         let signature_start = parts.signing_input.len() + 1;
         PendingToken {
             payload_start: parts.signing_input.len() - parts.payload.len(),
@@ -37,7 +44,13 @@ impl PendingToken {
             token: token.into(),
             kid: parts.kid,
             digest,
+            pool,
         }
+    }
+
+    /// The index of the pool whose keys must hold the `kid`.
+    pub(crate) fn pool(&self) -> usize {
+        self.pool
     }
 
     /// The token's digest, when the verified-token cache is on.

@@ -6,48 +6,69 @@ use std::sync::Arc;
 
 use crate::auth::claims::{check_claims, ClaimRules, Claims};
 use crate::auth::errors::{AuthError, TokenRejection};
-use crate::auth::jose::{parse_payload, unverified_issuer, verify_signature, TokenParts};
+use crate::auth::jose::{parse_payload, verify_signature, TokenParts};
 use crate::auth::token_cache::{token_digest, CachedToken, TokenDigest, VerifiedTokenCache};
 use crate::auth::verdict::PendingToken;
 pub use crate::auth::verdict::Verdict;
 use crate::clock::unix_now;
 use crate::config::Settings;
 use crate::keys::{JwksCache, KeyLookupError, SigningKey};
+use crate::pools::{Pool, PoolTag, Pools};
 use crate::revocation::{rules, Revocation, Revocations};
 
 /// Called with the claims of each token that passes a full verification
 /// (not on cache hits): lets dev mode's user directory learn who exists.
 pub type VerifiedHook = Box<dyn Fn(&Claims) + Send + Sync>;
 
-/// Checks tokens against the configured pool, clients and signing keys.
+/// Checks tokens against the pool their issuer names: its clients, its
+/// token kinds, its signing keys.
 pub struct Verifier {
-    jwks: Arc<JwksCache>,
-    rules: ClaimRules,
+    pools: Pools,
     tokens: Option<VerifiedTokenCache>,
     revocations: Arc<Revocations>,
     on_verified: Option<VerifiedHook>,
 }
 
 impl Verifier {
-    /// A verifier enforcing `settings`, with keys from `jwks`.
+    /// A verifier enforcing the first pool of `settings`, with keys from
+    /// `jwks` (benchmarks and tests of one pool).
     pub fn new(settings: &Settings, jwks: Arc<JwksCache>) -> Self {
-        Self::from_parts(
-            ClaimRules::from_settings(settings),
-            jwks,
+        Self::for_pools(settings, vec![jwks])
+    }
+
+    /// A verifier enforcing each pool of `settings`, with the key cache
+    /// of the same place in `keys`.
+    pub fn for_pools(settings: &Settings, keys: Vec<Arc<JwksCache>>) -> Self {
+        let gateway_machines = settings.guard.admits_machines();
+        let pools = settings
+            .pools()
+            .iter()
+            .zip(keys)
+            .enumerate()
+            .map(|(index, (pool, jwks))| {
+                Pool::new(ClaimRules::for_pool(pool, index, gateway_machines), jwks)
+            })
+            .collect();
+        Self::with_pools(
+            Pools::new(pools),
             VerifiedTokenCache::new(settings.token_cache.entries, settings.token_cache.max_bytes),
         )
     }
 
     /// A verifier enforcing `rules`, with keys from `jwks` and an optional
-    /// verified-token cache.
+    /// verified-token cache: one pool.
     pub fn from_parts(
         rules: ClaimRules,
         jwks: Arc<JwksCache>,
         tokens: Option<VerifiedTokenCache>,
     ) -> Self {
+        Self::with_pools(Pools::new(vec![Pool::new(rules, jwks)]), tokens)
+    }
+
+    /// A verifier of `pools`, sharing one verified-token cache.
+    pub fn with_pools(pools: Pools, tokens: Option<VerifiedTokenCache>) -> Self {
         Verifier {
-            jwks,
-            rules,
+            pools,
             tokens,
             revocations: Arc::new(Revocations::in_memory()),
             on_verified: None,
@@ -72,44 +93,59 @@ impl Verifier {
         self
     }
 
-    /// Locks a deleted user out now: every token with this `sub` is refused
-    /// until the longest-lived one it could hold has expired. Tokens already
-    /// in the verified-token cache are refused on their next hit, so nothing
-    /// is scanned here.
-    pub fn revoke_deleted(&self, sub: &str) {
-        self.revoke(sub, false);
+    /// The pools, with their key caches.
+    pub fn pools(&self) -> &Pools {
+        &self.pools
     }
 
-    /// Signs a user out now: their tokens issued up to this second are
-    /// refused until the longest-lived one has expired; later ones pass.
-    pub fn revoke_signed_out(&self, sub: &str) {
-        self.revoke(sub, true);
+    /// Locks a deleted user of `pool` out now: every token with this `sub`
+    /// from that pool is refused until the longest-lived one it could hold
+    /// has expired. Tokens already in the verified-token cache are refused
+    /// on their next hit, so nothing is scanned here.
+    pub fn revoke_deleted(&self, pool: &PoolTag, sub: &str) {
+        self.revoke(pool, sub, false);
     }
 
-    fn revoke(&self, sub: &str, signed_out: bool) {
+    /// Signs a user of `pool` out now: their tokens issued up to this
+    /// second are refused until the longest-lived one has expired; later
+    /// ones pass.
+    pub fn revoke_signed_out(&self, pool: &PoolTag, sub: &str) {
+        self.revoke(pool, sub, true);
+    }
+
+    fn revoke(&self, pool: &PoolTag, sub: &str, signed_out: bool) {
+        let key = pool.revocation_key(sub);
         let Some(now) = unix_now() else {
             // No time to reckon expiry from: refuse every token of the user
             // for good, whatever was asked.
             log::error!("system clock before 1970; revoking sub={sub} without expiry");
             let _ = self
                 .revocations
-                .revoke(sub, Revocation::deleted(u64::MAX), 0);
+                .revoke(&key, Revocation::deleted(u64::MAX), 0);
             return;
         };
         // The cut-off and expiry rules, and why: `revocation::rules`.
-        let leeway = self.rules.leeway_secs;
+        let leeway = self
+            .pools
+            .get(pool.index)
+            .map_or(0, |p| p.rules.leeway_secs);
         let revocation = match signed_out {
             true => rules::sign_out(now, leeway),
             false => rules::deletion(now, leeway),
         };
-        if let Err(full) = self.revocations.revoke(sub, revocation, now) {
-            log::error!("revoking sub={sub}: {full}");
+        if let Err(full) = self.revocations.revoke(&key, revocation, now) {
+            log::error!("revoking sub={sub} of pool {}: {full}", pool.name);
         }
     }
 
     /// Refuses the tokens of revoked users, whichever path verified them.
     fn refuse_revoked(&self, claims: Claims, now: u64) -> Result<Claims, AuthError> {
-        if let Some(revocation) = self.revocations.refusal(&claims.sub, claims.iat, now) {
+        let refusal = self.revocations.refusal_of(
+            || claims.pool.revocation_key(&claims.sub),
+            claims.iat,
+            now,
+        );
+        if let Some(revocation) = refusal {
             return Err(match revocation.is_deletion() {
                 true => TokenRejection::UserDeleted,
                 false => TokenRejection::SignedOut,
@@ -122,11 +158,6 @@ impl Verifier {
     /// The verified-token cache, when enabled.
     pub fn token_cache(&self) -> Option<&VerifiedTokenCache> {
         self.tokens.as_ref()
-    }
-
-    /// The key cache behind this verifier.
-    pub fn jwks(&self) -> &JwksCache {
-        &self.jwks
     }
 
     /// Decides a token from what is cached, without waiting; the one entry
@@ -153,29 +184,43 @@ impl Verifier {
             Ok(parts) => parts,
             Err(rejection) => return Verdict::Decided(Err(rejection.into())),
         };
+        // The pool first, by `iss` (issue #20): only its keys are looked at,
+        // so a key of one pool never verifies a token claiming another's
+        // issuer, and an issuer of no pool costs no fetch.
+        let pool = match self.pools.for_payload(parts.payload) {
+            Ok(pool) => pool,
+            Err(rejection) => return Verdict::Decided(Err(rejection.into())),
+        };
         // Read before the key, so a withdrawal racing this check is noticed.
-        let withdrawals = self.jwks.key_withdrawals();
-        match self.jwks.cached_key(&parts.kid) {
-            Some(key) => {
-                Verdict::Decided(self.verify_and_remember(&parts, &key, now, digest, withdrawals))
-            }
+        let withdrawals = pool.jwks.key_withdrawals();
+        match pool.jwks.cached_key(&parts.kid) {
+            Some(key) => Verdict::Decided(self.verify_and_remember(
+                pool,
+                &parts,
+                &key,
+                now,
+                digest,
+                withdrawals,
+            )),
             // Before any fetch: a token naming an issuer this server does not
-            // accept costs the JWKS endpoint nothing (issue #20), whatever
-            // `kid` it makes up. Keys are only ever fetched from the
-            // configured URL, never from one the token names.
-            None => match self.refuse_unknown_issuer(parts.payload) {
+            // accept costs the JWKS endpoint nothing, whatever `kid` it makes
+            // up (with several pools, `for_payload` read it already). Keys
+            // are only ever fetched from the pool's configured URL, never
+            // from one the token names.
+            None => match self.refuse_unknown_issuer(pool, parts.payload) {
                 Err(rejection) => Verdict::Decided(Err(rejection.into())),
-                Ok(()) => Verdict::NeedsKey(PendingToken::new(token, parts, digest)),
+                Ok(()) => {
+                    Verdict::NeedsKey(PendingToken::new(token, parts, digest, pool.tag().index))
+                }
             },
         }
     }
 
-    /// The unverified `iss` is one of the accepted issuers.
-    fn refuse_unknown_issuer(&self, payload: &str) -> Result<(), TokenRejection> {
-        let iss = unverified_issuer(payload)?;
-        match self.rules.issuers.contains(&iss) {
-            true => Ok(()),
-            false => Err(TokenRejection::WrongIssuer),
+    /// With one pool, whose `iss` was not read yet: it is the pool's.
+    fn refuse_unknown_issuer(&self, pool: &Pool, payload: &str) -> Result<(), TokenRejection> {
+        match self.pools.len() {
+            1 => Pools::claimed_issuer_is_known(pool, payload),
+            _ => Ok(()),
         }
     }
 
@@ -188,12 +233,13 @@ impl Verifier {
         now: u64,
     ) -> Option<Result<Claims, AuthError>> {
         let hit = cache.get(digest)?;
-        if hit.key_withdrawals != self.jwks.key_withdrawals() {
+        let pool = self.pools.get(hit.claims.pool.index)?;
+        if hit.key_withdrawals != pool.jwks.key_withdrawals() {
             cache.remove(digest);
             return None;
         }
         // The one claim check that changes with time is redone on every hit.
-        if now >= hit.claims.exp.saturating_add(self.rules.leeway_secs) {
+        if now >= hit.claims.exp.saturating_add(pool.rules.leeway_secs) {
             cache.remove(digest);
             return Some(Err(TokenRejection::Expired.into()));
         }
@@ -205,11 +251,16 @@ impl Verifier {
         Some(admitted)
     }
 
-    /// Finishes a [`Verdict::NeedsKey`]: fetches the JWKS (single-flight,
-    /// rate-limited) and verifies with the key if it now has one.
+    /// Finishes a [`Verdict::NeedsKey`]: fetches the pool's JWKS
+    /// (single-flight, rate-limited per pool) and verifies with the key if
+    /// it now has one.
     pub async fn check_after_fetch(&self, pending: PendingToken) -> Result<Claims, AuthError> {
-        let withdrawals = self.jwks.key_withdrawals();
-        let key = self
+        let pool = self
+            .pools
+            .get(pending.pool())
+            .ok_or(AuthError::NotConfigured)?;
+        let withdrawals = pool.jwks.key_withdrawals();
+        let key = pool
             .jwks
             .key_for(pending.kid())
             .await
@@ -219,7 +270,7 @@ impl Verifier {
             })?;
         let now = unix_now().ok_or(AuthError::ClockUnset)?;
         let parts = pending.parts()?;
-        self.verify_and_remember(&parts, &key, now, pending.digest(), withdrawals)
+        self.verify_and_remember(pool, &parts, &key, now, pending.digest(), withdrawals)
     }
 
     /// Verifies a token, waiting for a JWKS fetch when its `kid` is unknown.
@@ -230,16 +281,18 @@ impl Verifier {
         }
     }
 
-    /// [`verify_with_key`] and the revocation list, then remembers the token.
+    /// [`verify_with_key`] under `pool`'s rules and the revocation list,
+    /// then remembers the token.
     fn verify_and_remember(
         &self,
+        pool: &Pool,
         parts: &TokenParts<'_>,
         key: &SigningKey,
         now: u64,
         digest: Option<TokenDigest>,
         key_withdrawals: u64,
     ) -> Result<Claims, AuthError> {
-        let claims = verify_with_key(parts, key, &self.rules, now)?;
+        let claims = verify_with_key(parts, key, &pool.rules, now)?;
         let claims = self.refuse_revoked(claims, now)?;
         if let Some(hook) = &self.on_verified {
             hook(&claims);
@@ -274,126 +327,5 @@ pub fn verify_with_key(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::auth::test_fixtures::*;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine as _;
-    use serde_json::{json, Value};
-
-    fn decided(verdict: Verdict) -> Result<Claims, AuthError> {
-        match verdict {
-            Verdict::Decided(result) => result,
-            Verdict::NeedsKey(pending) => panic!("kid {} not cached", pending.kid()),
-        }
-    }
-
-    /// A token of `claims` signed by the trusted fixture key under kid `k`.
-    fn fixture_token(claims: &Value) -> String {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
-        let pem = std::fs::read(format!("{fixtures}trusted.pem")).expect("fixture");
-        let signing = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).expect("key");
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-        header.kid = Some("k".to_owned());
-        jsonwebtoken::encode(&header, claims, &signing).expect("signs")
-    }
-
-    /// A verifier whose key cache holds the trusted fixture key as `k`.
-    fn fixture_verifier() -> Verifier {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
-        let pem = std::fs::read(format!("{fixtures}trusted.pem")).expect("fixture");
-        let signing = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).expect("key");
-        let mut jwk =
-            jsonwebtoken::jwk::Jwk::from_encoding_key(&signing, jsonwebtoken::Algorithm::RS256)
-                .expect("jwk");
-        jwk.common.key_id = Some("k".to_owned());
-        let jwks = Arc::new(JwksCache::new("http://127.0.0.1:9/", Default::default()));
-        let document = json!({ "keys": [jwk] }).to_string();
-        jwks.store_document(document.as_bytes()).expect("key set");
-        Verifier::from_parts(rules(), jwks, VerifiedTokenCache::new(100, 1 << 20))
-    }
-
-    #[test]
-    fn a_clock_before_the_epoch_refuses_even_a_cached_token() {
-        let verifier = fixture_verifier();
-        let token = fixture_token(&id_claims());
-        let at = |now| decided(verifier.check_at(&token, now));
-        assert!(at(Some(NOW)).is_ok());
-        assert!(at(Some(NOW)).is_ok(), "now from the token cache");
-        assert!(matches!(at(None), Err(AuthError::ClockUnset)));
-    }
-
-    #[test]
-    fn a_revoked_user_is_refused_on_a_cache_hit_and_the_entry_dropped() {
-        let verifier = fixture_verifier();
-        let now = unix_now().expect("clock");
-        let token = fixture_token(&with("exp", json!(now + 600)));
-        let cache = verifier.token_cache().expect("enabled");
-        assert!(decided(verifier.check_at(&token, Some(now))).is_ok());
-        assert_eq!(cache.len(), 1);
-
-        verifier.revoke_deleted("u-1");
-
-        let hits = cache.hits();
-        let refused = decided(verifier.check_at(&token, Some(now)));
-        assert!(matches!(
-            refused,
-            Err(AuthError::InvalidToken(TokenRejection::UserDeleted))
-        ));
-        assert_eq!(cache.hits(), hits + 1, "decided on the cache hit");
-        assert_eq!(cache.len(), 0, "the dead entry is dropped");
-        let again = decided(verifier.check_at(&token, Some(now)));
-        assert!(again.is_err(), "refused after full verification too");
-        assert_eq!(cache.len(), 0, "a revoked token is never cached");
-    }
-
-    #[test]
-    fn verify_with_key_checks_the_signature_before_the_claims() {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
-        let read = |name: &str| std::fs::read(format!("{fixtures}{name}")).expect("fixture");
-        let signing = jsonwebtoken::EncodingKey::from_rsa_pem(&read("trusted.pem")).expect("key");
-        let rogue = jsonwebtoken::EncodingKey::from_rsa_pem(&read("rogue.pem")).expect("key");
-        let key = crate::keys::signing_key_from_pem(&read("trusted.pub.pem")).expect("public key");
-        let sign = |claims: &Value, with: &jsonwebtoken::EncodingKey| {
-            let message = format!(
-                "{}.{}",
-                URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k"}"#),
-                URL_SAFE_NO_PAD.encode(claims.to_string())
-            );
-            let signature = jsonwebtoken::crypto::sign(
-                message.as_bytes(),
-                with,
-                jsonwebtoken::Algorithm::RS256,
-            )
-            .expect("signs");
-            format!("{message}.{signature}")
-        };
-        let verify = |token: &str| {
-            let parts = TokenParts::split(token)?;
-            verify_with_key(&parts, &key, &rules(), NOW)
-        };
-
-        let genuine = sign(&id_claims(), &signing);
-        assert_eq!(verify(&genuine).expect("genuine").sub, "u-1");
-        // The claims are fine; only the key is wrong.
-        assert_eq!(
-            verify(&sign(&id_claims(), &rogue)).unwrap_err(),
-            TokenRejection::BadSignature
-        );
-        // Signature first: an expired token under a bad signature is
-        // refused for its signature, revealing nothing about its claims.
-        assert_eq!(
-            verify(&sign(&with("exp", json!(1)), &rogue)).unwrap_err(),
-            TokenRejection::BadSignature
-        );
-        assert_eq!(
-            verify(&sign(&with("exp", json!(1)), &signing)).unwrap_err(),
-            TokenRejection::Expired
-        );
-        let (message, _) = genuine.rsplit_once('.').expect("three parts");
-        assert_eq!(
-            verify(&format!("{message}.c2ln")).unwrap_err(),
-            TokenRejection::BadSignature
-        );
-    }
-}
+#[path = "verifier_tests.rs"]
+mod tests;

@@ -82,6 +82,10 @@ pub struct Settings {
     /// [`crate::pools::DEFAULT_POOL`] from the variables, else its
     /// `[[pool]]` table's.
     pub pool_name: String,
+    /// Whether that pool comes from a `[[pool]]` table.
+    pub pool_from_table: bool,
+    /// The `[[pool]]` tables after the first, in file order.
+    pub more_pools: Vec<PoolConfig>,
 }
 
 impl Settings {
@@ -120,36 +124,33 @@ impl Settings {
             None => GuardFile::default(),
             Some(path) => GuardFile::load(std::path::Path::new(&path))?,
         };
-        let (pooled, pool_name);
-        let raw = match (guard.pools.as_slice(), &guard.pools_at) {
-            ([], _) | (_, None) => {
-                pool_name = crate::pools::DEFAULT_POOL.to_owned();
-                raw
-            }
-            ([pool], Some(at)) => {
+        let env = raw;
+        let (pooled, pool_name, from_table);
+        let raw = match (guard.pools.first(), &guard.pools_at) {
+            (Some(first), Some(at)) => {
                 pools::refuse_clash(raw, mode, at)?;
-                pool_name = pool.name.clone();
-                pooled = pools::as_variables(raw, pool);
+                pool_name = first.name.clone();
+                from_table = true;
+                pooled = pools::as_variables(raw, first);
                 &pooled
             }
-            (_, Some(at)) => {
-                pools::refuse_clash(raw, mode, at)?;
-                // Parsed and checked, but not served yet: refusing to start
-                // is safe, whereas one pool's admins acting on another's
-                // users would not be.
-                return Err(ConfigError::Invalid {
-                    var: "GUARD_CONFIG",
-                    reason: format!(
-                        "{at}: {} [[pool]] tables: this build serves one pool (several pools: issue #20, not finished)",
-                        guard.pools.len()
-                    ),
-                });
+            _ => {
+                pool_name = crate::pools::DEFAULT_POOL.to_owned();
+                from_table = false;
+                raw
             }
         };
         let cognito = CognitoSettings::from_raw(raw, mode)?;
         let keys = KeySettings::from_raw(raw, mode, &cognito)?;
-        let token_cache = TokenCacheSettings::from_raw(raw)?;
         let admin = AdminSettings::from_raw(raw, mode, &cognito.region)?;
+        // The other tables, each checked and defaulted as the first.
+        let more_pools = guard
+            .pools
+            .iter()
+            .skip(1)
+            .map(|pool| PoolConfig::from_raw(&pools::as_variables(env, pool), mode, &pool.name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let token_cache = TokenCacheSettings::from_raw(raw)?;
         let browser = BrowserSettings::from_raw(raw, mode)?;
         let server = ServerSettings::from_raw(raw, mode)?;
         let revocation = RevocationSettings::from_raw(raw)?;
@@ -164,6 +165,55 @@ impl Settings {
             revocation,
             guard,
             pool_name,
+            pool_from_table: from_table,
+            more_pools,
+        })
+    }
+
+    /// Every pool to serve, in order: the one `cognito`, `keys` and `admin`
+    /// describe, then the other `[[pool]]` tables.
+    pub fn pools(&self) -> Vec<PoolConfig> {
+        let first = PoolConfig {
+            name: self.pool_name.clone(),
+            from_table: self.pool_from_table,
+            cognito: self.cognito.clone(),
+            keys: self.keys.clone(),
+            admin: self.admin.clone(),
+        };
+        std::iter::once(first)
+            .chain(self.more_pools.iter().cloned())
+            .collect()
+    }
+}
+
+/// One pool's settings, as the server builds it: what the single-pool
+/// variables say, under a name.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// `default` from the variables, else its `[[pool]]` table's.
+    pub name: String,
+    /// Whether it comes from a `[[pool]]` table.
+    pub from_table: bool,
+    /// Issuers, clients, token kinds.
+    pub cognito: CognitoSettings,
+    /// Its key source, and the shared tuning.
+    pub keys: KeySettings,
+    /// Its admin terms and IdP endpoint (credentials are shared).
+    pub admin: AdminSettings,
+}
+
+impl PoolConfig {
+    /// A `[[pool]]` table's settings, from the variables it stands for.
+    fn from_raw(raw: &RawEnv, mode: AuthMode, name: &str) -> Result<Self, ConfigError> {
+        let cognito = CognitoSettings::from_raw(raw, mode)?;
+        let keys = KeySettings::from_raw(raw, mode, &cognito)?;
+        let admin = AdminSettings::from_raw(raw, mode, &cognito.region)?;
+        Ok(PoolConfig {
+            name: name.to_owned(),
+            from_table: true,
+            cognito,
+            keys,
+            admin,
         })
     }
 }

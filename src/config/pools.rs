@@ -170,13 +170,54 @@ admin_scope = "guard/admin"
     }
 
     #[test]
-    fn several_pools_refuse_to_start_until_they_are_served() {
+    fn each_further_pool_is_checked_and_defaulted_on_its_own() {
         let two = format!(
-            "{POOL}{}",
-            POOL.replace("staff", "other")
-                .replace("XyZ987654", "Other1")
+            "{}{}",
+            POOL.replace(
+                "admin_scope = \"guard/admin\"\n",
+                "idp_endpoint = \"http://127.0.0.1:9229\"\n"
+            ),
+            r#"
+[[pool]]
+name = "customers"
+region = "eu-west-1"
+user_pool_id = "eu-west-1_Cust0mers"
+client_ids = ["c3"]
+"#
         );
-        let result = with_file("two", &two, &[]);
-        assert_eq!(invalid_var(result), Some("GUARD_CONFIG"));
+        let s = with_file("two", &two, &[]).expect("valid");
+        let pools = s.pools();
+        let names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["staff", "customers"]);
+        assert!(pools.iter().all(|p| p.from_table));
+        let customers = &pools[1];
+        assert_eq!(customers.cognito.client_ids, ["c3"]);
+        assert_eq!(customers.cognito.token_use, TokenUsePolicy::Id);
+        assert_eq!(customers.admin.group, "admin");
+        assert_eq!(customers.admin.scope, None);
+        // Not the first pool's endpoint: its own region's.
+        assert_eq!(
+            customers.admin.idp_endpoint.to_string(),
+            "https://cognito-idp.eu-west-1.amazonaws.com/"
+        );
+        assert_eq!(
+            pools[0].admin.idp_endpoint.to_string(),
+            "http://127.0.0.1:9229/"
+        );
+        assert_eq!(
+            customers.keys.source,
+            JwksSource::Url(
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Cust0mers/.well-known/jwks.json"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn the_variables_make_one_pool_not_from_a_table() {
+        let s = super::super::test_support::with(&[]).expect("valid");
+        let pools = s.pools();
+        assert_eq!(pools.len(), 1);
+        assert!(!pools[0].from_table);
     }
 }

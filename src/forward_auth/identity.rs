@@ -9,9 +9,6 @@ use actix_web::HttpResponseBuilder;
 use super::rules::Rule;
 use crate::auth::{Caller, TokenUse};
 
-/// The pool name of the one pool the environment variables configure.
-const DEFAULT_POOL: &str = "default";
-
 /// Every identity header, in the order they are written; names built at
 /// compile time, so an answer parses none.
 pub const HEADERS: [HeaderName; 10] = [
@@ -74,7 +71,7 @@ pub(super) fn identity_headers(
         encoded(&claims.client_id, Reserve::Plain),
         HeaderValue::from_static(token_use),
         HeaderValue::from_static(kind),
-        HeaderValue::from_static(DEFAULT_POOL),
+        claims.pool.header.clone(),
         rule.header.clone(),
     ];
     for (name, value) in HEADERS.into_iter().zip(values) {

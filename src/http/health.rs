@@ -1,12 +1,13 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
 
+use std::collections::BTreeMap;
+
 use actix_web::{web, HttpResponse, Responder};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Verifier;
-use crate::http::errors::{Detail, KEYS_UNAVAILABLE_RETRY_AFTER_SECS};
-use crate::keys::JwksCache;
+use crate::http::errors::KEYS_UNAVAILABLE_RETRY_AFTER_SECS;
 
 /// The process serves.
 #[derive(Serialize, ToSchema)]
@@ -15,13 +16,28 @@ pub struct Alive {
     status: &'static str,
 }
 
+/// One pool's signing keys.
+#[derive(Serialize, ToSchema)]
+pub struct PoolState {
+    /// Whether its keys have been loaded.
+    ready: bool,
+    /// Its signing keys in the cache.
+    keys: usize,
+}
+
+/// Each pool's state, by name.
+type PoolStates = BTreeMap<Box<str>, PoolState>;
+
 /// Signing keys are loaded.
 #[derive(Serialize, ToSchema)]
 pub struct Ready {
     #[schema(example = "ready")]
     status: &'static str,
-    /// Signing keys in the cache.
+    /// Signing keys in the cache, all pools together.
     keys: usize,
+    /// Each pool by name (`default` with the single-pool variables).
+    #[schema(value_type = Object)]
+    pools: PoolStates,
     /// With `REDIS_URL`: `up`, or `down` while Redis is unreachable or
     /// refuses writes (revocations are then enforced from memory and kept
     /// in the spool until stored; the instance still serves).
@@ -40,7 +56,17 @@ pub async fn healthz() -> impl Responder {
     HttpResponse::Ok().json(Alive { status: "ok" })
 }
 
-/// Readiness: 200 once signing keys are loaded and, with `REDIS_URL`, the
+/// Not ready yet, and each pool's state.
+#[derive(Serialize, ToSchema)]
+pub struct NotReady {
+    /// What is missing.
+    detail: &'static str,
+    /// Each pool by name.
+    #[schema(value_type = Object)]
+    pools: PoolStates,
+}
+
+/// Readiness: 200 once every pool's signing keys are loaded and, with `REDIS_URL`, the
 /// revocation list has been in step with Redis once (an instance started
 /// during a Redis outage does not know the revocations made elsewhere, so it
 /// takes no traffic yet); 503 before.
@@ -49,12 +75,23 @@ pub async fn healthz() -> impl Responder {
     path = "/readyz",
     responses(
         (status = 200, description = "Signing keys loaded (and, with REDIS_URL, revocations in step)", body = Ready),
-        (status = 503, description = "Signing keys not loaded yet, or revocations not yet in step with Redis", body = Detail,
+        (status = 503, description = "Some pool's signing keys not loaded yet, or revocations not yet in step with Redis", body = NotReady,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
 )]
-pub async fn readyz(jwks: web::Data<JwksCache>, verifier: web::Data<Verifier>) -> impl Responder {
-    let not_ready = if !jwks.is_ready() {
+pub async fn readyz(verifier: web::Data<Verifier>) -> impl Responder {
+    let pools: PoolStates = verifier
+        .pools()
+        .iter()
+        .map(|pool| {
+            let state = PoolState {
+                ready: pool.jwks.is_ready(),
+                keys: pool.jwks.key_count(),
+            };
+            (pool.tag().name.clone(), state)
+        })
+        .collect();
+    let not_ready = if !pools.values().all(|pool| pool.ready) {
         "signing keys not loaded yet"
     } else if !verifier.revocations().is_ready() {
         "revocation list not yet in step with Redis"
@@ -62,11 +99,15 @@ pub async fn readyz(jwks: web::Data<JwksCache>, verifier: web::Data<Verifier>) -
         let store = verifier.revocations().sync_status();
         return HttpResponse::Ok().json(Ready {
             status: "ready",
-            keys: jwks.key_count(),
+            keys: pools.values().map(|pool| pool.keys).sum(),
+            pools,
             revocation_store: store.map(|sync| if sync.is_up() { "up" } else { "down" }),
         });
     };
     HttpResponse::ServiceUnavailable()
         .insert_header(("Retry-After", KEYS_UNAVAILABLE_RETRY_AFTER_SECS))
-        .json(Detail { detail: not_ready })
+        .json(NotReady {
+            detail: not_ready,
+            pools,
+        })
 }

@@ -3,9 +3,10 @@
 //! and the age of the key set.
 
 use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use prometheus_client::encoding::text::encode;
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabel, EncodeLabelSet, LabelSetEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -16,14 +17,35 @@ use actix_web::{web, HttpResponse};
 use crate::auth::token_cache::VerifiedTokenCache;
 use crate::auth::{AuthError, Missing, Verifier};
 use crate::http::errors::Detail;
-use crate::keys::JwksCache;
+use crate::pools::Pools;
 use crate::revocation::{Revocations, SyncStatus};
 
-/// Label of the authentication counter.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+/// Labels of the authentication counter.
+#[derive(Debug, Clone, Hash, PartialEq, Eq)]
 pub struct AuthLabels {
     /// `ok`, `missing`, `keys_unavailable`, or the failed check.
     pub outcome: &'static str,
+    /// The token's pool, when known (an admitted token's); a refusal
+    /// carries none, since it may come before any pool was chosen.
+    pub pool: Option<Arc<str>>,
+}
+
+/// `pool` is left out rather than written empty when unknown.
+impl EncodeLabelSet for AuthLabels {
+    fn encode(&self, encoder: &mut LabelSetEncoder) -> Result<(), std::fmt::Error> {
+        ("outcome", self.outcome).encode(encoder.encode_label())?;
+        if let Some(pool) = &self.pool {
+            ("pool", &**pool).encode(encoder.encode_label())?;
+        }
+        Ok(())
+    }
+}
+
+/// Label of the per-pool key gauges.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolLabels {
+    /// The pool's name.
+    pub pool: Arc<str>,
 }
 
 /// Label of the guard-refusal counter.
@@ -49,13 +71,14 @@ pub struct ForwardAuthLabels {
 pub struct Metrics {
     registry: Registry,
     auth: Family<AuthLabels, Counter>,
-    /// `auth{outcome="ok"}`, resolved once: counting a success, the common
-    /// case, then costs one atomic add and no map lookup.
-    auth_ok: Counter,
+    /// `auth{outcome="ok",pool=…}` of each pool by index, resolved once:
+    /// counting a success, the common case, then costs one atomic add and
+    /// no map lookup.
+    auth_ok: Vec<Counter>,
     admin_denied: Family<AdminDeniedLabels, Counter>,
     forward_auth: Family<ForwardAuthLabels, Counter>,
-    keys_cached: Gauge,
-    seconds_since_refresh: Gauge<f64, AtomicU64>,
+    keys_cached: Family<PoolLabels, Gauge>,
+    seconds_since_refresh: Family<PoolLabels, Gauge<f64, AtomicU64>>,
     tokens_cached: Gauge,
     revocations: Gauge,
     revocation_store_up: Gauge,
@@ -64,8 +87,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Registers every metric, including the JWKS cache's fetch counter.
-    pub fn new(jwks: &JwksCache, tokens: Option<&VerifiedTokenCache>) -> Self {
+    /// Registers every metric, including the JWKS fetch counter that the
+    /// pools' key caches share.
+    pub fn new(pools: &Pools, tokens: Option<&VerifiedTokenCache>) -> Self {
         let mut registry = Registry::with_prefix("cognito_guard");
         let auth = Family::<AuthLabels, Counter>::default();
         registry.register(
@@ -73,7 +97,16 @@ impl Metrics {
             "Authentication attempts by outcome",
             auth.clone(),
         );
-        let auth_ok = auth.get_or_create(&AuthLabels { outcome: "ok" }).clone();
+        let auth_ok = pools
+            .iter()
+            .map(|pool| {
+                auth.get_or_create(&AuthLabels {
+                    outcome: "ok",
+                    pool: Some(Arc::from(&*pool.tag().name)),
+                })
+                .clone()
+            })
+            .collect();
         let admin_denied = Family::<AdminDeniedLabels, Counter>::default();
         registry.register(
             "admin_denied",
@@ -86,21 +119,23 @@ impl Metrics {
             "Answers of /auth to the gateway, by deciding rule and outcome",
             forward_auth.clone(),
         );
-        registry.register(
-            "jwks_fetches",
-            "JWKS fetches by result",
-            jwks.fetch_results(),
-        );
-        let keys_cached = Gauge::default();
+        if let Some(first) = pools.get(0) {
+            registry.register(
+                "jwks_fetches",
+                "JWKS fetches by pool and result",
+                first.jwks.fetch_results(),
+            );
+        }
+        let keys_cached = Family::<PoolLabels, Gauge>::default();
         registry.register(
             "jwks_keys_cached",
-            "Signing keys in the cache",
+            "Signing keys in each pool's cache",
             keys_cached.clone(),
         );
-        let seconds_since_refresh = Gauge::<f64, AtomicU64>::default();
+        let seconds_since_refresh = Family::<PoolLabels, Gauge<f64, AtomicU64>>::default();
         registry.register(
             "jwks_seconds_since_refresh",
-            "Seconds since the keys were last loaded successfully; -1 before the first load",
+            "Seconds since each pool's keys were last loaded successfully; -1 before the first load",
             seconds_since_refresh.clone(),
         );
         let tokens_cached = Gauge::default();
@@ -156,14 +191,21 @@ impl Metrics {
         }
     }
 
-    /// Counts one authentication attempt.
-    pub fn record_auth(&self, result: Result<(), &AuthError>) {
-        match result {
-            Ok(()) => self.auth_ok.inc(),
-            Err(e) => self
-                .auth
-                .get_or_create(&AuthLabels { outcome: e.label() })
-                .inc(),
+    /// Counts one authentication attempt: admitted from the pool of
+    /// that index, or refused.
+    pub fn record_auth(&self, result: Result<usize, &AuthError>) {
+        let refused = |outcome| {
+            self.auth
+                .get_or_create(&AuthLabels {
+                    outcome,
+                    pool: None,
+                })
+                .inc()
+        };
+        match result.map(|pool| self.auth_ok.get(pool)) {
+            Ok(Some(ok)) => ok.inc(),
+            Ok(None) => refused("ok"),
+            Err(e) => refused(e.label()),
         };
     }
 
@@ -187,11 +229,11 @@ impl Metrics {
             .inc();
     }
 
-    /// The exposition text, with the gauges read from `jwks`, the token
-    /// cache and the revocations now.
+    /// The exposition text, with the gauges read from the pools' key
+    /// caches, the token cache and the revocations now.
     pub fn render(
         &self,
-        jwks: &JwksCache,
+        pools: &Pools,
         tokens: Option<&VerifiedTokenCache>,
         revocations: &Revocations,
     ) -> Result<String, std::fmt::Error> {
@@ -206,12 +248,19 @@ impl Metrics {
             .set(sync.map_or(0, |s| i64::try_from(s.pending()).unwrap_or(i64::MAX)));
         self.tokens_cached
             .set(tokens.map_or(0, |t| i64::try_from(t.len()).unwrap_or(i64::MAX)));
-        self.keys_cached
-            .set(i64::try_from(jwks.key_count()).unwrap_or(i64::MAX));
-        self.seconds_since_refresh.set(
-            jwks.last_success()
-                .map_or(-1.0, |at| at.elapsed().as_secs_f64()),
-        );
+        for pool in pools.iter() {
+            let labels = PoolLabels {
+                pool: Arc::from(&*pool.tag().name),
+            };
+            self.keys_cached
+                .get_or_create(&labels)
+                .set(i64::try_from(pool.jwks.key_count()).unwrap_or(i64::MAX));
+            self.seconds_since_refresh.get_or_create(&labels).set(
+                pool.jwks
+                    .last_success()
+                    .map_or(-1.0, |at| at.elapsed().as_secs_f64()),
+            );
+        }
         let mut text = String::new();
         encode(&mut text, &self.registry)?;
         Ok(text)
@@ -225,12 +274,12 @@ impl Metrics {
     responses((status = 200, description = "The exposition text", body = String,
         content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")),
 )]
-pub async fn metrics(
-    metrics: web::Data<Metrics>,
-    jwks: web::Data<JwksCache>,
-    verifier: web::Data<Verifier>,
-) -> HttpResponse {
-    match metrics.render(&jwks, verifier.token_cache(), verifier.revocations()) {
+pub async fn metrics(metrics: web::Data<Metrics>, verifier: web::Data<Verifier>) -> HttpResponse {
+    match metrics.render(
+        verifier.pools(),
+        verifier.token_cache(),
+        verifier.revocations(),
+    ) {
         Ok(text) => HttpResponse::Ok()
             .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
             .body(text),

@@ -28,7 +28,7 @@ pub const BEARER: &str = "bearer";
 
 /// The document for these settings.
 pub fn document(settings: &Settings) -> OpenApi {
-    let mut endpoints = routes::api(&RoutePolicies::from_settings(&settings.admin));
+    let mut endpoints = routes::api(&RoutePolicies::from_settings(settings));
     if settings.server.metrics.is_none() {
         endpoints.extend(routes::metrics());
     }
@@ -182,7 +182,32 @@ fn operation(endpoint: &Endpoint, settings: &Settings) -> Operation {
     let mut operation = endpoint.operation.clone();
     operation.tags = Some(vec![tag(&endpoint.path).to_owned()]);
     operation.security = Some(security(&endpoint.policy));
-    if *endpoint.policy == Policy::admin(&admin.group, admin.scope.as_deref()) {
+    let pool_admins = !settings.more_pools.is_empty()
+        && endpoint
+            .policy
+            .users()
+            .is_some_and(|terms| terms.own_pool_admin);
+    if pool_admins {
+        let pools: Vec<String> = settings
+            .pools()
+            .iter()
+            .map(|pool| match &pool.admin.scope {
+                Some(scope) => format!(
+                    "`{}`: group `{}`, or a machine with scope `{scope}`",
+                    pool.name, pool.admin.group
+                ),
+                None => format!("`{}`: group `{}`", pool.name, pool.admin.group),
+            })
+            .collect();
+        let who = format!(
+            "Admins of the caller's own user pool only, on that pool's users ({}).",
+            pools.join("; ")
+        );
+        operation.description = Some(match operation.description.take() {
+            Some(text) if !text.is_empty() => format!("{text}\n\n{who}"),
+            _ => who,
+        });
+    } else if *endpoint.policy == Policy::admin(&admin.group, admin.scope.as_deref()) {
         let who = match &admin.scope {
             Some(scope) => format!(
                 "Admins only: a user in the Cognito group `{}`, or a machine caller (client-credentials access token) whose `scope` contains `{scope}`.",
@@ -195,7 +220,16 @@ fn operation(endpoint: &Endpoint, settings: &Settings) -> Operation {
             _ => who,
         });
     }
-    for refusal in Refusal::of(&endpoint.policy, settings.cognito.token_use) {
+    // Where pools differ, a refusal any of them makes is documented.
+    let pools = settings.pools();
+    let token_use = match pools
+        .iter()
+        .all(|p| p.cognito.token_use == settings.cognito.token_use)
+    {
+        true => settings.cognito.token_use,
+        false => TokenUsePolicy::Any,
+    };
+    for refusal in Refusal::of(&endpoint.policy, token_use) {
         let responses = &mut operation.responses.responses;
         match responses.get_mut(refusal.status()) {
             // The handler answers this status too (a 503 from Cognito):
@@ -264,6 +298,7 @@ fn schemas() -> Vec<(String, RefOr<utoipa::openapi::schema::Schema>)> {
         named::<users::User>(),
         named::<health::Alive>(),
         named::<health::Ready>(),
+        named::<health::NotReady>(),
     ]
 }
 

@@ -17,7 +17,7 @@ use actix_web::{web, FromRequest, Handler, HttpResponse, Responder, Route};
 use utoipa::openapi::path::{HttpMethod, Operation};
 
 use crate::auth::{Allow, Guard, Policy};
-use crate::config::AdminSettings;
+use crate::config::Settings;
 use crate::http::errors::ApiError;
 use crate::http::{health, messages, metrics, users};
 
@@ -45,9 +45,20 @@ impl RoutePolicies {
         }
     }
 
-    /// The policies of a server with these admin settings.
-    pub fn from_settings(admin: &AdminSettings) -> Self {
-        Self::new(&admin.group, admin.scope.as_deref())
+    /// The policies of a server with these settings: with one pool, its
+    /// admin terms by name (as the OpenAPI document states them); with
+    /// several, an admin of the caller's own pool, since each pool has its
+    /// own.
+    pub fn from_settings(settings: &Settings) -> Self {
+        if settings.more_pools.is_empty() {
+            let admin = &settings.admin;
+            return Self::new(&admin.group, admin.scope.as_deref());
+        }
+        let machine_admins = settings.pools().iter().any(|p| p.admin.scope.is_some());
+        RoutePolicies {
+            admin: Arc::new(Policy::pool_admin(machine_admins)),
+            ..Self::new("admin", None)
+        }
     }
 }
 

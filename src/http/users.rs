@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::auth::{Caller, Claims, Verifier};
 use crate::http::errors::{ApiError, Detail};
 use crate::http::headers::no_store;
-use crate::users::{is_plausible_user_id, DirectoryError, Outcome, UserDirectory};
+use crate::users::{is_plausible_user_id, DirectoryError, Outcome, PoolDirectories, UserDirectory};
 
 /// The caller, as their token says.
 #[derive(Serialize, ToSchema)]
@@ -20,6 +20,10 @@ pub struct Profile<'a> {
     /// `id` or `access`.
     #[schema(example = "id")]
     token_use: &'static str,
+    /// The user pool that issued the token: its `[[pool]]` name, or
+    /// `default` with the single-pool variables.
+    #[schema(example = "default")]
+    pool: &'a str,
 }
 
 /// A user of the directory, as an admin sees it.
@@ -48,6 +52,18 @@ pub async fn me(claims: Claims) -> impl Responder {
         email: claims.email.as_deref(),
         groups: &claims.groups,
         token_use: claims.token_use.as_str(),
+        pool: &claims.pool.name,
+    })
+}
+
+/// The admin's own pool's directory: the only one they act on.
+fn directory_of<'a>(
+    admin: &Caller,
+    directories: &'a PoolDirectories,
+) -> Result<&'a dyn UserDirectory, ApiError> {
+    directories.of(&admin.claims().pool).ok_or_else(|| {
+        log::error!("no user directory for pool {}", admin.claims().pool.name);
+        ApiError::DirectoryNotConfigured
     })
 }
 
@@ -76,11 +92,12 @@ fn directory_error(admin: &Caller, target: &str, e: DirectoryError) -> ApiError 
 pub async fn get_user(
     admin: Caller,
     user_id: web::Path<String>,
-    directory: web::Data<dyn UserDirectory>,
+    directories: web::Data<PoolDirectories>,
 ) -> Result<HttpResponse, ApiError> {
     if !is_plausible_user_id(&user_id) {
         return Err(ApiError::UserNotFound);
     }
+    let directory = directory_of(&admin, &directories)?;
     match directory.find(&user_id).await {
         Ok(Some(user)) => Ok(HttpResponse::Ok().insert_header(no_store()).json(User {
             sub: user.sub,
@@ -121,12 +138,14 @@ pub async fn delete_user(
     admin: Caller,
     user_id: web::Path<String>,
     req: HttpRequest,
-    directory: web::Data<dyn UserDirectory>,
+    directories: web::Data<PoolDirectories>,
     verifier: web::Data<Verifier>,
 ) -> Result<HttpResponse, ApiError> {
     if !is_plausible_user_id(&user_id) {
         return Err(ApiError::UserNotFound);
     }
+    let directory = directory_of(&admin, &directories)?;
+    let pool = &admin.claims().pool;
     // Deleting yourself takes ?self=true (a machine's sub is its client id:
     // naming it would only revoke its own tokens).
     let own_sub =
@@ -143,7 +162,7 @@ pub async fn delete_user(
             // perhaps in the Cognito console, which no instance hears of.
             // Its unexpired tokens must stop everywhere either way (the path
             // is the only name there is); revoking twice changes nothing.
-            verifier.revoke_deleted(&user_id);
+            verifier.revoke_deleted(pool, &user_id);
             return Err(ApiError::UserNotFound);
         }
         Err(e) => return Err(directory_error(&admin, &user_id, e)),
@@ -155,20 +174,20 @@ pub async fn delete_user(
     }
     match directory.delete(&user).await {
         Ok(Outcome::Done) => {
-            verifier.revoke_deleted(&user.sub);
+            verifier.revoke_deleted(pool, &user.sub);
             log::info!("admin {} deleted user sub={}", admin.log_name(), user.sub);
             Ok(HttpResponse::NoContent().insert_header(no_store()).finish())
         }
         Ok(Outcome::NotFound) => {
             // Deleted by someone else since the lookup.
-            verifier.revoke_deleted(&user.sub);
+            verifier.revoke_deleted(pool, &user.sub);
             Err(ApiError::UserNotFound)
         }
         Err(e) => {
             // Cognito may have deleted the user before failing to answer:
             // fail closed, the admin meant them gone.
             if matches!(e, DirectoryError::Unavailable(_)) {
-                verifier.revoke_deleted(&user.sub);
+                verifier.revoke_deleted(pool, &user.sub);
             }
             Err(directory_error(&admin, &user.sub, e))
         }
@@ -194,12 +213,14 @@ pub async fn delete_user(
 pub async fn sign_out_user(
     admin: Caller,
     user_id: web::Path<String>,
-    directory: web::Data<dyn UserDirectory>,
+    directories: web::Data<PoolDirectories>,
     verifier: web::Data<Verifier>,
 ) -> Result<HttpResponse, ApiError> {
     if !is_plausible_user_id(&user_id) {
         return Err(ApiError::UserNotFound);
     }
+    let directory = directory_of(&admin, &directories)?;
+    let pool = &admin.claims().pool;
     let user = match directory.lookup(&user_id).await {
         Ok(Some(user)) => user,
         Ok(None) => return Err(ApiError::UserNotFound),
@@ -207,7 +228,7 @@ pub async fn sign_out_user(
     };
     match directory.sign_out(&user).await {
         Ok(Outcome::Done) => {
-            verifier.revoke_signed_out(&user.sub);
+            verifier.revoke_signed_out(pool, &user.sub);
             log::info!(
                 "admin {} signed out user sub={}",
                 admin.log_name(),
@@ -219,7 +240,7 @@ pub async fn sign_out_user(
         Err(e) => {
             // As for deletion: Cognito may have acted before failing to say so.
             if matches!(e, DirectoryError::Unavailable(_)) {
-                verifier.revoke_signed_out(&user.sub);
+                verifier.revoke_signed_out(pool, &user.sub);
             }
             Err(directory_error(&admin, &user.sub, e))
         }

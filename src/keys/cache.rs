@@ -49,6 +49,8 @@ pub struct JwksCache {
     /// The unknown-kid refetch rate limit.
     refetch_limiter: RefetchLimiter,
     fetch_results: Family<FetchLabels, Counter>,
+    /// The `pool` label of this cache's fetches.
+    pool: Arc<str>,
     /// Keys withdrawn so far (a kid dropped, or naming new key material):
     /// a token verified when this was lower may rest on a withdrawn key.
     key_withdrawals: AtomicU64,
@@ -65,8 +67,17 @@ impl JwksCache {
             fetch_gate: Arc::new(tokio::sync::Mutex::new(())),
             fetches_completed: AtomicU64::new(0),
             fetch_results: Family::default(),
+            pool: Arc::from(crate::pools::DEFAULT_POOL),
             key_withdrawals: AtomicU64::new(0),
         }
+    }
+
+    /// This cache, counting its fetches in `fetches` (a family the caches
+    /// of every pool share, so `/metrics` has one) under `pool`.
+    pub fn counted_as(mut self, pool: &str, fetches: Family<FetchLabels, Counter>) -> Self {
+        self.pool = Arc::from(pool);
+        self.fetch_results = fetches;
+        self
     }
 
     /// The JWKS URL this cache fetches.
@@ -139,7 +150,7 @@ impl JwksCache {
         if !self.refetch_limiter.try_start() {
             return Err(self.why_missing());
         }
-        log::info!("unknown key id; refetching the JWKS");
+        log::info!("pool {}: unknown key id; refetching the JWKS", self.pool);
         // The fetch runs on its own task, holding the gate: if this request
         // is dropped (client gone, timeout), the fetch still completes and
         // is stored, so the rate-limit window just opened is never wasted.
@@ -178,7 +189,10 @@ impl JwksCache {
     fn store(&self, result: Result<KeyMap, JwksError>) -> Result<usize, JwksError> {
         let label = result.as_ref().map_or_else(JwksError::label, |_| "ok");
         self.fetch_results
-            .get_or_create(&FetchLabels { result: label })
+            .get_or_create(&FetchLabels {
+                pool: Arc::clone(&self.pool),
+                result: label,
+            })
             .inc();
         {
             let mut state = self.state.write();
@@ -186,9 +200,13 @@ impl JwksCache {
                 Ok(keys) => {
                     let count = keys.len();
                     if state.consecutive_failures > 0 || state.loaded_at.is_none() {
-                        log::info!("JWKS loaded from {}: {count} signing key(s)", self.url);
+                        log::info!(
+                            "pool {}: JWKS loaded from {}: {count} signing key(s)",
+                            self.pool,
+                            self.url
+                        );
                     } else {
-                        log::debug!("JWKS refreshed: {count} signing key(s)");
+                        log::debug!("pool {}: JWKS refreshed: {count} signing key(s)", self.pool);
                     }
                     if withdraws_a_key(&state.keys, &keys) {
                         self.key_withdrawals.fetch_add(1, Ordering::AcqRel);
@@ -202,12 +220,13 @@ impl JwksCache {
                     // Logged once per outage, not once per attempt or request.
                     if state.consecutive_failures == 0 {
                         log::warn!(
-                            "JWKS fetch from {} failed ({e}); keeping {} cached key(s)",
+                            "pool {}: JWKS fetch from {} failed ({e}); keeping {} cached key(s)",
+                            self.pool,
                             self.url,
                             state.keys.len()
                         );
                     } else {
-                        log::debug!("JWKS fetch failed again: {e}");
+                        log::debug!("pool {}: JWKS fetch failed again: {e}", self.pool);
                     }
                     state.consecutive_failures = state.consecutive_failures.saturating_add(1);
                     Err(e)

@@ -1,6 +1,7 @@
 //! Fetching the JWKS document over HTTP(S): the configured URL only, with
 //! timeouts, no redirects and a size cap.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -33,9 +34,11 @@ impl Default for JwksPolicy {
     }
 }
 
-/// Label of the JWKS fetch counter.
+/// Labels of the JWKS fetch counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct FetchLabels {
+    /// The pool whose keys were fetched.
+    pub pool: Arc<str>,
     /// `ok`, or what went wrong (see [`JwksError::label`]).
     pub result: &'static str,
 }

@@ -51,6 +51,18 @@ impl Revocations {
         self.list.refusal(sub, iat, now)
     }
 
+    /// As [`Revocations::refusal`], for the user `key()` names: the key is
+    /// only made when some revocation is held, so the common case (none)
+    /// costs no allocation for a pool whose keys are composed.
+    pub fn refusal_of<'a>(
+        &self,
+        key: impl FnOnce() -> std::borrow::Cow<'a, str>,
+        iat: Option<u64>,
+        now: u64,
+    ) -> Option<Revocation> {
+        self.list.refusal_of(key, iat, now)
+    }
+
     /// Revocations held.
     pub fn len(&self) -> usize {
         self.list.len()

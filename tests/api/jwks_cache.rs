@@ -254,7 +254,7 @@ async fn a_jwks_slower_than_the_fetch_timeout_counts_as_down() {
     let valid = id_token("sub-a", None, &[]);
     assert_eq!(app.get(PRIVATE, Some(&valid)).await.status, 200);
     let metrics = app.get_text("/metrics").await;
-    let timeout_line = r#"cognito_guard_jwks_fetches_total{result="timeout"} 1"#;
+    let timeout_line = r#"cognito_guard_jwks_fetches_total{pool="default",result="timeout"} 1"#;
     assert!(metrics.contains(timeout_line), "{metrics}");
 }
 
@@ -317,17 +317,17 @@ async fn metrics_count_what_happened() {
     let text = app.get_text("/metrics").await;
 
     for line in [
-        r#"cognito_guard_auth_requests_total{outcome="ok"} 3"#,
+        r#"cognito_guard_auth_requests_total{outcome="ok",pool="default"} 3"#,
         r#"cognito_guard_auth_requests_total{outcome="missing"} 1"#,
         r#"cognito_guard_auth_requests_total{outcome="expired"} 1"#,
         r#"cognito_guard_auth_requests_total{outcome="bad_signature"} 1"#,
         r#"cognito_guard_admin_denied_total{missing="group"} 1"#,
-        r#"cognito_guard_jwks_fetches_total{result="ok"} 1"#,
-        "cognito_guard_jwks_keys_cached 1",
+        r#"cognito_guard_jwks_fetches_total{pool="default",result="ok"} 1"#,
+        r#"cognito_guard_jwks_keys_cached{pool="default"} 1"#,
     ] {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }
-    assert!(text.contains("cognito_guard_jwks_seconds_since_refresh "));
+    assert!(text.contains(r#"cognito_guard_jwks_seconds_since_refresh{pool="default"} "#));
 }
 
 /// A refetch whose caller is dropped (client gone, timeout) still completes

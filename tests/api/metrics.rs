@@ -54,7 +54,7 @@ async fn with_metrics_addr_only_the_metrics_listener_serves_metrics() {
 
     // Assert
     assert!(
-        text.contains(r#"cognito_guard_auth_requests_total{outcome="ok"} 1"#),
+        text.contains(r#"cognito_guard_auth_requests_total{outcome="ok",pool="default"} 1"#),
         "{text}"
     );
     assert_eq!(api_route, 404, "the metrics listener serves metrics only");

@@ -15,6 +15,7 @@ async fn me_describes_an_id_token_holder() {
             "email": "carol@example.com",
             "groups": ["staff", "admin"],
             "token_use": "id",
+            "pool": "default",
         })
     );
 }

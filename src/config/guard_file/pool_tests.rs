@@ -204,3 +204,48 @@ fn with_an_issuer_any_pool_id_is_accepted() {
         ["http://127.0.0.1:9229/local_5X9BWQyC"]
     );
 }
+
+/// `TWO_POOLS` and gateway rules.
+fn with_rules(rules: &str) -> String {
+    format!("{TWO_POOLS}\n[forward_auth]\ngateway = \"nginx\"\n{rules}")
+}
+
+#[test]
+fn a_rule_names_configured_pools_only() {
+    let file = GuardFile::parse(
+        "guard.toml",
+        &with_rules("[[rule]]\npath = \"/staff/**\"\npools = [\"staff\"]\n"),
+    )
+    .expect("valid");
+    let rules = file.forward_auth.expect("rules").rules;
+    let names = rules[0].policy.pools().expect("pools");
+    assert_eq!(names.len(), 1);
+    assert_eq!(&*names[0], "staff");
+
+    let text = with_rules("[[rule]]\npath = \"/x\"\npools = [\"staff\", \"tenants\"]\n");
+    let (line, key, reason) = error_at(&text);
+    assert_eq!((line, key.as_str()), (text.lines().count(), "rule.pools"));
+    assert!(
+        reason.contains("tenants") && reason.contains("customers, staff"),
+        "{reason}"
+    );
+
+    for (rule, why) in [
+        ("allow = \"public\"\npools = [\"staff\"]", "authenticated"),
+        ("pools = []", "empty"),
+        ("pools = [\"staff\", \"staff\"]", "twice"),
+    ] {
+        let (_, key, reason) = error_at(&with_rules(&format!("[[rule]]\npath = \"/x\"\n{rule}\n")));
+        assert_eq!(key, "rule.pools", "{rule}");
+        assert!(reason.contains(why), "{rule}: {reason}");
+    }
+}
+
+#[test]
+fn without_pool_tables_a_rule_may_name_the_default_pool() {
+    let text =
+        "[forward_auth]\ngateway = \"nginx\"\n[[rule]]\npath = \"/x\"\npools = [\"default\"]\n";
+    assert!(GuardFile::parse("guard.toml", text).is_ok());
+    let (_, key, _) = error_at(&text.replace("default", "staff"));
+    assert_eq!(key, "rule.pools");
+}

@@ -63,6 +63,7 @@ pub(super) struct RawRule {
     pub groups_all: Option<Spanned<Vec<Spanned<String>>>>,
     pub scopes_any: Option<Spanned<Vec<Spanned<String>>>>,
     pub scopes_all: Option<Spanned<Vec<Spanned<String>>>>,
+    pub pools: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `allow`.

@@ -362,3 +362,17 @@ fn the_example_file_is_valid() {
     let file = parse(text).expect("config/guard.example.toml is valid");
     assert_eq!(file.forward_auth.expect("rules").rules.len(), 5);
 }
+
+#[test]
+fn the_example_files_commented_pools_are_valid_uncommented() {
+    let text = include_str!("../../../config/guard.example.toml");
+    let (before, rest) = text.split_once("# pools-begin\n").expect("marker");
+    let (pools, after) = rest.split_once("# pools-end\n").expect("marker");
+    let pools: String = pools
+        .lines()
+        .map(|line| format!("{}\n", line.strip_prefix('#').unwrap_or(line)))
+        .collect();
+    let file = parse(&format!("{before}{pools}{after}")).expect("valid with its pools");
+    let names: Vec<&str> = file.pools.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["customers", "staff"]);
+}

@@ -23,7 +23,11 @@ type Names = Option<Spanned<Vec<Spanned<String>>>>;
 pub(super) fn guard_file(raw: RawGuardFile, at: &Locator<'_>) -> Result<GuardFile, ConfigError> {
     let pools_at = raw.pool.first().map(|p| at.place(p.span().start));
     let pools = super::pools::pools(raw.pool, at)?;
-    let forward_auth = forward_auth(raw.forward_auth, raw.rule, at)?;
+    let mut pool_names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
+    if pool_names.is_empty() {
+        pool_names.push(crate::pools::DEFAULT_POOL);
+    }
+    let forward_auth = forward_auth(raw.forward_auth, raw.rule, &pool_names, at)?;
     Ok(GuardFile {
         pools,
         pools_at,
@@ -34,6 +38,7 @@ pub(super) fn guard_file(raw: RawGuardFile, at: &Locator<'_>) -> Result<GuardFil
 fn forward_auth(
     forward_auth: Option<Spanned<super::raw::RawForwardAuth>>,
     raw_rules: Vec<Spanned<RawRule>>,
+    pool_names: &[&str],
     at: &Locator<'_>,
 ) -> Result<Option<ForwardAuthSettings>, ConfigError> {
     let Some(forward_auth) = forward_auth else {
@@ -64,7 +69,7 @@ fn forward_auth(
     let mut rules: Vec<(RuleSettings, usize)> = Vec::with_capacity(raw_rules.len());
     for (index, rule) in raw_rules.into_iter().enumerate() {
         let line = at.line(rule.span().start);
-        let checked = self::rule(index, rule, at)?;
+        let checked = self::rule(index, rule, pool_names, at)?;
         refuse_duplicate_or_shadowed(&checked.0, &checked.1, &rules, at)?;
         rules.push((checked.0, line));
     }
@@ -83,6 +88,7 @@ struct RuleSpans {
 fn rule(
     index: usize,
     rule: Spanned<RawRule>,
+    pool_names: &[&str],
     at: &Locator<'_>,
 ) -> Result<(RuleSettings, RuleSpans), ConfigError> {
     let table = rule.span();
@@ -106,6 +112,10 @@ fn rule(
         .as_ref()
         .map_or(RawAllow::Authenticated, |a| *a.get_ref());
     let policy = policy(allow, &rule, at)?;
+    let policy = match pools_term(allow, &rule.pools, pool_names, at)? {
+        Some(pools) => policy.with_pools(pools),
+        None => policy,
+    };
     Ok((
         RuleSettings {
             name,
@@ -214,6 +224,7 @@ fn policy(allow: RawAllow, rule: &RawRule, at: &Locator<'_>) -> Result<Policy, C
         groups_all,
         scopes_any: scopes_any.clone(),
         scopes_all: scopes_all.clone(),
+        own_pool_admin: false,
     };
     let machine_terms = Terms {
         scopes_any,
@@ -229,6 +240,43 @@ fn policy(allow: RawAllow, rule: &RawRule, at: &Locator<'_>) -> Result<Policy, C
         RawCallers::Machines => Policy::new(allow, None, Some(machine_terms)),
         RawCallers::Any => Policy::new(allow, Some(user_terms), Some(machine_terms)),
     })
+}
+
+/// `pools`: only on an authenticated rule (elsewhere it would admit or
+/// refuse nobody), each the name of a configured pool (`default` with the
+/// environment's one).
+fn pools_term(
+    allow: RawAllow,
+    list: &Names,
+    pool_names: &[&str],
+    at: &Locator<'_>,
+) -> Result<Option<Vec<Box<str>>>, ConfigError> {
+    let Some(spanned) = list else {
+        return Ok(None);
+    };
+    if allow != RawAllow::Authenticated {
+        return Err(at.error(
+            spanned.span(),
+            "rule.pools",
+            "only an authenticated rule refuses callers: pools would never apply (use allow = \"authenticated\")",
+        ));
+    }
+    if let Some(unknown) = spanned
+        .get_ref()
+        .iter()
+        .find(|name| !pool_names.contains(&name.get_ref().as_str()))
+    {
+        return Err(at.error(
+            unknown.span(),
+            "rule.pools",
+            format!(
+                "no pool is named {:?} (the pools: {})",
+                unknown.get_ref(),
+                pool_names.join(", ")
+            ),
+        ));
+    }
+    names(list, "rule.pools", crate::pools::check_pool_name, at).map(Some)
 }
 
 /// A list of group or scope names: not empty, each valid and listed once.
