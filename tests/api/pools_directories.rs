@@ -44,14 +44,24 @@ async fn knows(directory: &InMemoryDirectory, sub: &str) -> bool {
 }
 
 fn admin(pool: Pool) -> String {
-    user_token(pool, &format!("sub-admin-{}", pool.name()), &[pool.admin_group()])
+    user_token(
+        pool,
+        &format!("sub-admin-{}", pool.name()),
+        &[pool.admin_group()],
+    )
 }
 
 #[actix_rt::test]
 async fn each_pools_directory_learns_its_own_users_only() {
     let (pools, a, b) = with_directories().await;
-    assert_eq!(pools.status(&user_token(Pool::A, "sub-only-a", &[])).await, 200);
-    assert_eq!(pools.status(&user_token(Pool::B, "sub-only-b", &[])).await, 200);
+    assert_eq!(
+        pools.status(&user_token(Pool::A, "sub-only-a", &[])).await,
+        200
+    );
+    assert_eq!(
+        pools.status(&user_token(Pool::B, "sub-only-b", &[])).await,
+        200
+    );
     assert!(knows(&a, "sub-only-a").await);
     assert!(!knows(&b, "sub-only-a").await, "a's user in b's directory");
     assert!(knows(&b, "sub-only-b").await);
@@ -67,20 +77,35 @@ async fn an_admin_of_a_gets_404_for_a_sub_of_b_and_leaves_it_valid() {
 
     for (token, what) in [
         (admin(Pool::A), "a's admin"),
-        (machine_token_of(Pool::A, Pool::A.admin_scope()), "a's machine admin"),
+        (
+            machine_token_of(Pool::A, Pool::A.admin_scope()),
+            "a's machine admin",
+        ),
     ] {
         let read = pools.app.get(path, Some(&token)).await;
         assert_eq!(read.status, 404, "{what} reads b's user: {}", read.body);
         let deleted = pools.app.request("DELETE", path, Some(&token)).await;
-        assert_eq!(deleted.status, 404, "{what} deletes b's user: {}", deleted.body);
+        assert_eq!(
+            deleted.status, 404,
+            "{what} deletes b's user: {}",
+            deleted.body
+        );
         let sign_out = format!("{path}/sign-out");
         let signed_out = pools.app.request("POST", &sign_out, Some(&token)).await;
         assert_eq!(signed_out.status, 404, "{what} signs b's user out");
     }
-    assert_eq!(pools.status(&user_b).await, 200, "b's user neither deleted nor revoked");
+    assert_eq!(
+        pools.status(&user_b).await,
+        200,
+        "b's user neither deleted nor revoked"
+    );
     assert!(knows(&b, "sub-of-b").await);
     let read = pools.app.get(path, Some(&admin(Pool::B))).await;
-    assert_eq!(read.status, 200, "b's admin still finds them: {}", read.body);
+    assert_eq!(
+        read.status, 200,
+        "b's admin still finds them: {}",
+        read.body
+    );
 }
 
 #[actix_rt::test]
@@ -102,13 +127,22 @@ async fn the_same_sub_is_two_users_and_each_admin_sees_and_deletes_their_own() {
     assert_eq!(seen_by_b.body["groups"], serde_json::json!(["from-b"]));
     assert_eq!(seen_by_b.body["email"], serde_json::Value::Null);
 
-    let deleted = pools.app.request("DELETE", &path, Some(&admin(Pool::A))).await;
+    let deleted = pools
+        .app
+        .request("DELETE", &path, Some(&admin(Pool::A)))
+        .await;
     assert_eq!(deleted.status, 204, "{}", deleted.body);
     assert!(!knows(&a, twin).await, "gone from a's directory");
     assert!(knows(&b, twin).await, "still in b's");
     assert_invalid_token(&pools.app.get(PRIVATE, Some(&in_a)).await, &in_a);
     assert_eq!(pools.status(&in_b).await, 200);
-    let again = pools.app.request("DELETE", &path, Some(&admin(Pool::A))).await;
+    let again = pools
+        .app
+        .request("DELETE", &path, Some(&admin(Pool::A)))
+        .await;
     assert_eq!(again.status, 404, "a's twin is gone");
-    assert_eq!(pools.app.get(&path, Some(&admin(Pool::B))).await.status, 200);
+    assert_eq!(
+        pools.app.get(&path, Some(&admin(Pool::B))).await.status,
+        200
+    );
 }

@@ -66,9 +66,9 @@ async fn readyz_is_503_until_every_pool_has_keys_whichever_pool_lacks_them() {
     }
 }
 
-#[actix_rt::test]
-async fn key_and_token_metrics_carry_the_pool() {
-    let pools = two_pools().await;
+/// Requests `/messages/private` with: a's valid token twice, b's once,
+/// a's expired one, one of no pool's issuer, a malformed one and none.
+async fn mixed_requests(pools: &TwoPools) {
     let a = user_token(Pool::A, "sub-m", &[]);
     let b = user_token(Pool::B, "sub-m", &[]);
     let mut expired = user_claims(Pool::A, "sub-m", &[]);
@@ -81,31 +81,34 @@ async fn key_and_token_metrics_carry_the_pool() {
         pools.app.get(PRIVATE, Some(token)).await;
     }
     pools.app.get(PRIVATE, None).await;
+}
+
+const AUTH: &str = "cognito_guard_auth_requests_total";
+
+#[actix_rt::test]
+async fn key_and_token_metrics_carry_the_pool() {
+    let pools = two_pools().await;
+    mixed_requests(&pools).await;
 
     let text = pools.app.get_text("/metrics").await;
-    let auth = "cognito_guard_auth_requests_total";
     assert_eq!(
-        metric(&text, auth, &[("pool", "a"), ("outcome", "ok")]),
+        metric(&text, AUTH, &[("pool", "a"), ("outcome", "ok")]),
         Some(2.0),
         "{text}"
     );
     assert_eq!(
-        metric(&text, auth, &[("pool", "b"), ("outcome", "ok")]),
+        metric(&text, AUTH, &[("pool", "b"), ("outcome", "ok")]),
         Some(1.0)
     );
-    assert_eq!(
-        sum_for_pool(&text, auth, Some("a")),
-        3.0,
-        "a's 2 ok, 1 expired"
-    );
-    assert_eq!(sum_for_pool(&text, auth, Some("b")), 1.0);
-    assert_eq!(
-        sum_for_pool(&text, auth, None),
-        3.0,
-        "no pool label: the unknown iss, the malformed token, the missing one"
-    );
+    for outcome in ["wrong_issuer", "malformed", "missing"] {
+        assert_eq!(
+            metric(&text, AUTH, &[("outcome", outcome)]),
+            Some(1.0),
+            "{outcome}: no pool to name: {text}"
+        );
+    }
     assert!(
-        samples(&text, auth).iter().all(|(labels, _)| labels
+        samples(&text, AUTH).iter().all(|(labels, _)| labels
             .iter()
             .all(|(k, v)| k != "pool" || v == "a" || v == "b")),
         "{text}"
@@ -134,6 +137,30 @@ async fn key_and_token_metrics_carry_the_pool() {
         sum_for_pool(&text, fetches, None),
         0.0,
         "every fetch is some pool's: {text}"
+    );
+}
+
+/// pools-design.md: `auth_requests_total` carries the pool "when the
+/// token's pool is known, and no pool label otherwise (missing token,
+/// unknown iss, malformed)". An expired token of pool a is a's. (Main's
+/// README says instead that refusals carry no pool: one of the two must
+/// change.)
+#[actix_rt::test]
+async fn a_refused_token_of_a_known_pool_is_counted_under_that_pool() {
+    let pools = two_pools().await;
+    mixed_requests(&pools).await;
+    let text = pools.app.get_text("/metrics").await;
+    assert_eq!(
+        metric(&text, AUTH, &[("pool", "a"), ("outcome", "expired")]),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(sum_for_pool(&text, AUTH, Some("a")), 3.0, "{text}");
+    assert_eq!(sum_for_pool(&text, AUTH, Some("b")), 1.0, "{text}");
+    assert_eq!(
+        sum_for_pool(&text, AUTH, None),
+        3.0,
+        "no pool label: the unknown iss, the malformed token, the missing one"
     );
 }
 
