@@ -14,10 +14,10 @@ use serde_json::{json, Value};
 use crate::helpers::{serve, JwksMode, JwksServer, TestApp};
 use crate::listening::{spawn_listening, Listening};
 
-const PASSWORD: &str = "Emulat0r!Passw0rd";
+pub(crate) const PASSWORD: &str = "Emulat0r!Passw0rd";
 
 /// A moto server on a loopback port it owns, stopped when dropped.
-struct Moto {
+pub(crate) struct Moto {
     /// Killed (with its process group) on drop.
     listening: Listening,
     port: u16,
@@ -34,7 +34,7 @@ fn credentials() -> AwsCredentials {
 impl Moto {
     /// Starts moto; a missing moto fails the test at once, saying how to
     /// install it (rather than as a child that exits on every port).
-    fn start() -> Moto {
+    pub(crate) fn start() -> Moto {
         let installed = Command::new("python3")
             .args(["-c", "import moto.server"])
             .stdout(Stdio::null())
@@ -72,12 +72,12 @@ impl Moto {
         self.listening.stop();
     }
 
-    fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}/", self.port)
     }
 
     /// One Identity Provider API call that must succeed.
-    async fn call(&self, action: &str, body: Value) -> Value {
+    pub(crate) async fn call(&self, action: &str, body: Value) -> Value {
         let (status, answer) = self.call_status(action, body).await;
         assert!((200..300).contains(&status), "{action}: {status} {answer}");
         answer
@@ -85,7 +85,7 @@ impl Moto {
 
     /// One Identity Provider API call, signed like the server signs them:
     /// its status and JSON answer.
-    async fn call_status(&self, action: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn call_status(&self, action: &str, body: Value) -> (u16, Value) {
         let body = body.to_string();
         let target = format!("AWSCognitoIdentityProviderService.{action}");
         let host = format!("127.0.0.1:{}", self.port);
@@ -119,7 +119,8 @@ impl Moto {
     }
 }
 
-fn claim(token: &str, name: &str) -> String {
+/// The string claim `name` of `token`'s payload (read, not verified).
+pub(crate) fn claim(token: &str, name: &str) -> String {
     let payload = token.split('.').nth(1).expect("payload");
     let json: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("b64")).expect("json");

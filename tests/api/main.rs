@@ -27,6 +27,7 @@ mod metrics;
 mod openapi;
 mod pools;
 mod pools_admin;
+mod pools_cognito_emulator;
 mod pools_directories;
 mod pools_forward_auth;
 mod pools_isolation;
