@@ -4,7 +4,10 @@
 //! up to the sign-out) until the longest-lived one has expired.
 //!
 //! The list never lifts a revocation early: only expired entries are evicted.
-//! When it is full of live ones it fails closed (see [`RevocationList::revoke`]).
+//! When it is full of live ones it fails closed (see [`RevocationList::revoke`]),
+//! for one pool only: each pool (the part of a key before its first `:`,
+//! see `PoolTag::revocation_key`) has its own bound and backstop, so an
+//! admin of one pool filling the list never locks out another's users.
 
 use std::collections::hash_map::{Entry, RandomState};
 use std::collections::HashMap;
@@ -18,8 +21,9 @@ use thiserror::Error;
 /// user's tokens are refused for this long after the revocation.
 pub const MAX_TOKEN_LIFETIME_SECS: u64 = 86_400;
 
-/// Most revocations held. An entry costs about 100 bytes, so the bound is
-/// about 10 MiB; reaching it takes 100 000 deletions within one day.
+/// Most revocations held of one pool. An entry costs about 100 bytes, so
+/// the bound is about 10 MiB a pool; reaching it takes 100 000 deletions in
+/// one pool within one day.
 pub const MAX_REVOKED_SUBJECTS: usize = 100_000;
 
 /// Shards of the list: a request checks one shard under a read lock, so
@@ -80,11 +84,29 @@ impl Revocation {
     }
 }
 
-/// A revocation could not be stored because the list is full of live ones;
-/// the list then refuses every token issued so far (fail closed).
+/// A revocation could not be stored because its pool's part of the list is
+/// full of live ones; the list then refuses every token of that pool issued
+/// so far (fail closed).
 #[derive(Debug, Error, PartialEq, Eq)]
-#[error("the revocation list is full of live revocations; every token issued so far is refused")]
+#[error("the revocation list is full of this pool's live revocations; every token of the pool issued so far is refused")]
 pub struct RevocationListFull;
+
+/// The pool a revocation key is of: what precedes its first `:` (a
+/// `[[pool]]` pool's name, which holds none), or `""` for a bare `sub` (the
+/// environment's one pool; admin routes take no `sub` holding `:`).
+fn pool_of(key: &str) -> &str {
+    key.split_once(':').map_or("", |(pool, _)| pool)
+}
+
+/// One pool's share of the list: its entries, and its fail-closed
+/// backstop (tokens issued up to `all_issued_up_to` refused until
+/// `all_until`; 0: none), set only when its share is full.
+#[derive(Debug, Default, Clone, Copy)]
+struct PoolShare {
+    len: usize,
+    all_issued_up_to: u64,
+    all_until: u64,
+}
 
 /// Revoked users by `sub`; shared by all workers.
 pub struct RevocationList {
@@ -92,13 +114,15 @@ pub struct RevocationList {
     /// Picks a sub's shard with keys chosen at random per process, so
     /// nobody can aim many subs at one shard.
     hasher: RandomState,
+    /// Most entries of one pool.
     capacity: usize,
     /// Entries held, so the common case (nobody revoked) takes no lock.
     len: AtomicUsize,
-    /// The fail-closed backstop: tokens issued up to `all_issued_up_to` are
-    /// refused until `all_until` (0: none). Set only when a shard is full.
-    all_issued_up_to: AtomicU64,
-    all_until: AtomicU64,
+    /// The latest `all_until` of any pool's backstop (0: none), so the
+    /// common case (no backstop) takes no lock.
+    any_all_until: AtomicU64,
+    /// Each pool's entries and backstop; locked after a shard, never before.
+    pools: RwLock<HashMap<Box<str>, PoolShare>>,
 }
 
 impl Default for RevocationList {
@@ -120,8 +144,8 @@ impl RevocationList {
             hasher: RandomState::new(),
             capacity: capacity.max(1),
             len: AtomicUsize::new(0),
-            all_issued_up_to: AtomicU64::new(0),
-            all_until: AtomicU64::new(0),
+            any_all_until: AtomicU64::new(0),
+            pools: RwLock::default(),
         }
     }
 
@@ -134,15 +158,45 @@ impl RevocationList {
         for shard in self.shards.iter() {
             let mut shard = shard.write();
             let before = shard.len();
-            shard.retain(|_, held| held.until > now);
+            let mut pools = self.pools.write();
+            shard.retain(|key, held| {
+                let live = held.until > now;
+                if !live {
+                    if let Some(share) = pools.get_mut(pool_of(key)) {
+                        share.len = share.len.saturating_sub(1);
+                    }
+                }
+                live
+            });
             self.len.fetch_sub(before - shard.len(), Ordering::AcqRel);
         }
     }
 
+    /// Entries held of the pool of `key`.
+    fn pool_len(&self, key: &str) -> usize {
+        self.pools
+            .read()
+            .get(pool_of(key))
+            .map_or(0, |share| share.len)
+    }
+
+    /// The backstop of the pool of `key`, if one is set.
+    fn backstop(&self, key: &str) -> Option<Revocation> {
+        let pools = self.pools.read();
+        let share = pools
+            .get(pool_of(key))
+            .filter(|share| share.all_until != 0)?;
+        Some(Revocation::signed_out(
+            share.all_issued_up_to,
+            share.all_until,
+        ))
+    }
+
     /// Records `revocation` for `sub` (merged with any it already has).
-    /// Expired entries make room; when the list is full of live ones, the
-    /// entry cannot be kept, so the list instead refuses every token issued
-    /// up to the revocation's cut-off (or up to `now` for a deletion) until it
+    /// Expired entries make room; when the list holds as many live entries
+    /// of `sub`'s pool as it may, the entry cannot be kept, so the list
+    /// instead refuses every token of that pool issued up to the
+    /// revocation's cut-off (or up to `now` for a deletion) until it
     /// expires, and says so: a revocation is never silently lost.
     pub fn revoke(
         &self,
@@ -150,12 +204,12 @@ impl RevocationList {
         revocation: Revocation,
         now: u64,
     ) -> Result<(), RevocationListFull> {
-        if self.len() >= self.capacity {
+        if self.pool_len(sub) >= self.capacity {
             self.prune(now);
         }
         let mut shard = self.shard(sub).write();
         // Workers racing here may overshoot the bound by a few entries.
-        let room = self.len() < self.capacity;
+        let room = self.pool_len(sub) < self.capacity;
         match shard.entry(sub.to_owned()) {
             Entry::Occupied(mut held) => {
                 let merged = held.get().merge(revocation);
@@ -165,12 +219,21 @@ impl RevocationList {
             Entry::Vacant(slot) if room => {
                 slot.insert(revocation);
                 self.len.fetch_add(1, Ordering::AcqRel);
+                self.pools
+                    .write()
+                    .entry(pool_of(sub).into())
+                    .or_default()
+                    .len += 1;
                 Ok(())
             }
             Entry::Vacant(_) => {
                 let cut_off = revocation.issued_up_to.min(now);
-                self.all_issued_up_to.fetch_max(cut_off, Ordering::AcqRel);
-                self.all_until.fetch_max(revocation.until, Ordering::AcqRel);
+                let mut pools = self.pools.write();
+                let share = pools.entry(pool_of(sub).into()).or_default();
+                share.all_issued_up_to = share.all_issued_up_to.max(cut_off);
+                share.all_until = share.all_until.max(revocation.until);
+                self.any_all_until
+                    .fetch_max(revocation.until, Ordering::AcqRel);
                 Err(RevocationListFull)
             }
         }
@@ -195,18 +258,16 @@ impl RevocationList {
         iat: Option<u64>,
         now: u64,
     ) -> Option<Revocation> {
-        let all_until = self.all_until.load(Ordering::Acquire);
-        if all_until != 0 {
-            let all =
-                Revocation::signed_out(self.all_issued_up_to.load(Ordering::Acquire), all_until);
-            if all.refuses(iat, now) {
-                return Some(all);
-            }
-        }
-        if self.len.load(Ordering::Acquire) == 0 {
+        let any_backstop = self.any_all_until.load(Ordering::Acquire) > now;
+        if !any_backstop && self.len.load(Ordering::Acquire) == 0 {
             return None;
         }
         let sub = key();
+        if any_backstop {
+            if let Some(all) = self.backstop(&sub).filter(|all| all.refuses(iat, now)) {
+                return Some(all);
+            }
+        }
         self.shard(&sub)
             .read()
             .get(&*sub)

@@ -136,3 +136,34 @@ fn expired_entries_make_room() {
     assert!(list.refuses(&last, Some(at), at + 1));
     assert!(!list.refuses("bystander", Some(at), at + 1));
 }
+
+#[test]
+fn one_pool_filling_the_list_fails_closed_for_that_pool_only() {
+    // Issue #20: a `[[pool]]` pool's keys are `{name}:{sub}`. An admin of
+    // pool `a` deleting made-up subs until the list is full must not lock
+    // out pool `b`'s users (nor the bare subs of the environment's pool).
+    let list = RevocationList::with_capacity(50);
+    let mut refused = None;
+    for i in 0..200 {
+        let key = format!("a:s{i}");
+        if list
+            .revoke(&key, Revocation::deleted(NOW + 100), NOW)
+            .is_err()
+        {
+            refused = Some(key);
+            break;
+        }
+    }
+    let refused = refused.expect("pool a filled the list");
+    assert!(list.refuses(&refused, Some(NOW), NOW + 1), "fails closed");
+    assert!(list.refuses("a:bystander", Some(NOW), NOW + 1), "for a");
+    assert!(!list.refuses("b:bystander", Some(NOW), NOW + 1), "not b");
+    assert!(!list.refuses("bystander", Some(NOW), NOW + 1), "not bare");
+    // Pool b's own revocations still fit, and are enforced.
+    assert_eq!(
+        list.revoke("b:victim", Revocation::deleted(NOW + 100), NOW),
+        Ok(())
+    );
+    assert!(list.refuses("b:victim", Some(NOW), NOW + 1));
+    assert!(!list.refuses("b:other", Some(NOW), NOW + 1));
+}
