@@ -58,9 +58,14 @@ const IDENTITY: [&str; 10] = [
 
 /// A rules file for `gateway`, in a directory of this test run.
 fn rules_file(gateway: &str, rules: &str) -> PathBuf {
+    // A file of its own per call: tests run in parallel, and rewriting a
+    // shared path truncates it under a server reading it at start (which
+    // then has no rules and answers /auth 404).
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("cognito-guard-fa-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(format!("{gateway}-{:x}.toml", fxhash(rules)));
+    let path = dir.join(format!("{gateway}-{:x}-{call}.toml", fxhash(rules)));
     let text = format!("[forward_auth]\ngateway = \"{gateway}\"\n{rules}");
     std::fs::write(&path, text).expect("rules file");
     path
