@@ -181,13 +181,16 @@ impl Application {
                     .app_data(verifier.clone())
                     .app_data(directory.clone())
                     .app_data(metrics.clone())
-                    .configure(|cfg| routes::configure(cfg, &route_policies))
+                    // `/auth` first: a gateway asks on every request, and
+                    // its static prefix is matched before the API's
+                    // patterns (`/users/{user_id}` runs a regex).
                     .configure(|cfg| {
                         if let Some(rules) = &forward_auth {
                             cfg.app_data(rules.clone());
                             forward_auth::configure(cfg);
                         }
                     })
+                    .configure(|cfg| routes::configure(cfg, &route_policies))
                     .configure(|cfg| openapi::configure_docs(cfg, api_document.clone()))
                     .configure(|cfg| {
                         if metrics_here {
