@@ -171,6 +171,9 @@ impl Application {
         cors::log_origins(&browser);
         let api_document = openapi::document(&settings);
         let metrics_here = metrics_listener.is_none();
+        let api_workers = settings.server.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
         let server = {
             let (verifier, metrics) = (verifier.clone(), metrics.clone());
             HttpServer::new(move || {
@@ -199,6 +202,8 @@ impl Application {
                     })
                     .default_service(web::to(routes::not_found))
             })
+            // HTTP_WORKERS, or actix's default: one per CPU.
+            .workers(api_workers)
             .listen(listener)
             .map_err(|source| StartupError::Bind {
                 addr: api_addr.to_string(),
