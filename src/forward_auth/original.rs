@@ -17,13 +17,19 @@ const ENVOY_PREFIX: &str = "/auth";
 /// key, built at compile time so that no request parses it.
 type Named = (&'static str, HeaderName);
 
-const NGINX_METHOD: Named = ("X-Original-Method", HeaderName::from_static("x-original-method"));
+const NGINX_METHOD: Named = (
+    "X-Original-Method",
+    HeaderName::from_static("x-original-method"),
+);
 const NGINX_URI: Named = ("X-Original-URI", HeaderName::from_static("x-original-uri"));
 const FORWARDED_METHOD: Named = (
     "X-Forwarded-Method",
     HeaderName::from_static("x-forwarded-method"),
 );
-const FORWARDED_URI: Named = ("X-Forwarded-Uri", HeaderName::from_static("x-forwarded-uri"));
+const FORWARDED_URI: Named = (
+    "X-Forwarded-Uri",
+    HeaderName::from_static("x-forwarded-uri"),
+);
 
 /// What the gateway says the client asked for.
 #[derive(Debug)]
