@@ -13,7 +13,7 @@
 # so does each guard it asks: the zero-cost nginx (worker_processes 1, its
 # default) and cognito-guard (HTTP_WORKERS=1), so that the two sides of a
 # ratio get the same share of the machine (actix's default, a worker per
-# CPU, would give the guard two threads waking on the gateway's two cores).
+# CPU, would give the guard two threads on the machine's two vCPUs).
 
 NGINX=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 PIP_SCRIPTS=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || true)
