@@ -9,7 +9,11 @@
 #   the zero-cost guard, or nothing: its auth_request line removed) and Envoy
 #   running examples/envoy/envoy.yaml (asking the guard or the zero-cost
 #   guard), and Envoy with its own jwt_authn filter instead, on the same token.
-# Each gateway runs one worker (nginx's default, Envoy --concurrency 1).
+# Each gateway runs one worker (nginx's default, Envoy --concurrency 1), and
+# so does each guard it asks: the zero-cost nginx (worker_processes 1, its
+# default) and cognito-guard (HTTP_WORKERS=1), so that the two sides of a
+# ratio get the same share of the machine (actix's default, a worker per
+# CPU, would give the guard two threads on the machine's two vCPUs).
 
 NGINX=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 PIP_SCRIPTS=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || true)
@@ -54,9 +58,9 @@ start_nginx zero "$PWD/$GW/zero.conf"
 # The guards: the bench servers' settings plus the example rules.
 sed 's/gateway = "nginx"/gateway = "envoy"/' examples/guard.toml > "$GW/guard-envoy.toml"
 PORT_GW_NGINX=$(free_port)
-PID_GW_NGINX=$(start_server gw-nginx "$PORT_GW_NGINX" GUARD_CONFIG="$PWD/examples/guard.toml"); PIDS+=("$PID_GW_NGINX")
+PID_GW_NGINX=$(start_server gw-nginx "$PORT_GW_NGINX" HTTP_WORKERS=1 GUARD_CONFIG="$PWD/examples/guard.toml"); PIDS+=("$PID_GW_NGINX")
 PORT_GW_ENVOY=$(free_port)
-PID_GW_ENVOY=$(start_server gw-envoy "$PORT_GW_ENVOY" GUARD_CONFIG="$PWD/$GW/guard-envoy.toml"); PIDS+=("$PID_GW_ENVOY")
+PID_GW_ENVOY=$(start_server gw-envoy "$PORT_GW_ENVOY" HTTP_WORKERS=1 GUARD_CONFIG="$PWD/$GW/guard-envoy.toml"); PIDS+=("$PID_GW_ENVOY")
 
 # nginx in front, from the example as it is but for its addresses.
 nginx_front() { # name guard-port port [sed expression]

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
+use actix_web::middleware::{Condition, Logger};
 use actix_web::{web, App, HttpServer};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -171,6 +171,9 @@ impl Application {
         cors::log_origins(&browser);
         let api_document = openapi::document(&settings);
         let metrics_here = metrics_listener.is_none();
+        let api_workers = settings.server.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
         let server = {
             let (verifier, metrics) = (verifier.clone(), metrics.clone());
             HttpServer::new(move || {
@@ -181,13 +184,16 @@ impl Application {
                     .app_data(verifier.clone())
                     .app_data(directory.clone())
                     .app_data(metrics.clone())
-                    .configure(|cfg| routes::configure(cfg, &route_policies))
+                    // `/auth` first: a gateway asks on every request, and
+                    // its static prefix is matched before the API's
+                    // patterns (`/users/{user_id}` runs a regex).
                     .configure(|cfg| {
                         if let Some(rules) = &forward_auth {
                             cfg.app_data(rules.clone());
                             forward_auth::configure(cfg);
                         }
                     })
+                    .configure(|cfg| routes::configure(cfg, &route_policies))
                     .configure(|cfg| openapi::configure_docs(cfg, api_document.clone()))
                     .configure(|cfg| {
                         if metrics_here {
@@ -196,6 +202,8 @@ impl Application {
                     })
                     .default_service(web::to(routes::not_found))
             })
+            // HTTP_WORKERS, or actix's default: one per CPU.
+            .workers(api_workers)
             .listen(listener)
             .map_err(|source| StartupError::Bind {
                 addr: api_addr.to_string(),
@@ -336,11 +344,19 @@ fn bind(addr: &ListenAddr, vars: &'static str) -> Result<(TcpListener, ListenAdd
     Ok((listener, bound))
 }
 
+/// The access log's target, as `RUST_LOG` names it (actix's own default).
+const ACCESS_LOG_TARGET: &str = "actix_web::middleware::logger";
+
 /// Access log without the query string, headers or referrer: any of them may
-/// carry a token, and tokens never go to the log.
-fn access_log() -> Logger {
-    Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
-        .custom_request_replace("method", |req| req.method().to_string())
+/// carry a token, and tokens never go to the log. Left out when `RUST_LOG`
+/// filters its lines (`warn`): the middleware renders each request's line
+/// (a dozen allocations) before the filter would discard it.
+fn access_log() -> Condition<Logger> {
+    let enabled = log::log_enabled!(target: ACCESS_LOG_TARGET, log::Level::Info);
+    let logger = Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
+        .log_target(ACCESS_LOG_TARGET)
+        .custom_request_replace("method", |req| req.method().to_string());
+    Condition::new(enabled, logger)
 }
 
 /// Picks the process-wide rustls crypto provider that every outgoing HTTPS

@@ -6,13 +6,16 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use super::env::RawEnv;
 use super::error::{invalid, ConfigError};
-use super::values::non_blank;
+use super::values::{non_blank, number};
 use super::AuthMode;
 
 /// Default API host: loopback, so nothing is exposed until asked for.
 const DEFAULT_HOST: &str = "127.0.0.1";
 /// Default API port.
 const DEFAULT_PORT: u16 = 6969;
+/// The most `HTTP_WORKERS` accepted: far beyond any machine's cores, short
+/// of a typo's thousands of threads.
+const MAX_WORKERS: u64 = 1024;
 
 /// A `host:port` to listen on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +45,8 @@ pub struct ServerSettings {
     /// Where `/metrics` is served instead of the API port (`METRICS_ADDR`),
     /// so it need not be exposed with the API.
     pub metrics: Option<ListenAddr>,
+    /// The API's worker threads (`HTTP_WORKERS`); `None`: one per CPU.
+    pub workers: Option<usize>,
 }
 
 impl ServerSettings {
@@ -71,9 +76,15 @@ impl ServerSettings {
                 ));
             }
         }
+        let workers = non_blank(raw.http_workers.as_deref())
+            .map(|w| number("HTTP_WORKERS", Some(&w), 1, 1..=MAX_WORKERS))
+            .transpose()?
+            // At most MAX_WORKERS: fits any usize.
+            .map(|n| n as usize);
         Ok(ServerSettings {
             api: ListenAddr { host, port },
             metrics,
+            workers,
         })
     }
 }
@@ -148,6 +159,22 @@ mod tests {
             assert_eq!(
                 invalid_var(with(&[("METRICS_ADDR", value)])),
                 Some("METRICS_ADDR"),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn http_workers_is_a_count_of_threads() {
+        assert_eq!(with(&[]).expect("default").server.workers, None);
+        for (value, workers) in [("1", 1), ("4", 4), ("1024", 1024)] {
+            let settings = with(&[("HTTP_WORKERS", value)]).expect(value);
+            assert_eq!(settings.server.workers, Some(workers));
+        }
+        for value in ["0", "1025", "-1", "two", "1.5"] {
+            assert_eq!(
+                invalid_var(with(&[("HTTP_WORKERS", value)])),
+                Some("HTTP_WORKERS"),
                 "{value}"
             );
         }

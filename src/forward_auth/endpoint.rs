@@ -21,9 +21,11 @@ use super::rules::{ForwardAuth, Outcome, Rule, NO_RULE};
 use crate::auth::{authenticate, decide, Allow, AuthError, Authentication, Caller};
 use crate::http::errors::ApiError;
 
-/// Registers `/auth` and `/auth/{anything}` for every method.
+/// Registers `/auth` and `/auth/{anything}` for every method: a scope's
+/// static prefix, compared as a string (a `{tail:.*}` pattern would run a
+/// regex on every subrequest).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource(["/auth", "/auth/{_:.*}"]).to(forward_auth));
+    cfg.service(web::scope("/auth").default_service(web::to(forward_auth)));
 }
 
 /// The forward-auth decision for one gateway subrequest.

@@ -2,6 +2,7 @@
 //! gateway's convention only: another gateway's headers are never read (a
 //! client could send them; the configured gateway overwrites only its own).
 
+use actix_web::http::header::HeaderName;
 use actix_web::http::Method;
 use actix_web::HttpRequest;
 
@@ -10,6 +11,25 @@ use crate::config::Gateway;
 
 /// The prefix Envoy's `ext_authz` `path_prefix` puts before the path.
 const ENVOY_PREFIX: &str = "/auth";
+
+/// A header the original request is read from: its name as the gateway's
+/// documentation spells it (for the refusal's message), and as the lookup
+/// key, built at compile time so that no request parses it.
+type Named = (&'static str, HeaderName);
+
+const NGINX_METHOD: Named = (
+    "X-Original-Method",
+    HeaderName::from_static("x-original-method"),
+);
+const NGINX_URI: Named = ("X-Original-URI", HeaderName::from_static("x-original-uri"));
+const FORWARDED_METHOD: Named = (
+    "X-Forwarded-Method",
+    HeaderName::from_static("x-forwarded-method"),
+);
+const FORWARDED_URI: Named = (
+    "X-Forwarded-Uri",
+    HeaderName::from_static("x-forwarded-uri"),
+);
 
 /// What the gateway says the client asked for.
 #[derive(Debug)]
@@ -25,8 +45,8 @@ pub(super) fn original(
     gateway: Gateway,
 ) -> Result<Original<'_>, ForwardAuthError> {
     let (method_header, target_header) = match gateway {
-        Gateway::Nginx => ("X-Original-Method", "X-Original-URI"),
-        Gateway::Traefik | Gateway::Caddy => ("X-Forwarded-Method", "X-Forwarded-Uri"),
+        Gateway::Nginx => (NGINX_METHOD, NGINX_URI),
+        Gateway::Traefik | Gateway::Caddy => (FORWARDED_METHOD, FORWARDED_URI),
         Gateway::Envoy => {
             let target = req
                 .uri()
@@ -43,23 +63,24 @@ pub(super) fn original(
             });
         }
     };
-    let method = one_header(req, method_header)?;
+    let method = one_header(req, &method_header)?;
     if method.is_empty()
         || !method
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b == b'-' || b == b'_')
     {
-        return Err(ForwardAuthError::MalformedHeader(method_header));
+        return Err(ForwardAuthError::MalformedHeader(method_header.0));
     }
     let method = Method::from_bytes(method.as_bytes())
-        .map_err(|_| ForwardAuthError::MalformedHeader(method_header))?;
-    let target = one_header(req, target_header)?;
+        .map_err(|_| ForwardAuthError::MalformedHeader(method_header.0))?;
+    let target = one_header(req, &target_header)?;
     Ok(Original { method, target })
 }
 
-/// The value of `name`, sent exactly once, as visible ASCII.
-fn one_header<'a>(req: &'a HttpRequest, name: &'static str) -> Result<&'a str, ForwardAuthError> {
-    let mut values = req.headers().get_all(name);
+/// The value of `header`, sent exactly once, as visible ASCII.
+fn one_header<'a>(req: &'a HttpRequest, header: &Named) -> Result<&'a str, ForwardAuthError> {
+    let (name, key) = (header.0, &header.1);
+    let mut values = req.headers().get_all(key);
     let Some(value) = values.next() else {
         return Err(ForwardAuthError::MissingHeader(name));
     };
