@@ -59,23 +59,26 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
             Authentication::Pending(pending) => decide(&rule.policy, pending.await),
         },
     };
-    let (outcome, reason, response) = match decided {
+    let (outcome, reason, response, caller) = match decided {
         Ok(caller) => (
             Outcome::Allowed,
             caller_kind(caller.as_ref()),
             allowed(caller.as_ref(), rule),
+            caller,
         ),
         Err(refused) => (
             outcome_of(&refused),
             refused.label(),
             refused.error_response(),
+            None,
         ),
     };
     rule.counters.count(outcome);
     log::info!(
-        "forward-auth rule={} outcome={} reason={reason} method={method} path={path:?} {}us",
+        "forward-auth rule={} outcome={} reason={reason} pool={} method={method} path={path:?} {}us",
         rule.name,
         outcome.label(),
+        caller.as_ref().map_or("-", |caller| &*caller.claims().pool.name),
         started.elapsed().as_micros()
     );
     response
