@@ -129,7 +129,28 @@ static_resources:
 EOF
 start_envoy envoy-jwt "$GW/envoy-jwt.yaml"
 
-for port in $PORT_NGINX_GUARD $PORT_NGINX_ZERO $PORT_NGINX_NONE $PORT_ENVOY_GUARD $PORT_ENVOY_ZERO $PORT_ENVOY_JWT; do
+# A zero-cost guard that answers the same identity headers as this server
+# does for the bench token (read off its /auth answer; an empty value as
+# `-`, since nginx's add_header drops empty ones): the floor of any auth
+# service that must send them, since the gateway copies each one.
+PORT_ZERO_ID=$(free_port)
+ID_HEADERS=$(curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" \
+    -H "X-Original-Method: GET" -H "X-Original-URI: /api/orders" "http://127.0.0.1:$PORT_GW_NGINX/auth" \
+  | tr -d '\r' | awk -F': ' 'tolower($1) ~ /^x-auth-request-/ { v = $2; if (v == "") v = "-"; printf "add_header %s \"%s\" always; ", $1, v }')
+[ "$(grep -o add_header <<< "$ID_HEADERS" | wc -l)" = 10 ] \
+  || { echo "the guard's /auth answer does not carry the 10 identity headers" >&2; exit 1; }
+cat > "$GW/zero-id.conf" <<EOF
+daemon off; pid nginx.pid; error_log stderr warn; events {}
+http {
+  access_log off;
+  server { listen 127.0.0.1:$PORT_ZERO_ID; location /auth { $ID_HEADERS return 200; } }
+}
+EOF
+start_nginx zero-id "$PWD/$GW/zero-id.conf"
+PORT_NGINX_ZERO_ID=$(free_port); nginx_front nginx-zero-id "$PORT_ZERO_ID" "$PORT_NGINX_ZERO_ID"
+PORT_ENVOY_ZERO_ID=$(free_port); envoy_front envoy-zero-id "$PORT_ZERO_ID" "$PORT_ENVOY_ZERO_ID"
+
+for port in $PORT_NGINX_GUARD $PORT_NGINX_ZERO $PORT_NGINX_NONE $PORT_ENVOY_GUARD $PORT_ENVOY_ZERO $PORT_ENVOY_JWT $PORT_NGINX_ZERO_ID $PORT_ENVOY_ZERO_ID; do
   wait_200 "http://127.0.0.1:$port/healthz" "the gateway on $port"
 done
 # Each auth really is consulted: no token, no entry (but where none asks).

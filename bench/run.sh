@@ -152,6 +152,8 @@ run_wrk() { # name
     nginx_none)    wrk "${common[@]}" "http://127.0.0.1:$PORT_NGINX_NONE/api/orders" ;;
     nginx_zero)    wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_ZERO/api/orders" ;;
     nginx_guard)   wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_GUARD/api/orders" ;;
+    nginx_zero_id) wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_ZERO_ID/api/orders" ;;
+    envoy_zero_id) wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_ENVOY_ZERO_ID/api/orders" ;;
     envoy_zero)    wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_ENVOY_ZERO/api/orders" ;;
     envoy_guard)   wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_ENVOY_GUARD/api/orders" ;;
     envoy_jwt)     wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_ENVOY_JWT/api/orders" ;;
@@ -175,7 +177,7 @@ curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original
 curl -fsS -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_POOLS/users/me" \
   | grep -q '"pool":"bench"' || { echo "the two-pool server does not admit the bench token" >&2; exit 1; }
 
-SCENARIOS=(public hit miss pools_hit pools_miss nocache_same nocache_fresh hit_redis auth_hit nginx_none nginx_zero nginx_guard envoy_zero envoy_guard envoy_jwt)
+SCENARIOS=(public hit miss pools_hit pools_miss nocache_same nocache_fresh hit_redis auth_hit nginx_none nginx_zero nginx_zero_id nginx_guard envoy_zero envoy_zero_id envoy_guard envoy_jwt)
 if [ -n "${BENCH_SCENARIOS:-}" ]; then
   chosen=(public)
   for s in $BENCH_SCENARIOS; do
@@ -229,8 +231,10 @@ names = {
     "auth_hit": "/auth (forward-auth, nginx headers), one token (cache hits)",
     "nginx_none": "nginx -> upstream, no auth",
     "nginx_zero": "nginx auth_request -> zero-cost guard (return 200) -> upstream",
+    "nginx_zero_id": "nginx auth_request -> zero-cost guard (return 200, the same identity headers) -> upstream",
     "nginx_guard": "nginx auth_request -> cognito-guard /auth (cache hits) -> upstream",
     "envoy_zero": "Envoy ext_authz -> zero-cost guard (return 200) -> upstream",
+    "envoy_zero_id": "Envoy ext_authz -> zero-cost guard (return 200, the same identity headers) -> upstream",
     "envoy_guard": "Envoy ext_authz -> cognito-guard /auth (cache hits) -> upstream",
     "envoy_jwt": "Envoy jwt_authn (its own, cached) -> upstream",
 }
@@ -282,6 +286,10 @@ print("gateways (same run): nginx + guard vs nginx + zero-cost guard "
       f"{shown(nginx_vs_zero)}, vs nginx without auth {shown(ratio('nginx_guard', 'nginx_none'))} "
       f"(the zero-cost guard itself: {shown(ratio('nginx_zero', 'nginx_none'))} of no auth); Envoy ext_authz + guard "
       f"vs zero-cost guard {shown(envoy_vs_zero)}, vs Envoy's own jwt_authn {shown(ratio('envoy_guard', 'envoy_jwt'))}")
+print("identity headers alone (a zero-cost guard answering the same ones as this server): "
+      f"nginx {shown(ratio('nginx_zero_id', 'nginx_zero'))} and Envoy {shown(ratio('envoy_zero_id', 'envoy_zero'))} "
+      "of the plain zero-cost guard; this server vs that floor: "
+      f"nginx {shown(ratio('nginx_guard', 'nginx_zero_id'))}, Envoy {shown(ratio('envoy_guard', 'envoy_zero_id'))} (reported, no target)")
 checks = [
     ("nginx auth_request to the guard >= 0.9x the same nginx asking a zero-cost guard", nginx_vs_zero, lambda v: v >= 0.9, shown),
     ("Envoy ext_authz to the guard >= 0.9x the same Envoy asking a zero-cost guard", envoy_vs_zero, lambda v: v >= 0.9, shown),
