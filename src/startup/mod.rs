@@ -1,25 +1,25 @@
 //! Assembles the server: key cache, verifier, user directory, routes. The
 //! binary and the integration tests both go through [`Application::build`].
 
+mod pools;
+mod revocations;
+
 use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Condition, Logger};
 use actix_web::{web, App, HttpServer};
-use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use thiserror::Error;
 
-use crate::auth::verifier::VerifiedHook;
 use crate::auth::Verifier;
-use crate::config::{AuthMode, JwksSource, ListenAddr, PoolConfig, Settings};
-use crate::dev::{DevIssuer, DevIssuerError};
+use crate::config::{AuthMode, ListenAddr, Settings};
+use crate::dev::DevIssuerError;
 use crate::forward_auth::{self, ForwardAuth};
 use crate::http::routes::RoutePolicies;
 use crate::http::{cors, headers, openapi, routes, Metrics};
-use crate::keys::{run_refresh_loop, FetchLabels, JwksCache};
-use crate::revocation::{preflight, RedisNames, RedisSync, RevocationList, Revocations, Spool};
+use crate::keys::JwksCache;
 use crate::users::idp::CognitoIdpClient;
 use crate::users::{CognitoDirectory, InMemoryDirectory, PoolDirectories, UserDirectory};
 
@@ -141,13 +141,13 @@ impl Application {
         let fetches = Family::default();
         let mut caches = Vec::new();
         for pool in settings.pools() {
-            caches.push(pool_keys(&pool, fetches.clone()).await?);
+            caches.push(pools::pool_keys(&pool, fetches.clone()).await?);
         }
         let jwks = Arc::clone(&caches[0]);
 
-        let revocations = Arc::new(revocations(&settings).await?);
+        let revocations = Arc::new(revocations::revocations(&settings).await?);
         let verifier = Verifier::for_pools(&settings, caches).with_revocations(revocations);
-        let verifier = match verified_hooks(&directories) {
+        let verifier = match pools::verified_hooks(&directories) {
             Some(hook) => verifier.with_verified_hook(hook),
             None => verifier,
         };
@@ -278,55 +278,6 @@ impl Application {
     }
 }
 
-/// `pool`'s signing-key cache: loaded once (a failure leaves the server
-/// unready, not dead), then refreshed in the background on its own.
-async fn pool_keys(
-    pool: &PoolConfig,
-    fetches: Family<FetchLabels, Counter>,
-) -> Result<Arc<JwksCache>, StartupError> {
-    let jwks_url = match &pool.keys.source {
-        JwksSource::Url(url) => url.clone(),
-        JwksSource::DevIssuer { signing_key_file } => {
-            let issuer = DevIssuer::load(signing_key_file)?;
-            let (jwks_server, jwks_url) = issuer.serve_jwks()?;
-            actix_rt::spawn(jwks_server);
-            log::warn!(
-                "DEV MODE: tokens are self-issued by the local dev key {}; they prove nothing. \
-                 JWKS at {jwks_url}. Never run dev mode for real users.",
-                signing_key_file.display()
-            );
-            jwks_url
-        }
-    };
-    let jwks =
-        Arc::new(JwksCache::new(jwks_url, pool.keys.policy()).counted_as(&pool.name, fetches));
-    if let Err(e) = jwks.refresh().await {
-        log::warn!(
-            "signing keys of pool {} not loaded at start ({e}); /readyz is 503 until they are",
-            pool.name
-        );
-    }
-    actix_rt::spawn(run_refresh_loop(Arc::clone(&jwks), pool.keys.refresh));
-    Ok(jwks)
-}
-
-/// One hook for the verifier that hands each verified token to its own
-/// pool's directory, when some directory learns its users from tokens.
-fn verified_hooks(directories: &[Arc<dyn UserDirectory>]) -> Option<VerifiedHook> {
-    let hooks: Vec<Option<VerifiedHook>> = directories
-        .iter()
-        .map(|d| Arc::clone(d).verified_token_hook())
-        .collect();
-    if hooks.iter().all(Option::is_none) {
-        return None;
-    }
-    Some(Box::new(move |claims| {
-        if let Some(Some(hook)) = hooks.get(claims.pool.index) {
-            hook(claims);
-        }
-    }))
-}
-
 /// Binds `addr`, returning it with the port actually bound; the error names
 /// the variables that chose it.
 fn bind(addr: &ListenAddr, vars: &'static str) -> Result<(TcpListener, ListenAddr), StartupError> {
@@ -365,47 +316,4 @@ fn access_log() -> Condition<Logger> {
 /// means a provider is installed already.
 pub fn install_tls_crypto_provider() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-}
-
-/// How long start-up waits for the first sync with Redis, so that a new
-/// instance serves knowing every live revocation; past it (Redis down), the
-/// instance starts anyway and catches up when Redis answers.
-const FIRST_REDIS_SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// The revocation list: this instance's own, or shared through Redis (with
-/// the spool read back, and the Redis checked when it answers).
-async fn revocations(settings: &Settings) -> Result<Revocations, StartupError> {
-    let Some(url) = &settings.revocation.redis else {
-        return Ok(Revocations::in_memory());
-    };
-    let names = RedisNames::new(&settings.revocation.key_prefix);
-    let now = crate::clock::unix_now().unwrap_or(0);
-    let (spool, spooled) = Spool::open(&settings.revocation.spool, now)
-        .map_err(|e| StartupError::Revocations(e.to_string()))?;
-    preflight(url, &names)
-        .await
-        .map_err(StartupError::Revocations)?;
-    let list = Arc::new(RevocationList::new());
-    for (sub, revocation) in &spooled {
-        let _ = list.revoke(sub, *revocation, now);
-    }
-    if !spooled.is_empty() {
-        log::warn!(
-            "{} revocations read back from {} are enforced, and stored in Redis once it takes them",
-            spooled.len(),
-            spool.path().display()
-        );
-    }
-    let (sync, first_sync) =
-        RedisSync::start(url.clone(), names, Arc::clone(&list), spool, spooled);
-    if actix_rt::time::timeout(FIRST_REDIS_SYNC_TIMEOUT, first_sync)
-        .await
-        .is_err()
-    {
-        log::warn!(
-            "starting before the first sync with Redis at {url}: revocations made elsewhere \
-             are enforced here once it answers"
-        );
-    }
-    Ok(Revocations::shared(list, sync))
 }
