@@ -76,6 +76,19 @@ impl Moto {
         format!("http://127.0.0.1:{}/", self.port)
     }
 
+    /// Whether moto's pool `pool_id` holds a user with this `sub`.
+    pub(crate) async fn pool_has_user(&self, pool_id: &str, sub: &str) -> bool {
+        let listed = self
+            .call(
+                "ListUsers",
+                json!({"UserPoolId": pool_id, "Filter": format!("sub = \"{sub}\"")}),
+            )
+            .await;
+        listed["Users"]
+            .as_array()
+            .is_some_and(|users| !users.is_empty())
+    }
+
     /// One Identity Provider API call that must succeed.
     pub(crate) async fn call(&self, action: &str, body: Value) -> Value {
         let (status, answer) = self.call_status(action, body).await;
@@ -255,16 +268,7 @@ impl Emulated {
     }
 
     async fn pool_has(&self, sub: &str) -> bool {
-        let listed = self
-            .moto
-            .call(
-                "ListUsers",
-                json!({"UserPoolId": self.pool_id, "Filter": format!("sub = \"{sub}\"")}),
-            )
-            .await;
-        listed["Users"]
-            .as_array()
-            .is_some_and(|users| !users.is_empty())
+        self.moto.pool_has_user(&self.pool_id, sub).await
     }
 }
 

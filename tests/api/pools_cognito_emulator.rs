@@ -113,15 +113,7 @@ impl EmulatedPool {
 
     /// Whether moto's pool holds a user with this `sub`.
     async fn has(&self, moto: &Moto, sub: &str) -> bool {
-        let listed = moto
-            .call(
-                "ListUsers",
-                json!({"UserPoolId": self.id, "Filter": format!("sub = \"{sub}\"")}),
-            )
-            .await;
-        listed["Users"]
-            .as_array()
-            .is_some_and(|users| !users.is_empty())
+        moto.pool_has_user(&self.id, sub).await
     }
 }
 
