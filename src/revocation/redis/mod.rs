@@ -17,6 +17,7 @@
 //! One WARN per outage; the state is exported for `/metrics` and `/readyz`.
 
 mod buckets;
+mod pending;
 mod preflight;
 mod session;
 mod status;

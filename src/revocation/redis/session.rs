@@ -310,55 +310,6 @@ impl SyncTask {
         }
     }
 
-    /// Keeps a revocation made here until Redis confirms it: in memory and
-    /// in the spool.
-    async fn add_pending(&mut self, sub: String, revocation: Revocation) {
-        let merged = self
-            .pending
-            .get(&sub)
-            .map_or(revocation, |held| held.merge(revocation));
-        self.pending.insert(sub, merged);
-        self.save_spool().await;
-    }
-
-    /// Drops from the pending set what Redis now holds at least as strictly.
-    async fn confirm(&mut self, stored: &[(String, Revocation)]) {
-        let before = self.pending.len();
-        for (sub, revocation) in stored {
-            if self
-                .pending
-                .get(sub)
-                .is_some_and(|pending| revocation.covers(*pending))
-            {
-                self.pending.remove(sub);
-            }
-        }
-        if self.pending.len() != before {
-            self.save_spool().await;
-        }
-    }
-
-    async fn save_spool(&self) {
-        self.status
-            .pending
-            .store(self.pending.len(), Ordering::Release);
-        let entries: Vec<(String, Revocation)> = self
-            .pending
-            .iter()
-            .map(|(sub, revocation)| (sub.clone(), *revocation))
-            .collect();
-        let spool = Arc::clone(&self.spool);
-        let saved = actix_rt::task::spawn_blocking(move || spool.save(&entries)).await;
-        match saved {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => log::error!(
-                "cannot write {}: {e}; revocations not yet in Redis are kept in memory only",
-                self.spool.path().display()
-            ),
-            Err(_) => log::error!("writing {} failed", self.spool.path().display()),
-        }
-    }
-
     fn apply_announcement(&self, payload: &str) {
         let Some((sub, revocation, sent_ms)) = decode_message(payload, unix_now().unwrap_or(0))
         else {
