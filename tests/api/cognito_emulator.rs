@@ -76,6 +76,41 @@ impl Moto {
         format!("http://127.0.0.1:{}/", self.port)
     }
 
+    /// A new user pool named `name`, with an app client `client_name` that
+    /// signs in by password and a group `admin_group`: its id and the
+    /// client's.
+    pub(crate) async fn create_pool(
+        &self,
+        name: &str,
+        client_name: &str,
+        admin_group: &str,
+    ) -> (String, String) {
+        let pool_id = self.call("CreateUserPool", json!({"PoolName": name})).await["UserPool"]
+            ["Id"]
+            .as_str()
+            .expect("pool id")
+            .to_owned();
+        let client_id = self
+            .call(
+                "CreateUserPoolClient",
+                json!({
+                    "UserPoolId": pool_id,
+                    "ClientName": client_name,
+                    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                }),
+            )
+            .await["UserPoolClient"]["ClientId"]
+            .as_str()
+            .expect("client id")
+            .to_owned();
+        self.call(
+            "CreateGroup",
+            json!({"UserPoolId": pool_id, "GroupName": admin_group}),
+        )
+        .await;
+        (pool_id, client_id)
+    }
+
     /// Whether moto's pool `pool_id` holds a user with this `sub`.
     pub(crate) async fn pool_has_user(&self, pool_id: &str, sub: &str) -> bool {
         let listed = self
@@ -160,30 +195,7 @@ struct Emulated {
 impl Emulated {
     async fn start() -> Emulated {
         let moto = Moto::start();
-        let pool_id = moto
-            .call("CreateUserPool", json!({"PoolName": "guard-tests"}))
-            .await["UserPool"]["Id"]
-            .as_str()
-            .expect("pool id")
-            .to_owned();
-        let client_id = moto
-            .call(
-                "CreateUserPoolClient",
-                json!({
-                    "UserPoolId": pool_id,
-                    "ClientName": "guard",
-                    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                }),
-            )
-            .await["UserPoolClient"]["ClientId"]
-            .as_str()
-            .expect("client id")
-            .to_owned();
-        moto.call(
-            "CreateGroup",
-            json!({"UserPoolId": pool_id, "GroupName": "admin"}),
-        )
-        .await;
+        let (pool_id, client_id) = moto.create_pool("guard-tests", "guard", "admin").await;
 
         let mut users = Vec::new();
         for (name, admin) in [

@@ -29,28 +29,9 @@ impl EmulatedPool {
     /// A pool named `name` with one client (password sign-in) and the
     /// group `admin_group`.
     async fn create(moto: &Moto, name: &str, admin_group: &str) -> EmulatedPool {
-        let id = moto.call("CreateUserPool", json!({"PoolName": name})).await["UserPool"]["Id"]
-            .as_str()
-            .expect("pool id")
-            .to_owned();
-        let client = moto
-            .call(
-                "CreateUserPoolClient",
-                json!({
-                    "UserPoolId": id,
-                    "ClientName": format!("{name}-client"),
-                    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                }),
-            )
-            .await["UserPoolClient"]["ClientId"]
-            .as_str()
-            .expect("client id")
-            .to_owned();
-        moto.call(
-            "CreateGroup",
-            json!({"UserPoolId": id, "GroupName": admin_group}),
-        )
-        .await;
+        let (id, client) = moto
+            .create_pool(name, &format!("{name}-client"), admin_group)
+            .await;
         EmulatedPool { id, client }
     }
 
