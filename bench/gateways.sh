@@ -53,7 +53,7 @@ http {
 }
 EOF
 start_nginx backend "$PWD/$GW/backends.conf"
-start_nginx zero "$PWD/$GW/zero.conf"
+start_nginx zero "$PWD/$GW/zero.conf"; PID_ZERO=${PIDS[-1]}
 
 # The guards: the bench servers' settings plus the example rules.
 sed 's/gateway = "nginx"/gateway = "envoy"/' examples/guard.toml > "$GW/guard-envoy.toml"
@@ -146,7 +146,7 @@ http {
   server { listen 127.0.0.1:$PORT_ZERO_ID; location /auth { $ID_HEADERS return 200; } }
 }
 EOF
-start_nginx zero-id "$PWD/$GW/zero-id.conf"
+start_nginx zero-id "$PWD/$GW/zero-id.conf"; PID_ZERO_ID=${PIDS[-1]}
 PORT_NGINX_ZERO_ID=$(free_port); nginx_front nginx-zero-id "$PORT_ZERO_ID" "$PORT_NGINX_ZERO_ID"
 PORT_ENVOY_ZERO_ID=$(free_port); envoy_front envoy-zero-id "$PORT_ZERO_ID" "$PORT_ENVOY_ZERO_ID"
 
@@ -158,3 +158,8 @@ for port in $PORT_NGINX_GUARD $PORT_ENVOY_GUARD $PORT_ENVOY_JWT; do
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/orders")
   [ "$code" = 401 ] || { echo "the gateway on $port let a request without a token through ($code)" >&2; exit 1; }
 done
+
+# The auth service each gateway scenario asks, for its CPU time per request:
+# nginx's master and its one worker, or the guard's whole process.
+AUTH_PIDS_NGINX_ZERO="$PID_ZERO $(pgrep -P "$PID_ZERO" | tr '\n' ' ')"
+AUTH_PIDS_NGINX_ZERO_ID="$PID_ZERO_ID $(pgrep -P "$PID_ZERO_ID" | tr '\n' ' ')"

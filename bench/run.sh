@@ -6,10 +6,13 @@
 # committed dev key and the dev issuer), one with the verified-token cache and
 # one without, are loaded with wrk on this machine,
 # scenario by scenario, interleaved over several rounds; the table shows the
-# median of the rounds and ratios to /messages/public measured in the same
-# run. Then the criterion micro-benchmark of one verification runs.
+# median of the rounds and the median of each round's ratio to
+# /messages/public. The gateway targets are then measured again in short
+# slices taken in turn. Then the criterion micro-benchmark of one
+# verification runs.
 #
 # Knobs: BENCH_SECS (per scenario per round, default 5), BENCH_ROUNDS (5),
+# BENCH_PAIR_SLICES (12 a side) and BENCH_PAIR_SECS (2) for the gateway pairs,
 # BENCH_CONNECTIONS (64), BENCH_TOKENS (50000), BENCH_SKIP_CRITERION=1,
 # BENCH_SCENARIOS (a space-separated subset of SCENARIOS below, e.g.
 # "nginx_zero nginx_guard envoy_zero envoy_guard"; public, the base of the
@@ -138,7 +141,7 @@ source bench/gateways.sh
 # scenario name -> wrk arguments
 run_wrk() { # name
   local url_cache="http://127.0.0.1:$PORT_CACHE" url_nocache="http://127.0.0.1:$PORT_NOCACHE"
-  local common=(-t1 -c"$CONNS" -d"${SECS}s" --latency)
+  local common=(-t1 -c"$CONNS" -d"${WRK_SECS:-$SECS}s" --latency)
   case $1 in
     public)        wrk "${common[@]}" "$url_cache/messages/public" ;;
     hit)           wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "Origin: $BENCH_ORIGIN" "$url_cache/messages/private" ;;
@@ -189,11 +192,43 @@ fi
 # Results of scenarios not run this time must not be read as this run's.
 rm -f "$OUT"/*.results
 for s in "${SCENARIOS[@]}"; do : > "$OUT/$s.results"; done
+# The processes answering a gateway scenario's auth subrequests, whose CPU
+# time per request is recorded: load on the shared machine moves req/s a lot
+# from one round to the next, and the CPU an auth service spends on each
+# request much less.
+auth_pids() { # scenario
+  case $1 in
+    nginx_zero|envoy_zero) echo "$AUTH_PIDS_NGINX_ZERO" ;;
+    nginx_zero_id|envoy_zero_id) echo "$AUTH_PIDS_NGINX_ZERO_ID" ;;
+    nginx_guard) echo "$PID_GW_NGINX" ;;
+    envoy_guard) echo "$PID_GW_ENVOY" ;;
+  esac
+}
+cpu_ticks() { # pid...: user + system time of these processes, in clock ticks
+  local total=0 pid fields
+  for pid; do
+    read -ra fields < "/proc/$pid/stat"
+    # Fields 14 and 15 (utime, stime), counted past the parenthesised name.
+    total=$((total + fields[13] + fields[14]))
+  done
+  echo "$total"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
 # Warm-up: JIT-free Rust needs none, but the first seconds fill caches and pools.
 wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT_CACHE/messages/public" >/dev/null
 for round in $(seq "$ROUNDS"); do
-  for s in "${SCENARIOS[@]}"; do
+  # Every other round runs the scenarios in reverse, so that a load that
+  # rises or falls through a round favours neither side of a ratio.
+  order=("${SCENARIOS[@]}")
+  if [ $((round % 2)) = 0 ]; then
+    order=(); for ((i = ${#SCENARIOS[@]} - 1; i >= 0; i--)); do order+=("${SCENARIOS[i]}"); done
+  fi
+  for s in "${order[@]}"; do
     echo "round $round/$ROUNDS: $s" >&2
+    pids=$(auth_pids "$s")
+    # shellcheck disable=SC2086 # a list of pids
+    [ -n "$pids" ] && before=$(cpu_ticks $pids)
     out=$(run_wrk "$s")
     if echo "$out" | grep -q "Non-2xx"; then
       echo "$out" >&2; echo "scenario $s got non-2xx answers" >&2; exit 1
@@ -201,7 +236,41 @@ for round in $(seq "$ROUNDS"); do
     rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
     p50=$(echo "$out" | awk '$1=="50%" {print $2}')
     p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-    echo "$rps $p50 $p99" >> "$OUT/$s.results"
+    cpu_us=-
+    if [ -n "$pids" ]; then
+      # shellcheck disable=SC2086
+      used=$(( $(cpu_ticks $pids) - before ))
+      requests=$(echo "$out" | awk '/ requests in / {print $1}')
+      cpu_us=$(awk -v t="$used" -v us="$TICK_US" -v n="$requests" 'BEGIN { printf "%.2f", t * us / n }')
+    fi
+    echo "$rps $p50 $p99 $cpu_us" >> "$OUT/$s.results"
+  done
+done
+
+# The gateway targets, once more in short slices taken in turn (A B B A A B
+# ...): on this shared machine a neighbour's load moves req/s by half from
+# one minute to the next, and even rounds minutes long leave one side of a
+# ratio measured under another load than the other. Each pair's ratio is its
+# total requests over its total time, side by side.
+PAIR_SLICES=${BENCH_PAIR_SLICES:-12}
+PAIR_SECS=${BENCH_PAIR_SECS:-2}
+PAIRS=("nginx_guard nginx_zero" "envoy_guard envoy_zero")
+export BENCH_PAIR_SLICES=$PAIR_SLICES BENCH_PAIR_SECS=$PAIR_SECS
+rm -f "$OUT"/*.slices
+for pair in "${PAIRS[@]}"; do
+  read -r a b <<< "$pair"
+  [[ " ${SCENARIOS[*]} " == *" $a "* && " ${SCENARIOS[*]} " == *" $b "* ]] || continue
+  for i in $(seq "$PAIR_SLICES"); do
+    if [ $((i % 2)) = 1 ]; then turn=("$a" "$b"); else turn=("$b" "$a"); fi
+    for s in "${turn[@]}"; do
+      echo "slice $i/$PAIR_SLICES: $s" >&2
+      out=$(WRK_SECS=$PAIR_SECS run_wrk "$s")
+      if echo "$out" | grep -q "Non-2xx"; then
+        echo "$out" >&2; echo "scenario $s got non-2xx answers" >&2; exit 1
+      fi
+      # "N requests in 2.00s": the count and wrk's own measured time.
+      echo "$out" | awk -v s="$s" '/ requests in / { sub(/s,$/, "", $4); print s, $1, $4 }' >> "$OUT/$a.$b.slices"
+    done
   done
 done
 
@@ -239,6 +308,8 @@ names = {
     "envoy_jwt": "Envoy jwt_authn (its own, cached) -> upstream",
 }
 rows = {}
+per_round = {}  # scenario -> req/s of each round, in round order
+cpu_per_request = {}  # scenario -> median CPU us of its auth service per request
 for key in names:
     path = os.path.join(out, key + ".results")
     if not os.path.exists(path):
@@ -250,18 +321,30 @@ for key in names:
         statistics.median(ms(r[2]) for r in runs),
         min(ms(r[2]) for r in runs),
     )
+    per_round[key] = [float(r[0]) for r in runs]
+    cpus = [float(r[3]) for r in runs if len(r) > 3 and r[3] != "-"]
+    if cpus:
+        cpu_per_request[key] = statistics.median(cpus)
 base_rps, _, base_p99, base_p99_best = rows["public"]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 print()
 print(f"cognito-guard load benchmark: {os.cpu_count()} cores ({cpu}); wrk -t1 -c{conns}, {secs}s x {rounds} rounds interleaved, medians; {ntokens} distinct tokens for misses")
 print()
-print("| scenario | req/s | ratio | p50 ms | p99 ms (median) | p99 ms (best round) | p99 ratio (best round) |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+def round_ratios(a, b):
+    """rows[a] / rows[b] in req/s, round by round (the two ran minutes apart at most)."""
+    return [x / y for x, y in zip(per_round[a], per_round[b])]
+print("| scenario | req/s | ratio | ratio, rounds | p50 ms | p99 ms (median) | p99 ms (best round) | p99 ratio (best round) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for key, name in names.items():
     if key not in rows:
         continue
     rps, p50, p99, p99_best = rows[key]
-    print(f"| {name} | {rps:,.0f} | {rps/base_rps:.2f}x | {p50:.2f} | {p99:.2f} | {p99_best:.2f} | {p99_best/base_p99_best:.2f}x |")
+    spread = round_ratios(key, "public")
+    print(f"| {name} | {rps:,.0f} | {statistics.median(spread):.2f}x | {min(spread):.2f}-{max(spread):.2f} | {p50:.2f} | {p99:.2f} | {p99_best:.2f} | {p99_best/base_p99_best:.2f}x |")
+print()
+print("ratio: the median of the rounds' ratios to /messages/public, each measured in the")
+print("same round (every other round runs the scenarios in reverse order), so a load that")
+print("drifts over the run moves both sides; 'ratio, rounds' is their range.")
 print()
 print("p99 here is dominated by the scheduler: wrk and both workers share 2 vCPUs, and a")
 print("preempted worker adds a few ms to the tail of any route, run to run. Such noise only")
@@ -269,8 +352,8 @@ print("adds, so the best round estimates what the code itself costs; both are sh
 print()
 print(f"peak RSS (VmHWM) under load: cache on {int(rss_cache)/1024:.1f} MiB, cache off {int(rss_nocache)/1024:.1f} MiB")
 def ratio(a, b):
-    """rows[a] / rows[b] in req/s, or None when either was not run."""
-    return rows[a][0] / rows[b][0] if a in rows and b in rows else None
+    """The median of rows[a] / rows[b] in req/s round by round, or None when either was not run."""
+    return statistics.median(round_ratios(a, b)) if a in rows and b in rows else None
 def shown(value):
     return "not run" if value is None else f"{value:.2f}x"
 hit, miss = ratio("hit", "public"), ratio("miss", "public")
@@ -279,17 +362,49 @@ pools_hit = ratio("pools_hit", "public")
 pools_miss_vs_miss = ratio("pools_miss", "miss")
 auth_hit = ratio("auth_hit", "public")
 p99r = rows["hit"][3] / base_p99_best if "hit" in rows else None
-nginx_vs_zero = ratio("nginx_guard", "nginx_zero")
-envoy_vs_zero = ratio("envoy_guard", "envoy_zero")
+def sliced(a, b):
+    """a / b in req/s over the short slices taken in turn: (ratio of the totals,
+    lowest and highest ratio of two adjacent slices), or None when not run."""
+    path = os.path.join(out, f"{a}.{b}.slices")
+    if not os.path.exists(path):
+        return None
+    slices = [l.split() for l in open(path) if l.strip()]
+    rates = {a: [], b: []}
+    for name, requests, seconds in slices:
+        rates[name].append((int(requests), float(seconds)))
+    def rate(side):
+        return sum(n for n, _ in side) / sum(t for _, t in side)
+    adjacent = [(na / ta) / (nb / tb) for (na, ta), (nb, tb) in zip(rates[a], rates[b])]
+    return rate(rates[a]) / rate(rates[b]), min(adjacent), max(adjacent)
+nginx_sliced = sliced("nginx_guard", "nginx_zero")
+envoy_sliced = sliced("envoy_guard", "envoy_zero")
+def slice_shown(v):
+    return f"{v[0]:.2f}x (adjacent slices {v[1]:.2f}-{v[2]:.2f})"
+# The targets are judged on the slices taken in turn when they ran, else on the rounds.
+nginx_vs_zero = nginx_sliced[0] if nginx_sliced else ratio("nginx_guard", "nginx_zero")
+envoy_vs_zero = envoy_sliced[0] if envoy_sliced else ratio("envoy_guard", "envoy_zero")
 print()
 print("gateways (same run): nginx + guard vs nginx + zero-cost guard "
-      f"{shown(nginx_vs_zero)}, vs nginx without auth {shown(ratio('nginx_guard', 'nginx_none'))} "
+      f"{shown(ratio('nginx_guard', 'nginx_zero'))}, vs nginx without auth {shown(ratio('nginx_guard', 'nginx_none'))} "
       f"(the zero-cost guard itself: {shown(ratio('nginx_zero', 'nginx_none'))} of no auth); Envoy ext_authz + guard "
-      f"vs zero-cost guard {shown(envoy_vs_zero)}, vs Envoy's own jwt_authn {shown(ratio('envoy_guard', 'envoy_jwt'))}")
+      f"vs zero-cost guard {shown(ratio('envoy_guard', 'envoy_zero'))}, vs Envoy's own jwt_authn {shown(ratio('envoy_guard', 'envoy_jwt'))}")
+if nginx_sliced or envoy_sliced:
+    print(f"gateways, {os.environ.get('BENCH_PAIR_SLICES', '12')} slices of "
+          f"{os.environ.get('BENCH_PAIR_SECS', '2')}s a side taken in turn: nginx + guard vs nginx + zero-cost guard "
+          f"{slice_shown(nginx_sliced) if nginx_sliced else 'not run'}; Envoy + guard vs Envoy + zero-cost guard "
+          f"{slice_shown(envoy_sliced) if envoy_sliced else 'not run'}")
 print("identity headers alone (a zero-cost guard answering the same ones as this server): "
       f"nginx {shown(ratio('nginx_zero_id', 'nginx_zero'))} and Envoy {shown(ratio('envoy_zero_id', 'envoy_zero'))} "
       "of the plain zero-cost guard; this server vs that floor: "
       f"nginx {shown(ratio('nginx_guard', 'nginx_zero_id'))}, Envoy {shown(ratio('envoy_guard', 'envoy_zero_id'))} (reported, no target)")
+def cpu(key):
+    return f"{cpu_per_request[key]:.1f} us" if key in cpu_per_request else "not run"
+print("CPU time of the auth service per proxied request (its user + system time over the")
+print("requests wrk saw, median of the rounds; less moved by the machine's load than req/s):")
+print(f"  nginx: this server {cpu('nginx_guard')}, the zero-cost guard {cpu('nginx_zero')}, "
+      f"with the identity headers {cpu('nginx_zero_id')}")
+print(f"  Envoy: this server {cpu('envoy_guard')}, the zero-cost guard {cpu('envoy_zero')}, "
+      f"with the identity headers {cpu('envoy_zero_id')}")
 checks = [
     ("nginx auth_request to the guard >= 0.9x the same nginx asking a zero-cost guard", nginx_vs_zero, lambda v: v >= 0.9, shown),
     ("Envoy ext_authz to the guard >= 0.9x the same Envoy asking a zero-cost guard", envoy_vs_zero, lambda v: v >= 0.9, shown),
