@@ -30,10 +30,13 @@ wait_200() { # url what
   echo "$2 did not answer 200 at $1; see $GW" >&2; exit 1
 }
 
+# Each nginx or Envoy by its name, "-" read as "_" (a gateway's name is
+# its scenario's), for the CPU time each spends per request.
+declare -A PROCESS_PIDS
 start_nginx() { # name config
   mkdir -p "$GW/$1"
   "$NGINX" -p "$GW/$1" -c "$2" 2> "$GW/$1.log" &
-  PIDS+=($!)
+  PIDS+=($!); PROCESS_PIDS[${1//-/_}]=$!
 }
 
 # The backend and the zero-cost guard.
@@ -53,7 +56,7 @@ http {
 }
 EOF
 start_nginx backend "$PWD/$GW/backends.conf"
-start_nginx zero "$PWD/$GW/zero.conf"; PID_ZERO=${PIDS[-1]}
+start_nginx zero "$PWD/$GW/zero.conf"
 
 # The guards: the bench servers' settings plus the example rules.
 sed 's/gateway = "nginx"/gateway = "envoy"/' examples/guard.toml > "$GW/guard-envoy.toml"
@@ -75,7 +78,7 @@ PORT_NGINX_NONE=$(free_port); nginx_front nginx-none "$PORT_ZERO" "$PORT_NGINX_N
 # Envoy in front, from the example as it is but for its addresses.
 start_envoy() { # name config
   "$ENVOY" --disable-hot-restart --concurrency 1 --log-level warn -c "$2" > "$GW/$1.log" 2>&1 &
-  PIDS+=($!)
+  PIDS+=($!); PROCESS_PIDS[${1//-/_}]=$!
 }
 envoy_front() { # name guard-port port
   sed -e "s/port_value: 6969/port_value: $2/; s/127.0.0.1:6969/127.0.0.1:$2/" \
@@ -146,7 +149,7 @@ http {
   server { listen 127.0.0.1:$PORT_ZERO_ID; location /auth { $ID_HEADERS return 200; } }
 }
 EOF
-start_nginx zero-id "$PWD/$GW/zero-id.conf"; PID_ZERO_ID=${PIDS[-1]}
+start_nginx zero-id "$PWD/$GW/zero-id.conf"
 PORT_NGINX_ZERO_ID=$(free_port); nginx_front nginx-zero-id "$PORT_ZERO_ID" "$PORT_NGINX_ZERO_ID"
 PORT_ENVOY_ZERO_ID=$(free_port); envoy_front envoy-zero-id "$PORT_ZERO_ID" "$PORT_ENVOY_ZERO_ID"
 
@@ -159,7 +162,7 @@ for port in $PORT_NGINX_GUARD $PORT_ENVOY_GUARD $PORT_ENVOY_JWT; do
   [ "$code" = 401 ] || { echo "the gateway on $port let a request without a token through ($code)" >&2; exit 1; }
 done
 
-# The auth service each gateway scenario asks, for its CPU time per request:
-# nginx's master and its one worker, or the guard's whole process.
-AUTH_PIDS_NGINX_ZERO="$PID_ZERO $(pgrep -P "$PID_ZERO" | tr '\n' ' ')"
-AUTH_PIDS_NGINX_ZERO_ID="$PID_ZERO_ID $(pgrep -P "$PID_ZERO_ID" | tr '\n' ' ')"
+# nginx's workers, now started, beside their master.
+for name in "${!PROCESS_PIDS[@]}"; do
+  PROCESS_PIDS[$name]="${PROCESS_PIDS[$name]} $( (pgrep -P "${PROCESS_PIDS[$name]}" || true) | tr "\n" " ")"
+done

@@ -198,11 +198,18 @@ for s in "${SCENARIOS[@]}"; do : > "$OUT/$s.results"; done
 # request much less.
 auth_pids() { # scenario
   case $1 in
-    nginx_zero|envoy_zero) echo "$AUTH_PIDS_NGINX_ZERO" ;;
-    nginx_zero_id|envoy_zero_id) echo "$AUTH_PIDS_NGINX_ZERO_ID" ;;
+    nginx_zero|envoy_zero) echo "${PROCESS_PIDS[zero]}" ;;
+    nginx_zero_id|envoy_zero_id) echo "${PROCESS_PIDS[zero_id]}" ;;
     nginx_guard) echo "$PID_GW_NGINX" ;;
     envoy_guard) echo "$PID_GW_ENVOY" ;;
   esac
+}
+# The gateway in front in a gateway scenario, for its own CPU per request.
+gateway_pids() { # scenario
+  case $1 in nginx_*|envoy_*) echo "${PROCESS_PIDS[$1]}" ;; esac
+}
+per_request_us() { # ticks requests
+  awk -v t="$1" -v us="$TICK_US" -v n="$2" 'BEGIN { printf "%.2f", t * us / n }'
 }
 cpu_ticks() { # pid...: user + system time of these processes, in clock ticks
   local total=0 pid fields
@@ -226,9 +233,11 @@ for round in $(seq "$ROUNDS"); do
   fi
   for s in "${order[@]}"; do
     echo "round $round/$ROUNDS: $s" >&2
-    pids=$(auth_pids "$s")
-    # shellcheck disable=SC2086 # a list of pids
+    pids=$(auth_pids "$s"); gw_pids=$(gateway_pids "$s")
+    # shellcheck disable=SC2086 # lists of pids
     [ -n "$pids" ] && before=$(cpu_ticks $pids)
+    # shellcheck disable=SC2086
+    [ -n "$gw_pids" ] && gw_before=$(cpu_ticks $gw_pids)
     out=$(run_wrk "$s")
     if echo "$out" | grep -q "Non-2xx"; then
       echo "$out" >&2; echo "scenario $s got non-2xx answers" >&2; exit 1
@@ -236,14 +245,13 @@ for round in $(seq "$ROUNDS"); do
     rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
     p50=$(echo "$out" | awk '$1=="50%" {print $2}')
     p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-    cpu_us=-
-    if [ -n "$pids" ]; then
-      # shellcheck disable=SC2086
-      used=$(( $(cpu_ticks $pids) - before ))
-      requests=$(echo "$out" | awk '/ requests in / {print $1}')
-      cpu_us=$(awk -v t="$used" -v us="$TICK_US" -v n="$requests" 'BEGIN { printf "%.2f", t * us / n }')
-    fi
-    echo "$rps $p50 $p99 $cpu_us" >> "$OUT/$s.results"
+    requests=$(echo "$out" | awk '/ requests in / {print $1}')
+    cpu_us=- gw_cpu_us=-
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && cpu_us=$(per_request_us $(( $(cpu_ticks $pids) - before )) "$requests")
+    # shellcheck disable=SC2086
+    [ -n "$gw_pids" ] && gw_cpu_us=$(per_request_us $(( $(cpu_ticks $gw_pids) - gw_before )) "$requests")
+    echo "$rps $p50 $p99 $cpu_us $gw_cpu_us" >> "$OUT/$s.results"
   done
 done
 
@@ -310,6 +318,7 @@ names = {
 rows = {}
 per_round = {}  # scenario -> req/s of each round, in round order
 cpu_per_request = {}  # scenario -> median CPU us of its auth service per request
+gateway_cpu_per_request = {}  # scenario -> median CPU us of its gateway per request
 for key in names:
     path = os.path.join(out, key + ".results")
     if not os.path.exists(path):
@@ -325,6 +334,9 @@ for key in names:
     cpus = [float(r[3]) for r in runs if len(r) > 3 and r[3] != "-"]
     if cpus:
         cpu_per_request[key] = statistics.median(cpus)
+    gateway_cpus = [float(r[4]) for r in runs if len(r) > 4 and r[4] != "-"]
+    if gateway_cpus:
+        gateway_cpu_per_request[key] = statistics.median(gateway_cpus)
 base_rps, _, base_p99, base_p99_best = rows["public"]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 print()
@@ -398,13 +410,19 @@ print("identity headers alone (a zero-cost guard answering the same ones as this
       "of the plain zero-cost guard; this server vs that floor: "
       f"nginx {shown(ratio('nginx_guard', 'nginx_zero_id'))}, Envoy {shown(ratio('envoy_guard', 'envoy_zero_id'))} (reported, no target)")
 def cpu(key):
-    return f"{cpu_per_request[key]:.1f} us" if key in cpu_per_request else "not run"
-print("CPU time of the auth service per proxied request (its user + system time over the")
-print("requests wrk saw, median of the rounds; less moved by the machine's load than req/s):")
-print(f"  nginx: this server {cpu('nginx_guard')}, the zero-cost guard {cpu('nginx_zero')}, "
-      f"with the identity headers {cpu('nginx_zero_id')}")
-print(f"  Envoy: this server {cpu('envoy_guard')}, the zero-cost guard {cpu('envoy_zero')}, "
-      f"with the identity headers {cpu('envoy_zero_id')}")
+    if key not in cpu_per_request:
+        return "not run"
+    return f"{cpu_per_request[key]:.1f} us (the gateway: {gateway_cpu_per_request[key]:.1f} us)"
+print("CPU time per proxied request of the auth service, and of the gateway asking it (user +")
+print("system time over the requests wrk saw, median of the rounds; less moved by the load")
+print("than req/s):")
+for gateway in ("nginx", "envoy"):
+    print(f"  {gateway}: this server {cpu(gateway + '_guard')}; the zero-cost guard {cpu(gateway + '_zero')}; "
+          f"the zero-cost guard with the identity headers {cpu(gateway + '_zero_id')}")
+def gateway_cpu(key):
+    return f"{gateway_cpu_per_request[key]:.1f} us" if key in gateway_cpu_per_request else "not run"
+print(f"  the gateway alone: nginx without auth {gateway_cpu('nginx_none')}, "
+      f"Envoy with its own jwt_authn {gateway_cpu('envoy_jwt')}")
 checks = [
     ("nginx auth_request to the guard >= 0.9x the same nginx asking a zero-cost guard", nginx_vs_zero, lambda v: v >= 0.9, shown),
     ("Envoy ext_authz to the guard >= 0.9x the same Envoy asking a zero-cost guard", envoy_vs_zero, lambda v: v >= 0.9, shown),

@@ -37,11 +37,15 @@ pub struct RoutePolicies {
 impl RoutePolicies {
     /// The policies with these admin terms.
     pub fn new(admin_group: &str, admin_scope: Option<&str>) -> Self {
+        Self::with_admin(Policy::admin(admin_group, admin_scope))
+    }
+
+    fn with_admin(admin: Policy) -> Self {
         RoutePolicies {
             public: Arc::new(Policy::public()),
             optional: Arc::new(Policy::optional()),
             authenticated: Arc::new(Policy::authenticated()),
-            admin: Arc::new(Policy::admin(admin_group, admin_scope)),
+            admin: Arc::new(admin),
         }
     }
 
@@ -55,10 +59,7 @@ impl RoutePolicies {
             return Self::new(&admin.group, admin.scope.as_deref());
         }
         let machine_admins = settings.pools().iter().any(|p| p.admin.scope.is_some());
-        RoutePolicies {
-            admin: Arc::new(Policy::pool_admin(machine_admins)),
-            ..Self::new("admin", None)
-        }
+        Self::with_admin(Policy::pool_admin(machine_admins))
     }
 }
 
