@@ -23,12 +23,12 @@ fn verifier(cache_entries: &str, jwks: &serde_json::Value) -> Verifier {
         ("VERIFIED_TOKEN_CACHE_ENTRIES", cache_entries),
     ])
     .expect("bench settings");
-    let url = settings.keys.source.url().expect("a JWKS URL");
+    let url = settings.pools[0].jwks.url().expect("a JWKS URL");
     let cache = Arc::new(JwksCache::new(url, JwksPolicy::default()));
     cache
         .store_document(jwks.to_string().as_bytes())
         .expect("bench JWKS");
-    Verifier::new(&settings, cache)
+    Verifier::for_pools(&settings.pools, vec![cache], &settings.token_cache, false)
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,13 +1,16 @@
 //! cognito-guard: an Actix-web API protected by AWS Cognito JWTs.
 //!
-//! The request path, folder by folder: `http` (routes, handlers, error
-//! answers) → `auth` (bearer token, JOSE, Cognito claim rules, verifier,
-//! extractors, guards) → `keys` (the JWKS cache) and `revocation` (users
-//! locked out) → `users` (the Cognito user directory); `pools` holds what
-//! each user pool is checked against. Beside `http`,
-//! `forward_auth` answers a gateway's auth subrequests (`/auth`) with the
-//! same verifier and policies. `config` reads the
-//! settings once; `startup` assembles the app; `dev` is the local issuer.
+//! Imports point one way, along the request path: `http` (routes,
+//! handlers, error answers, CORS, OpenAPI, the metrics registry) →
+//! `forward_auth` (a gateway's auth subrequests, `/auth`, decided with the
+//! same verifier and policies) → `auth` (bearer token, JOSE, Cognito claim
+//! rules, the verifier and the pools it serves, extractors, guards) →
+//! `pools` (what one user pool is) → `keys` (the JWKS caches), `users` (the
+//! user directories) and `revocation` (users locked out); `dev` is the
+//! local issuer, `clock` the time. Above them all, `config` reads the
+//! settings once into the types those components own, and `startup` builds
+//! the components and wires the app; nothing below `startup` imports
+//! `config`.
 #![forbid(unsafe_code)]
 
 pub mod auth;

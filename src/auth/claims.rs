@@ -8,8 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::auth::errors::TokenRejection;
 use crate::auth::jose::ClaimSet;
-use crate::config::{PoolConfig, TokenUsePolicy};
-use crate::pools::PoolTag;
+use crate::pools::{PoolSettings, PoolTag, TokenUsePolicy};
 
 /// The two kinds of token Cognito issues to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,19 +143,19 @@ pub struct ClaimRules {
 impl ClaimRules {
     /// The rules of `pool`, the `index`th pool of a server; `gateway_machines`
     /// when some gateway rule admits machine callers.
-    pub fn for_pool(pool: &PoolConfig, index: usize, gateway_machines: bool) -> Self {
+    pub fn for_pool(pool: &PoolSettings, index: usize, gateway_machines: bool) -> Self {
         ClaimRules {
-            issuers: pool.cognito.issuers.clone(),
-            client_ids: pool.cognito.client_ids.clone(),
-            token_use: pool.cognito.token_use,
-            leeway_secs: pool.cognito.leeway.as_secs(),
-            machine_callers: pool.admin.scope.is_some() || gateway_machines,
+            issuers: pool.issuers.clone(),
+            client_ids: pool.client_ids.clone(),
+            token_use: pool.token_use,
+            leeway_secs: pool.leeway.as_secs(),
+            machine_callers: pool.admin_scope.is_some() || gateway_machines,
             pool: Arc::new(PoolTag::new(
                 index,
                 &pool.name,
-                &pool.admin.group,
-                pool.admin.scope.as_deref(),
-                pool.from_table,
+                &pool.admin_group,
+                pool.admin_scope.as_deref(),
+                pool.revocations_by_name,
             )),
         }
     }

@@ -10,42 +10,16 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::body::EitherBody;
-use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest, ResponseError};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::{web, Error, HttpMessage, ResponseError};
 use futures_util::future::{Either, FutureExt as _, Map};
 
+use crate::auth::authenticate::{authenticate, Authentication};
+use crate::auth::caller::Caller;
 use crate::auth::claims::Claims;
 use crate::auth::errors::AuthError;
-use crate::auth::extractors::{authenticate, Authentication};
+use crate::auth::metrics::AuthMetrics;
 use crate::auth::policy::{decide, Policy};
-use crate::http::metrics::Metrics;
-
-/// Who is calling, as a guard admitted them.
-#[derive(Debug, Clone)]
-pub enum Caller {
-    /// A signed-in user (an ID or access token of a user).
-    User(Claims),
-    /// A service with a client-credentials access token.
-    Machine(Claims),
-}
-
-impl Caller {
-    /// The verified claims, whoever is calling.
-    pub fn claims(&self) -> &Claims {
-        match self {
-            Caller::User(claims) | Caller::Machine(claims) => claims,
-        }
-    }
-
-    /// How log lines name the caller: a user by `sub`, a machine by its
-    /// app client id.
-    pub fn log_name(&self) -> String {
-        match self {
-            Caller::User(claims) => format!("sub={}", claims.sub),
-            Caller::Machine(claims) => format!("client_id={}", claims.client_id),
-        }
-    }
-}
 
 /// The middleware enforcing a [`Policy`] on the routes it wraps.
 #[derive(Debug, Clone)]
@@ -102,7 +76,7 @@ fn decide_request(
 ) -> Result<Option<Caller>, AuthError> {
     let decided = decide(policy, authenticated);
     if let Err(AuthError::Forbidden(refusal)) = &decided {
-        if let Some(metrics) = req.app_data::<web::Data<Metrics>>() {
+        if let Some(metrics) = req.app_data::<web::Data<AuthMetrics>>() {
             metrics.record_admin_denied(refusal.missing);
         }
     }
@@ -156,19 +130,5 @@ where
                 })))
             }
         }
-    }
-}
-
-/// The caller a guard admitted; a handler on a route without a guard that
-/// admits someone gets a 500 (our bug), never an unauthenticated caller.
-impl FromRequest for Caller {
-    type Error = AuthError;
-    type Future = Ready<Result<Self, AuthError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(req.extensions().get::<Caller>().cloned().ok_or_else(|| {
-            log::error!("{} has no guard admitting a caller", req.path());
-            AuthError::NotConfigured
-        }))
     }
 }

@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
+use crate::auth::caller::Caller;
 use crate::auth::claims::Claims;
 use crate::auth::errors::{AuthError, Missing, PolicyRefusal, TokenRejection};
-use crate::auth::guards::Caller;
 
 /// Whether a policy looks at the token, and whether it needs one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

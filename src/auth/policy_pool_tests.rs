@@ -8,8 +8,8 @@ use serde_json::json;
 use super::*;
 use crate::auth::claims::ClaimRules;
 use crate::auth::test_fixtures::*;
-use crate::config::TokenUsePolicy;
 use crate::pools::PoolTag;
+use crate::pools::TokenUsePolicy;
 
 /// The pools of these tests: `customers` (admin group `admin`, no machine
 /// admins) and `staff` (group `ops`, scope `staff/admin`).

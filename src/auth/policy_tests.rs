@@ -5,7 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::auth::claims::ClaimRules;
 use crate::auth::test_fixtures::*;
-use crate::config::TokenUsePolicy;
+use crate::pools::TokenUsePolicy;
 
 /// A machine's client-credentials token, checked with machine callers on
 /// (`admitted_for_users` false under `token_use` id, true under any).

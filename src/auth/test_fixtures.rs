@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::auth::claims::{check_claims, ClaimRules, Claims};
 use crate::auth::errors::TokenRejection;
 use crate::auth::jose::ClaimSet;
-use crate::config::TokenUsePolicy;
+use crate::pools::TokenUsePolicy;
 
 /// The tests' clock, seconds since the epoch.
 pub const NOW: u64 = 1_800_000_000;

@@ -12,6 +12,15 @@ use quick_cache::Weighter;
 
 use crate::auth::Claims;
 
+/// The verified-token cache's bounds; `entries == 0` disables it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenCacheSettings {
+    /// Verified tokens remembered (0 disables the cache).
+    pub entries: usize,
+    /// Byte budget of the cache.
+    pub max_bytes: u64,
+}
+
 /// SHA-256 of a whole token.
 pub type TokenDigest = [u8; 32];
 
@@ -146,7 +155,7 @@ mod tests {
     use super::*;
     use crate::auth::claims::{check_claims, ClaimRules};
     use crate::auth::jose::ClaimSet;
-    use crate::config::TokenUsePolicy;
+    use crate::pools::TokenUsePolicy;
     use serde_json::json;
 
     fn claims(sub: &str, padding: usize) -> Claims {

@@ -5,15 +5,13 @@ use crate::auth::claims::Claims;
 use crate::auth::errors::{AuthError, TokenRejection};
 use crate::auth::jose::TokenParts;
 use crate::auth::token_cache::TokenDigest;
-#[cfg(doc)]
-use crate::auth::verifier::Verifier;
 
-/// What [`Verifier::check`] decided without waiting.
+/// What `Verifier::check` decided without waiting.
 pub enum Verdict {
     /// Decided from the caches: accepted or refused.
     Decided(Result<Claims, AuthError>),
     /// Well-formed, but signed under a `kid` the key cache does not hold:
-    /// only a JWKS fetch can tell ([`Verifier::check_after_fetch`]).
+    /// only a JWKS fetch can tell (`Verifier::check_after_fetch`).
     NeedsKey(PendingToken),
 }
 

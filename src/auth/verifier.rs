@@ -7,13 +7,14 @@ use std::sync::Arc;
 use crate::auth::claims::{check_claims, ClaimRules, Claims};
 use crate::auth::errors::{AuthError, TokenRejection};
 use crate::auth::jose::{parse_payload, verify_signature, TokenParts};
+use crate::auth::pool_registry::{Pool, Pools};
+use crate::auth::token_cache::TokenCacheSettings;
 use crate::auth::token_cache::{token_digest, CachedToken, TokenDigest, VerifiedTokenCache};
 use crate::auth::verdict::PendingToken;
 pub use crate::auth::verdict::Verdict;
 use crate::clock::unix_now;
-use crate::config::Settings;
 use crate::keys::{JwksCache, KeyLookupError, SigningKey};
-use crate::pools::{Pool, PoolTag, Pools};
+use crate::pools::{PoolSettings, PoolTag};
 use crate::revocation::{rules, Revocation, Revocations};
 
 /// Called with the claims of each token that passes a full verification
@@ -30,18 +31,18 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// A verifier enforcing the first pool of `settings`, with keys from
-    /// `jwks` (benchmarks and tests of one pool).
-    pub fn new(settings: &Settings, jwks: Arc<JwksCache>) -> Self {
-        Self::for_pools(settings, vec![jwks])
-    }
-
-    /// A verifier enforcing each pool of `settings`, with the key cache
-    /// of the same place in `keys`.
-    pub fn for_pools(settings: &Settings, keys: Vec<Arc<JwksCache>>) -> Self {
-        let gateway_machines = settings.guard.admits_machines();
-        let pools = settings
-            .pools()
+    /// A verifier enforcing each of `pools`, with the key cache of the
+    /// same place in `keys` and a verified-token cache of `token_cache`'s
+    /// bounds; `gateway_machines` when some gateway rule admits machine
+    /// callers (their access tokens are then checked whatever a pool's
+    /// token kinds say).
+    pub fn for_pools(
+        pools: &[PoolSettings],
+        keys: Vec<Arc<JwksCache>>,
+        token_cache: &TokenCacheSettings,
+        gateway_machines: bool,
+    ) -> Self {
+        let pools = pools
             .iter()
             .zip(keys)
             .enumerate()
@@ -51,7 +52,7 @@ impl Verifier {
             .collect();
         Self::with_pools(
             Pools::new(pools),
-            VerifiedTokenCache::new(settings.token_cache.entries, settings.token_cache.max_bytes),
+            VerifiedTokenCache::new(token_cache.entries, token_cache.max_bytes),
         )
     }
 

@@ -1,54 +1,42 @@
-//! The admin API group: who may use the admin routes, and how the server
-//! reaches the Cognito Identity Provider API behind them.
+//! The admin API group: the environment pool's admin scope and IdP
+//! endpoint, and the credentials the server reaches the Cognito Identity
+//! Provider API with.
 
 use super::env::RawEnv;
 use super::error::invalid;
 use super::error::ConfigError;
 use super::values::{non_blank, refuse_in_dev_mode};
 use super::AuthMode;
+use crate::pools::cognito_idp_endpoint;
 use crate::users::idp::{AwsCredentials, IdpEndpoint};
 
-/// The admin routes: the group that may use them and the user pool's API.
-#[derive(Debug, Clone)]
-pub struct AdminSettings {
-    /// Cognito group whose members may use the admin routes.
-    pub group: String,
-    /// OAuth scope that lets machine callers (client-credentials access
-    /// tokens) use the admin routes; `None`: no machine admins.
-    pub scope: Option<String>,
-    /// Cognito Identity Provider API endpoint, for the admin user routes;
-    /// parsed here so a bad one stops the process at start, exit 2.
-    pub idp_endpoint: IdpEndpoint,
-    /// Credentials for that API; without them the admin user routes answer
-    /// 503. Always `None` in dev mode.
-    pub aws_credentials: Option<AwsCredentials>,
+/// The environment pool's IdP endpoint: `COGNITO_IDP_ENDPOINT`, else the
+/// region's; parsed here so a bad one stops the process at start, exit 2.
+pub(super) fn idp_endpoint(
+    raw: &RawEnv,
+    mode: AuthMode,
+    region: &str,
+) -> Result<IdpEndpoint, ConfigError> {
+    if mode == AuthMode::Dev {
+        refuse_in_dev_mode(&[("COGNITO_IDP_ENDPOINT", raw.cognito_idp_endpoint.as_deref())])?;
+    }
+    let endpoint = non_blank(raw.cognito_idp_endpoint.as_deref())
+        .unwrap_or_else(|| cognito_idp_endpoint(region));
+    IdpEndpoint::parse(&endpoint).map_err(|e| invalid("COGNITO_IDP_ENDPOINT", e.reason()))
 }
 
-impl AdminSettings {
-    pub(super) fn from_raw(
-        raw: &RawEnv,
-        mode: AuthMode,
-        region: &str,
-    ) -> Result<Self, ConfigError> {
-        if mode == AuthMode::Dev {
-            refuse_in_dev_mode(&[("COGNITO_IDP_ENDPOINT", raw.cognito_idp_endpoint.as_deref())])?;
-        }
-        let idp_endpoint = non_blank(raw.cognito_idp_endpoint.as_deref())
-            .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com/"));
-        let idp_endpoint = IdpEndpoint::parse(&idp_endpoint)
-            .map_err(|e| invalid("COGNITO_IDP_ENDPOINT", e.reason()))?;
-        // Dev mode manages its own in-memory users; AWS credentials that
-        // happen to be in a developer's shell are not used.
-        let aws_credentials = match mode {
-            AuthMode::Dev => None,
-            AuthMode::Cognito => credentials(raw)?,
-        };
-        Ok(AdminSettings {
-            group: non_blank(raw.admin_group.as_deref()).unwrap_or_else(|| "admin".to_owned()),
-            scope: admin_scope(raw.admin_scope.as_deref())?,
-            idp_endpoint,
-            aws_credentials,
-        })
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`: what
+/// the admin user routes manage every pool's users with; without them
+/// those routes answer 503. Always none in dev mode: it manages its own
+/// in-memory users, and credentials that happen to be in a developer's
+/// shell are not used.
+pub(super) fn aws_credentials(
+    raw: &RawEnv,
+    mode: AuthMode,
+) -> Result<Option<AwsCredentials>, ConfigError> {
+    match mode {
+        AuthMode::Dev => Ok(None),
+        AuthMode::Cognito => credentials(raw),
     }
 }
 
@@ -72,7 +60,7 @@ fn credentials(raw: &RawEnv) -> Result<Option<AwsCredentials>, ConfigError> {
 /// `ADMIN_SCOPE`: one OAuth scope token (RFC 6749 §3.3), printable ASCII
 /// without spaces, quotes or backslashes, since it is matched exactly
 /// against a space-separated `scope` claim and quoted in `WWW-Authenticate`.
-fn admin_scope(value: Option<&str>) -> Result<Option<String>, ConfigError> {
+pub(super) fn admin_scope(value: Option<&str>) -> Result<Option<String>, ConfigError> {
     let Some(scope) = non_blank(value) else {
         return Ok(None);
     };

@@ -7,41 +7,18 @@ use super::env::RawEnv;
 use super::error::{invalid, ConfigError};
 use super::values::non_blank;
 use super::AuthMode;
+use crate::http::cors::{CorsSettings, DEV_DEFAULT_ORIGINS};
 
 const VAR: &str = "CORS_ALLOWED_ORIGINS";
 
-/// Dev mode's origins when `CORS_ALLOWED_ORIGINS` is unset: the usual local
-/// front-end dev servers (Vite's dev server 5173 and preview 4173, Create
-/// React App and Next.js 3000), under both names a browser may be pointed
-/// at, since `localhost` and `127.0.0.1` are different origins. Plain HTTP
-/// on loopback only; a dev server elsewhere is listed explicitly.
-pub const DEV_DEFAULT_ORIGINS: &[&str] = &[
-    "http://localhost:5173",
-    "http://127.0.0.1:5173",
-    "http://localhost:4173",
-    "http://127.0.0.1:4173",
-    "http://localhost:3000",
-    "http://127.0.0.1:3000",
-];
-
-/// Cross-origin access for browsers.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BrowserSettings {
-    /// Origins (`scheme://host[:port]`, lower case, without a default
-    /// port: exactly as browsers send `Origin`) whose pages may call the
-    /// API. Empty: no cross-origin access at all.
-    pub allowed_origins: Vec<String>,
-}
-
-impl BrowserSettings {
-    pub(super) fn from_raw(raw: &RawEnv, mode: AuthMode) -> Result<Self, ConfigError> {
-        let allowed_origins = match (non_blank(raw.cors_allowed_origins.as_deref()), mode) {
-            (Some(list), _) => parse_origins(&list)?,
-            (None, AuthMode::Dev) => DEV_DEFAULT_ORIGINS.iter().map(|o| o.to_string()).collect(),
-            (None, AuthMode::Cognito) => Vec::new(),
-        };
-        Ok(BrowserSettings { allowed_origins })
-    }
+/// `CORS_ALLOWED_ORIGINS`, or dev mode's local origins.
+pub(super) fn cors_settings(raw: &RawEnv, mode: AuthMode) -> Result<CorsSettings, ConfigError> {
+    let allowed_origins = match (non_blank(raw.cors_allowed_origins.as_deref()), mode) {
+        (Some(list), _) => parse_origins(&list)?,
+        (None, AuthMode::Dev) => DEV_DEFAULT_ORIGINS.iter().map(|o| o.to_string()).collect(),
+        (None, AuthMode::Cognito) => Vec::new(),
+    };
+    Ok(CorsSettings { allowed_origins })
 }
 
 /// A comma-separated list of origins; duplicates (after normalising) once.
@@ -248,15 +225,15 @@ mod tests {
     use super::*;
 
     fn origins(value: &'static str) -> Vec<String> {
-        with(&[(VAR, value)]).expect(value).browser.allowed_origins
+        with(&[(VAR, value)]).expect(value).cors.allowed_origins
     }
 
     #[test]
     fn unset_means_no_cross_origin_access() {
-        assert!(with(&[]).expect("valid").browser.allowed_origins.is_empty());
+        assert!(with(&[]).expect("valid").cors.allowed_origins.is_empty());
         assert!(with(&[(VAR, "  ")])
             .expect("valid")
-            .browser
+            .cors
             .allowed_origins
             .is_empty());
     }
@@ -364,12 +341,12 @@ mod tests {
 
     #[test]
     fn dev_mode_allows_the_usual_local_front_ends_unless_told_otherwise() {
-        let defaults = dev(&[]).expect("valid").browser.allowed_origins;
+        let defaults = dev(&[]).expect("valid").cors.allowed_origins;
         assert_eq!(defaults, DEV_DEFAULT_ORIGINS);
         for origin in DEV_DEFAULT_ORIGINS {
             assert_eq!(parse_origin(origin).as_deref(), Ok(*origin), "normalised");
         }
         let own = dev(&[(VAR, "http://localhost:8081")]).expect("valid");
-        assert_eq!(own.browser.allowed_origins, vec!["http://localhost:8081"]);
+        assert_eq!(own.cors.allowed_origins, vec!["http://localhost:8081"]);
     }
 }

@@ -1,15 +1,13 @@
-//! The keys group: where the signing keys come from and how the key cache
-//! fetches them (refresh interval, unknown-`kid` rate limit, timeouts).
+//! The keys group: where the environment pool's signing keys come from,
+//! and how every key cache fetches them (refresh interval, unknown-`kid`
+//! rate limit, timeouts).
 
-use std::path::PathBuf;
-use std::time::Duration;
-
-use super::cognito::CognitoSettings;
 use super::env::RawEnv;
 use super::error::ConfigError;
 use super::values::{check_url, non_blank, refuse_in_dev_mode, seconds};
 use super::AuthMode;
-use crate::keys::JwksPolicy;
+use crate::keys::{JwksSource, JwksTuning};
+use crate::pools::cognito_jwks_url;
 
 /// Default background refresh: Cognito rotates keys rarely, and a key it
 /// withdraws stops being accepted within this (15 minutes).
@@ -30,112 +28,62 @@ const MAX_INTERVAL_SECS: u64 = 86_400;
 /// Longest fetch timeout: beyond a minute a request would rather fail.
 const MAX_TIMEOUT_SECS: u64 = 60;
 
-/// Where the signing keys come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JwksSource {
-    /// A JWKS URL: Cognito's, an emulator's or a test server's.
-    Url(String),
-    /// The built-in dev issuer (`AUTH_MODE=dev`), signing with this key file;
-    /// start-up serves its JWKS on loopback and fetches it from there.
-    DevIssuer { signing_key_file: PathBuf },
-}
-
-impl JwksSource {
-    /// The URL, when it is known before start-up.
-    pub fn url(&self) -> Option<&str> {
-        match self {
-            JwksSource::Url(url) => Some(url),
-            JwksSource::DevIssuer { .. } => None,
+/// The environment pool's key source: the dev issuer's key in dev mode;
+/// else `COGNITO_JWKS_URL`, or the JWKS under the pool's first issuer.
+pub(super) fn jwks_source(
+    raw: &RawEnv,
+    mode: AuthMode,
+    issuers: &[String],
+) -> Result<JwksSource, ConfigError> {
+    match mode {
+        AuthMode::Dev => {
+            refuse_in_dev_mode(&[("COGNITO_JWKS_URL", raw.cognito_jwks_url.as_deref())])?;
+            Ok(JwksSource::DevIssuer {
+                signing_key_file: non_blank(raw.dev_signing_key_file.as_deref())
+                    .unwrap_or_else(|| crate::dev::DEFAULT_DEV_SIGNING_KEY_FILE.to_owned())
+                    .into(),
+            })
         }
+        AuthMode::Cognito => Ok(JwksSource::Url(
+            match non_blank(raw.cognito_jwks_url.as_deref()) {
+                Some(url) => check_url("COGNITO_JWKS_URL", url)?,
+                // Cognito publishes the keys under the issuer, in its first
+                // (`cognito-idp.`) form when derived from the pool.
+                None => cognito_jwks_url(issuers.first().map_or("", String::as_str)),
+            },
+        )),
     }
 }
 
-/// The signing keys: their source and the key cache's fetch policy.
-#[derive(Debug, Clone)]
-pub struct KeySettings {
-    pub source: JwksSource,
-    /// Background refresh interval: a key the JWKS drops is refused within this.
-    pub refresh: Duration,
-    /// Least time between refetches caused by unknown `kid`s, so made-up kids
-    /// cost the JWKS endpoint a bounded number of requests. At least 1 s:
-    /// zero would switch the rate limit off.
-    pub min_refetch: Duration,
-    /// Connect timeout of a JWKS fetch.
-    pub connect_timeout: Duration,
-    /// Timeout of a whole JWKS fetch; also bounds how long a request with an
-    /// unknown kid can wait for one.
-    pub fetch_timeout: Duration,
-}
-
-impl KeySettings {
-    pub(super) fn from_raw(
-        raw: &RawEnv,
-        mode: AuthMode,
-        cognito: &CognitoSettings,
-    ) -> Result<Self, ConfigError> {
-        let source = match mode {
-            AuthMode::Dev => {
-                refuse_in_dev_mode(&[("COGNITO_JWKS_URL", raw.cognito_jwks_url.as_deref())])?;
-                JwksSource::DevIssuer {
-                    signing_key_file: non_blank(raw.dev_signing_key_file.as_deref())
-                        .unwrap_or_else(|| crate::dev::DEFAULT_DEV_SIGNING_KEY_FILE.to_owned())
-                        .into(),
-                }
-            }
-            AuthMode::Cognito => {
-                JwksSource::Url(match non_blank(raw.cognito_jwks_url.as_deref()) {
-                    Some(url) => check_url("COGNITO_JWKS_URL", url)?,
-                    // Cognito publishes the keys under the issuer, in its first
-                    // (`cognito-idp.`) form when derived from the pool.
-                    None => match non_blank(raw.cognito_issuer.as_deref()) {
-                        Some(issuer) => format!("{issuer}/.well-known/jwks.json"),
-                        None => format!(
-                            "https://cognito-idp.{}.amazonaws.com/{}/.well-known/jwks.json",
-                            cognito.region, cognito.user_pool_id
-                        ),
-                    },
-                })
-            }
-        };
-        Ok(KeySettings {
-            source,
-            refresh: seconds(
-                "JWKS_REFRESH_SECS",
-                raw.jwks_refresh_secs.as_deref(),
-                DEFAULT_REFRESH_SECS,
-                1..=MAX_INTERVAL_SECS,
-            )?,
-            min_refetch: seconds(
-                "JWKS_MIN_REFETCH_SECS",
-                raw.jwks_min_refetch_secs.as_deref(),
-                DEFAULT_MIN_REFETCH_SECS,
-                1..=MAX_INTERVAL_SECS,
-            )?,
-            connect_timeout: seconds(
-                "JWKS_CONNECT_TIMEOUT_SECS",
-                raw.jwks_connect_timeout_secs.as_deref(),
-                DEFAULT_CONNECT_TIMEOUT_SECS,
-                1..=MAX_TIMEOUT_SECS,
-            )?,
-            fetch_timeout: seconds(
-                "JWKS_FETCH_TIMEOUT_SECS",
-                raw.jwks_fetch_timeout_secs.as_deref(),
-                DEFAULT_FETCH_TIMEOUT_SECS,
-                1..=MAX_TIMEOUT_SECS,
-            )?,
-        })
-    }
-
-    /// How the signing-key cache talks to the JWKS endpoint; only the dev
-    /// issuer's cache may use the committed dev key.
-    pub fn policy(&self) -> JwksPolicy {
-        JwksPolicy {
-            min_refetch: self.min_refetch,
-            connect_timeout: self.connect_timeout,
-            fetch_timeout: self.fetch_timeout,
-            trust_dev_key: matches!(self.source, JwksSource::DevIssuer { .. }),
-        }
-    }
+/// `JWKS_REFRESH_SECS`, `JWKS_MIN_REFETCH_SECS`, `JWKS_CONNECT_TIMEOUT_SECS`,
+/// `JWKS_FETCH_TIMEOUT_SECS`: how every pool's key cache fetches.
+pub(super) fn jwks_tuning(raw: &RawEnv) -> Result<JwksTuning, ConfigError> {
+    Ok(JwksTuning {
+        refresh: seconds(
+            "JWKS_REFRESH_SECS",
+            raw.jwks_refresh_secs.as_deref(),
+            DEFAULT_REFRESH_SECS,
+            1..=MAX_INTERVAL_SECS,
+        )?,
+        min_refetch: seconds(
+            "JWKS_MIN_REFETCH_SECS",
+            raw.jwks_min_refetch_secs.as_deref(),
+            DEFAULT_MIN_REFETCH_SECS,
+            1..=MAX_INTERVAL_SECS,
+        )?,
+        connect_timeout: seconds(
+            "JWKS_CONNECT_TIMEOUT_SECS",
+            raw.jwks_connect_timeout_secs.as_deref(),
+            DEFAULT_CONNECT_TIMEOUT_SECS,
+            1..=MAX_TIMEOUT_SECS,
+        )?,
+        fetch_timeout: seconds(
+            "JWKS_FETCH_TIMEOUT_SECS",
+            raw.jwks_fetch_timeout_secs.as_deref(),
+            DEFAULT_FETCH_TIMEOUT_SECS,
+            1..=MAX_TIMEOUT_SECS,
+        )?,
+    })
 }
 
 #[cfg(test)]
@@ -143,13 +91,13 @@ mod tests {
     use std::time::Duration;
 
     use super::super::test_support::{invalid_var, with};
-    use super::JwksSource;
+    use crate::keys::JwksSource;
 
     #[test]
     fn the_jwks_url_follows_a_configured_issuer_unless_set() {
         let s = with(&[("COGNITO_ISSUER", "http://127.0.0.1:9229/pool")]).expect("valid");
         assert_eq!(
-            s.keys.source.url(),
+            s.pools[0].jwks.url(),
             Some("http://127.0.0.1:9229/pool/.well-known/jwks.json")
         );
         let s = with(&[
@@ -158,7 +106,7 @@ mod tests {
         ])
         .expect("valid");
         assert_eq!(
-            s.keys.source,
+            s.pools[0].jwks,
             JwksSource::Url("http://127.0.0.1:1/keys".to_owned())
         );
     }
@@ -170,7 +118,10 @@ mod tests {
             Some("JWKS_MIN_REFETCH_SECS")
         );
         let s = with(&[("JWKS_MIN_REFETCH_SECS", "1")]).expect("1 second is allowed");
-        assert_eq!(s.keys.min_refetch, Duration::from_secs(1));
-        assert_eq!(s.keys.policy().min_refetch, Duration::from_secs(1));
+        assert_eq!(s.jwks.min_refetch, Duration::from_secs(1));
+        assert_eq!(
+            s.jwks.policy(&s.pools[0].jwks).min_refetch,
+            Duration::from_secs(1)
+        );
     }
 }

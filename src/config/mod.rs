@@ -1,16 +1,17 @@
-//! Settings read once from the environment at start, validated group by
-//! group (cognito, keys, token cache, admin API, browsers, server, the
-//! `GUARD_CONFIG` file), and
-//! final from then on: a bad deployment fails before it listens instead of
+//! The top floor: reads the environment and the `GUARD_CONFIG` file once at
+//! start and builds, group by group (the environment's pool, keys, token
+//! cache, admin API, browsers, server, revocations, the file's pools and
+//! rules), the settings types each component owns. Only start-up (and the
+//! binary) imports it. A bad deployment fails before it listens instead of
 //! failing every request, and nothing rewrites the settings afterwards.
 
 mod admin;
 mod browser;
-mod cognito;
 mod env;
 mod error;
 mod guard_file;
 mod keys;
+mod pool_env;
 mod pools;
 mod revocation;
 mod server;
@@ -20,17 +21,17 @@ mod values;
 use std::collections::HashMap;
 use std::ffi::OsString;
 
-pub use admin::AdminSettings;
-pub use browser::{BrowserSettings, DEV_DEFAULT_ORIGINS};
-pub use cognito::{CognitoSettings, TokenUsePolicy};
 pub use env::load_env_file;
 pub use error::ConfigError;
-pub use guard_file::{ForwardAuthSettings, Gateway, GuardFile, RuleSettings};
-pub use keys::{JwksSource, KeySettings};
-pub use revocation::{RedisUrl, RevocationSettings};
-pub use server::{ListenAddr, ServerSettings};
-pub use token_cache::TokenCacheSettings;
+pub use guard_file::{GuardFile, PoolDefaults};
 
+use crate::auth::TokenCacheSettings;
+use crate::forward_auth::ForwardAuthSettings;
+use crate::http::{CorsSettings, ServerSettings};
+use crate::keys::JwksTuning;
+use crate::pools::PoolSettings;
+use crate::revocation::RevocationSettings;
+use crate::users::idp::{AwsCredentials, IdpEndpoint};
 use env::RawEnv;
 use error::invalid;
 use values::non_blank;
@@ -39,7 +40,8 @@ use values::non_blank;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMode {
     Cognito,
-    /// The local issuer of [`crate::dev`]; its key is [`JwksSource::DevIssuer`]'s.
+    /// The local issuer of [`crate::dev`]; its key is
+    /// [`crate::keys::JwksSource::DevIssuer`]'s.
     Dev,
 }
 
@@ -56,36 +58,30 @@ impl AuthMode {
     }
 }
 
-/// Everything the server needs to run, already validated. Tests build one
-/// with [`Settings::from_vars`] and tweak its fields.
+/// Everything the server needs to run, already validated, as the values
+/// each component is built from. Tests build one with
+/// [`Settings::from_vars`] and tweak its fields.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub mode: AuthMode,
-    /// Pool, clients, issuers, token kinds: what the claim rules check.
-    pub cognito: CognitoSettings,
-    /// Where the signing keys come from and how they are fetched.
-    pub keys: KeySettings,
+    /// The user pools, never empty: the environment's one, named
+    /// `default`, or the `[[pool]]` tables of `GUARD_CONFIG` in file order.
+    pub pools: Vec<PoolSettings>,
+    /// How every pool's key cache fetches its keys.
+    pub jwks: JwksTuning,
     /// The verified-token cache's bounds.
     pub token_cache: TokenCacheSettings,
-    /// The admin routes' group and the Cognito API behind them.
-    pub admin: AdminSettings,
-    /// Which web origins' pages may call the API (CORS).
-    pub browser: BrowserSettings,
+    /// What the admin user routes manage users with; `None`: they answer
+    /// 503. Always `None` in dev mode.
+    pub aws_credentials: Option<AwsCredentials>,
+    /// Which web origins' pages may call the API.
+    pub cors: CorsSettings,
     /// The listeners.
     pub server: ServerSettings,
     /// Where the revocation list lives.
     pub revocation: RevocationSettings,
-    /// What `GUARD_CONFIG` holds: the user pools and the gateway rules
-    /// (forward-auth).
-    pub guard: GuardFile,
-    /// The name of the pool `cognito`, `keys` and `admin` describe:
-    /// [`crate::pools::DEFAULT_POOL`] from the variables, else its
-    /// `[[pool]]` table's.
-    pub pool_name: String,
-    /// Whether that pool comes from a `[[pool]]` table.
-    pub pool_from_table: bool,
-    /// The `[[pool]]` tables after the first, in file order.
-    pub more_pools: Vec<PoolConfig>,
+    /// The gateway rules of `GUARD_CONFIG`; `None`: no `/auth` endpoint.
+    pub forward_auth: Option<ForwardAuthSettings>,
 }
 
 impl Settings {
@@ -122,100 +118,42 @@ impl Settings {
         let mode = AuthMode::from_raw(raw)?;
         let guard = match non_blank(raw.guard_config.as_deref()) {
             None => GuardFile::default(),
-            Some(path) => GuardFile::load(std::path::Path::new(&path))?,
+            Some(path) => GuardFile::load(std::path::Path::new(&path), &pool_defaults(raw)?)?,
         };
-        let env = raw;
-        let (pooled, pool_name, from_table);
-        let raw = match (guard.pools.first(), &guard.pools_at) {
-            (Some(first), Some(at)) => {
+        let pools = match (guard.pools.is_empty(), &guard.pools_at) {
+            (false, Some(at)) => {
                 pools::refuse_clash(raw, mode, at)?;
-                pool_name = first.name.clone();
-                from_table = true;
-                pooled = pools::as_variables(raw, first);
-                &pooled
+                guard.pools
             }
-            _ => {
-                pool_name = crate::pools::DEFAULT_POOL.to_owned();
-                from_table = false;
-                raw
-            }
+            _ => vec![pool_env::env_pool(raw, mode)?],
         };
-        let cognito = CognitoSettings::from_raw(raw, mode)?;
-        let keys = KeySettings::from_raw(raw, mode, &cognito)?;
-        let admin = AdminSettings::from_raw(raw, mode, &cognito.region)?;
-        // The other tables, each checked and defaulted as the first.
-        let more_pools = guard
-            .pools
-            .iter()
-            .skip(1)
-            .map(|pool| PoolConfig::from_raw(&pools::as_variables(env, pool), mode, &pool.name))
-            .collect::<Result<Vec<_>, _>>()?;
-        let token_cache = TokenCacheSettings::from_raw(raw)?;
-        let browser = BrowserSettings::from_raw(raw, mode)?;
-        let server = ServerSettings::from_raw(raw, mode)?;
-        let revocation = RevocationSettings::from_raw(raw)?;
         Ok(Settings {
             mode,
-            cognito,
-            keys,
-            token_cache,
-            admin,
-            browser,
-            server,
-            revocation,
-            guard,
-            pool_name,
-            pool_from_table: from_table,
-            more_pools,
+            pools,
+            jwks: keys::jwks_tuning(raw)?,
+            aws_credentials: admin::aws_credentials(raw, mode)?,
+            token_cache: token_cache::token_cache_settings(raw)?,
+            cors: browser::cors_settings(raw, mode)?,
+            server: server::server_settings(raw, mode)?,
+            revocation: revocation::revocation_settings(raw)?,
+            forward_auth: guard.forward_auth,
         })
-    }
-
-    /// Every pool to serve, in order: the one `cognito`, `keys` and `admin`
-    /// describe, then the other `[[pool]]` tables.
-    pub fn pools(&self) -> Vec<PoolConfig> {
-        let first = PoolConfig {
-            name: self.pool_name.clone(),
-            from_table: self.pool_from_table,
-            cognito: self.cognito.clone(),
-            keys: self.keys.clone(),
-            admin: self.admin.clone(),
-        };
-        std::iter::once(first)
-            .chain(self.more_pools.iter().cloned())
-            .collect()
     }
 }
 
-/// One pool's settings, as the server builds it: what the single-pool
-/// variables say, under a name.
-#[derive(Debug, Clone)]
-pub struct PoolConfig {
-    /// `default` from the variables, else its `[[pool]]` table's.
-    pub name: String,
-    /// Whether it comes from a `[[pool]]` table.
-    pub from_table: bool,
-    /// Issuers, clients, token kinds.
-    pub cognito: CognitoSettings,
-    /// Its key source, and the shared tuning.
-    pub keys: KeySettings,
-    /// Its admin terms and IdP endpoint (credentials are shared).
-    pub admin: AdminSettings,
-}
-
-impl PoolConfig {
-    /// A `[[pool]]` table's settings, from the variables it stands for.
-    fn from_raw(raw: &RawEnv, mode: AuthMode, name: &str) -> Result<Self, ConfigError> {
-        let cognito = CognitoSettings::from_raw(raw, mode)?;
-        let keys = KeySettings::from_raw(raw, mode, &cognito)?;
-        let admin = AdminSettings::from_raw(raw, mode, &cognito.region)?;
-        Ok(PoolConfig {
-            name: name.to_owned(),
-            from_table: true,
-            cognito,
-            keys,
-            admin,
-        })
-    }
+/// What the `[[pool]]` tables take from the environment.
+fn pool_defaults(raw: &RawEnv) -> Result<PoolDefaults, ConfigError> {
+    let idp_endpoint = match non_blank(raw.cognito_idp_endpoint.as_deref()) {
+        None => None,
+        Some(endpoint) => Some(
+            IdpEndpoint::parse(&endpoint)
+                .map_err(|e| invalid("COGNITO_IDP_ENDPOINT", e.reason()))?,
+        ),
+    };
+    Ok(PoolDefaults {
+        leeway: pool_env::leeway(raw)?,
+        idp_endpoint,
+    })
 }
 
 /// Settings from a few variables, for the unit tests of every group.
@@ -262,41 +200,43 @@ mod tests {
 
     use super::test_support::{base, dev, invalid_var, with};
     use super::*;
+    use crate::keys::JwksSource;
+    use crate::pools::TokenUsePolicy;
 
     #[test]
     fn defaults_follow_the_contract() {
         let s = with(&[]).expect("valid settings");
         assert_eq!(s.mode, AuthMode::Cognito);
         assert_eq!(
-            s.cognito.issuers,
+            s.pools[0].issuers,
             vec![
                 "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
                 "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
             ]
         );
         assert_eq!(
-            s.keys.source,
+            s.pools[0].jwks,
             JwksSource::Url(
                 "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json"
                     .to_owned()
             )
         );
-        assert_eq!(s.cognito.token_use, TokenUsePolicy::Id);
-        assert_eq!(s.cognito.leeway, Duration::ZERO);
-        assert_eq!(s.keys.refresh, Duration::from_secs(900));
-        assert_eq!(s.keys.min_refetch, Duration::from_secs(10));
-        assert_eq!(s.keys.connect_timeout, Duration::from_secs(2));
-        assert_eq!(s.keys.fetch_timeout, Duration::from_secs(5));
+        assert_eq!(s.pools[0].token_use, TokenUsePolicy::Id);
+        assert_eq!(s.pools[0].leeway, Duration::ZERO);
+        assert_eq!(s.jwks.refresh, Duration::from_secs(900));
+        assert_eq!(s.jwks.min_refetch, Duration::from_secs(10));
+        assert_eq!(s.jwks.connect_timeout, Duration::from_secs(2));
+        assert_eq!(s.jwks.fetch_timeout, Duration::from_secs(5));
         assert_eq!(
             (s.token_cache.entries, s.token_cache.max_bytes),
             (10_000, 16 << 20)
         );
-        assert_eq!(s.admin.group, "admin");
+        assert_eq!(s.pools[0].admin_group, "admin");
         assert_eq!(
-            s.admin.idp_endpoint.to_string(),
+            s.pools[0].idp_endpoint.to_string(),
             "https://cognito-idp.eu-west-1.amazonaws.com/"
         );
-        assert!(s.admin.aws_credentials.is_none());
+        assert!(s.aws_credentials.is_none());
         assert_eq!(s.server.api.to_string(), "127.0.0.1:6969");
         assert_eq!(s.server.metrics, None);
     }
@@ -350,23 +290,27 @@ mod tests {
     fn dev_mode_needs_no_pool_settings_and_uses_the_fixed_dev_identity() {
         let s = dev(&[]).expect("valid");
         assert_eq!(s.mode, AuthMode::Dev);
-        assert_eq!(s.cognito.issuers, vec![crate::dev::DEV_ISSUER]);
-        assert_eq!(s.cognito.client_ids, vec![crate::dev::DEV_CLIENT_ID]);
-        assert_eq!(s.cognito.user_pool_id, crate::dev::DEV_USER_POOL_ID);
+        assert_eq!(s.pools[0].issuers, vec![crate::dev::DEV_ISSUER]);
+        assert_eq!(s.pools[0].client_ids, vec![crate::dev::DEV_CLIENT_ID]);
+        assert_eq!(s.pools[0].user_pool_id, crate::dev::DEV_USER_POOL_ID);
         assert_eq!(
-            s.keys.source,
+            s.pools[0].jwks,
             JwksSource::DevIssuer {
                 signing_key_file: crate::dev::DEFAULT_DEV_SIGNING_KEY_FILE.into()
             }
         );
-        assert!(s.keys.policy().trust_dev_key, "its own key, in dev mode");
-        assert!(!with(&[]).expect("valid").keys.policy().trust_dev_key);
+        assert!(
+            s.jwks.policy(&s.pools[0].jwks).trust_dev_key,
+            "its own key, in dev mode"
+        );
+        let cognito = with(&[]).expect("valid");
+        assert!(!cognito.jwks.policy(&cognito.pools[0].jwks).trust_dev_key);
     }
 
     #[test]
     fn dev_mode_ignores_aws_credentials() {
         let s = dev(&[("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b")]).expect("valid");
-        assert!(s.admin.aws_credentials.is_none());
+        assert!(s.aws_credentials.is_none());
     }
 
     #[test]

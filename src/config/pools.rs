@@ -7,8 +7,6 @@ use super::env::RawEnv;
 use super::error::{invalid, ConfigError};
 use super::values::non_blank;
 use super::AuthMode;
-use crate::config::TokenUsePolicy;
-use crate::pools::PoolSettings;
 
 /// The single-pool variables that a `[[pool]]` table replaces.
 fn single_pool_variables(raw: &RawEnv) -> [(&'static str, Option<&str>); 8] {
@@ -45,37 +43,12 @@ pub(super) fn refuse_clash(raw: &RawEnv, mode: AuthMode, at: &str) -> Result<(),
     }
 }
 
-/// The environment as if `pool`'s values were the single-pool variables:
-/// one pool then goes through exactly the checks and defaults the
-/// variables do (issuer forms, JWKS URL, IdP endpoint).
-pub(super) fn as_variables(raw: &RawEnv, pool: &PoolSettings) -> RawEnv {
-    let mut raw = raw.clone();
-    raw.aws_region = Some(pool.region.clone());
-    raw.cognito_user_pool_id = Some(pool.user_pool_id.clone());
-    raw.cognito_client_id = Some(pool.client_ids.join(","));
-    raw.cognito_issuer = pool.issuer.clone();
-    raw.cognito_jwks_url = pool.jwks_url.clone();
-    raw.cognito_token_use = Some(
-        match pool.token_use {
-            TokenUsePolicy::Id => "id",
-            TokenUsePolicy::Access => "access",
-            TokenUsePolicy::Any => "any",
-        }
-        .to_owned(),
-    );
-    raw.admin_group = pool.admin_group.clone();
-    raw.admin_scope = pool.admin_scope.clone();
-    if let Some(endpoint) = &pool.idp_endpoint {
-        raw.cognito_idp_endpoint = Some(endpoint.clone());
-    }
-    raw
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::test_support::invalid_var;
     use super::super::{ConfigError, Settings};
-    use crate::config::{JwksSource, TokenUsePolicy};
+    use crate::keys::JwksSource;
+    use crate::pools::TokenUsePolicy;
 
     const POOL: &str = r#"
 [[pool]]
@@ -105,33 +78,34 @@ admin_scope = "guard/admin"
     #[test]
     fn without_pool_tables_the_variables_make_the_default_pool() {
         let s = super::super::test_support::with(&[]).expect("valid");
-        assert_eq!(s.pool_name, "default");
+        assert_eq!(s.pools.len(), 1);
+        assert_eq!(s.pools[0].name, "default");
     }
 
     #[test]
     fn one_pool_table_is_checked_and_defaulted_as_the_variables_are() {
         let s = with_file("one", POOL, &[]).expect("valid");
-        assert_eq!(s.pool_name, "staff");
-        assert_eq!(s.cognito.client_ids, ["c1", "c2"]);
-        assert_eq!(s.cognito.token_use, TokenUsePolicy::Access);
+        assert_eq!(s.pools[0].name, "staff");
+        assert_eq!(s.pools[0].client_ids, ["c1", "c2"]);
+        assert_eq!(s.pools[0].token_use, TokenUsePolicy::Access);
         assert_eq!(
-            s.cognito.issuers,
+            s.pools[0].issuers,
             [
                 "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_XyZ987654",
                 "https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_XyZ987654"
             ]
         );
         assert_eq!(
-            s.keys.source,
+            s.pools[0].jwks,
             JwksSource::Url(
                 "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_XyZ987654/.well-known/jwks.json"
                     .to_owned()
             )
         );
-        assert_eq!(s.admin.group, "ops");
-        assert_eq!(s.admin.scope.as_deref(), Some("guard/admin"));
+        assert_eq!(s.pools[0].admin_group, "ops");
+        assert_eq!(s.pools[0].admin_scope.as_deref(), Some("guard/admin"));
         assert_eq!(
-            s.admin.idp_endpoint.to_string(),
+            s.pools[0].idp_endpoint.to_string(),
             "https://cognito-idp.us-east-1.amazonaws.com/"
         );
     }
@@ -186,26 +160,23 @@ client_ids = ["c3"]
 "#
         );
         let s = with_file("two", &two, &[]).expect("valid");
-        let pools = s.pools();
+        let pools = &s.pools;
         let names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["staff", "customers"]);
-        assert!(pools.iter().all(|p| p.from_table));
+        assert!(pools.iter().all(|p| p.revocations_by_name));
         let customers = &pools[1];
-        assert_eq!(customers.cognito.client_ids, ["c3"]);
-        assert_eq!(customers.cognito.token_use, TokenUsePolicy::Id);
-        assert_eq!(customers.admin.group, "admin");
-        assert_eq!(customers.admin.scope, None);
+        assert_eq!(customers.client_ids, ["c3"]);
+        assert_eq!(customers.token_use, TokenUsePolicy::Id);
+        assert_eq!(customers.admin_group, "admin");
+        assert_eq!(customers.admin_scope, None);
         // Not the first pool's endpoint: its own region's.
         assert_eq!(
-            customers.admin.idp_endpoint.to_string(),
+            customers.idp_endpoint.to_string(),
             "https://cognito-idp.eu-west-1.amazonaws.com/"
         );
+        assert_eq!(pools[0].idp_endpoint.to_string(), "http://127.0.0.1:9229/");
         assert_eq!(
-            pools[0].admin.idp_endpoint.to_string(),
-            "http://127.0.0.1:9229/"
-        );
-        assert_eq!(
-            customers.keys.source,
+            customers.jwks,
             JwksSource::Url(
                 "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Cust0mers/.well-known/jwks.json"
                     .to_owned()
@@ -216,8 +187,7 @@ client_ids = ["c3"]
     #[test]
     fn the_variables_make_one_pool_not_from_a_table() {
         let s = super::super::test_support::with(&[]).expect("valid");
-        let pools = s.pools();
-        assert_eq!(pools.len(), 1);
-        assert!(!pools[0].from_table);
+        assert_eq!(s.pools.len(), 1);
+        assert!(!s.pools[0].revocations_by_name);
     }
 }

@@ -1,13 +1,13 @@
 //! The server group: where the API listens (loopback only in dev mode) and
 //! where `/metrics` is served.
 
-use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 
 use super::env::RawEnv;
 use super::error::{invalid, ConfigError};
 use super::values::{non_blank, number};
 use super::AuthMode;
+use crate::http::{ListenAddr, ServerSettings};
 
 /// Default API host: loopback, so nothing is exposed until asked for.
 const DEFAULT_HOST: &str = "127.0.0.1";
@@ -17,76 +17,45 @@ const DEFAULT_PORT: u16 = 6969;
 /// of a typo's thousands of threads.
 const MAX_WORKERS: u64 = 1024;
 
-/// A `host:port` to listen on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListenAddr {
-    /// A name or an IP address (`METRICS_ADDR`'s IPv6 ones without brackets).
-    pub host: String,
-    /// 0 lets the system choose (tests); the bound port is then reported by
-    /// [`crate::Application`].
-    pub port: u16,
-}
-
-impl fmt::Display for ListenAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') && !self.host.starts_with('[') {
-            write!(f, "[{}]:{}", self.host, self.port)
-        } else {
-            write!(f, "{}:{}", self.host, self.port)
-        }
-    }
-}
-
-/// The listeners.
-#[derive(Debug, Clone)]
-pub struct ServerSettings {
-    /// The API (`HOST`, `PORT`).
-    pub api: ListenAddr,
-    /// Where `/metrics` is served instead of the API port (`METRICS_ADDR`),
-    /// so it need not be exposed with the API.
-    pub metrics: Option<ListenAddr>,
-    /// The API's worker threads (`HTTP_WORKERS`); `None`: one per CPU.
-    pub workers: Option<usize>,
-}
-
-impl ServerSettings {
-    pub(super) fn from_raw(raw: &RawEnv, mode: AuthMode) -> Result<Self, ConfigError> {
-        let host = non_blank(raw.host.as_deref()).unwrap_or_else(|| DEFAULT_HOST.to_owned());
-        if mode == AuthMode::Dev && !is_loopback(&host) {
-            return Err(invalid(
+/// `HOST`, `PORT`, `METRICS_ADDR`, `HTTP_WORKERS`.
+pub(super) fn server_settings(raw: &RawEnv, mode: AuthMode) -> Result<ServerSettings, ConfigError> {
+    let host = non_blank(raw.host.as_deref()).unwrap_or_else(|| DEFAULT_HOST.to_owned());
+    if mode == AuthMode::Dev && !is_loopback(&host) {
+        return Err(invalid(
                 "HOST",
                 format!("dev mode self-issues tokens, so it listens on loopback only (127.0.0.1, ::1, localhost), not `{host}`"),
             ));
-        }
-        let port = match non_blank(raw.port.as_deref()) {
-            None => DEFAULT_PORT,
-            Some(p) => p.parse::<u16>().map_err(|_| {
-                invalid("PORT", format!("expected a port number 0-65535, got `{p}`"))
-            })?,
-        };
-        let metrics = non_blank(raw.metrics_addr.as_deref())
-            .map(|addr| listen_addr("METRICS_ADDR", &addr))
-            .transpose()?;
-        // The same rule for the metrics listener: dev mode exposes nothing.
-        if let Some(addr) = metrics.as_ref().filter(|_| mode == AuthMode::Dev) {
-            if !is_loopback(&addr.host) {
-                return Err(invalid(
-                    "METRICS_ADDR",
-                    format!("dev mode listens on loopback only (127.0.0.1, ::1, localhost), not `{addr}`"),
-                ));
-            }
-        }
-        let workers = non_blank(raw.http_workers.as_deref())
-            .map(|w| number("HTTP_WORKERS", Some(&w), 1, 1..=MAX_WORKERS))
-            .transpose()?
-            // At most MAX_WORKERS: fits any usize.
-            .map(|n| n as usize);
-        Ok(ServerSettings {
-            api: ListenAddr { host, port },
-            metrics,
-            workers,
-        })
     }
+    let port = match non_blank(raw.port.as_deref()) {
+        None => DEFAULT_PORT,
+        Some(p) => p
+            .parse::<u16>()
+            .map_err(|_| invalid("PORT", format!("expected a port number 0-65535, got `{p}`")))?,
+    };
+    let metrics = non_blank(raw.metrics_addr.as_deref())
+        .map(|addr| listen_addr("METRICS_ADDR", &addr))
+        .transpose()?;
+    // The same rule for the metrics listener: dev mode exposes nothing.
+    if let Some(addr) = metrics.as_ref().filter(|_| mode == AuthMode::Dev) {
+        if !is_loopback(&addr.host) {
+            return Err(invalid(
+                "METRICS_ADDR",
+                format!(
+                    "dev mode listens on loopback only (127.0.0.1, ::1, localhost), not `{addr}`"
+                ),
+            ));
+        }
+    }
+    let workers = non_blank(raw.http_workers.as_deref())
+        .map(|w| number("HTTP_WORKERS", Some(&w), 1, 1..=MAX_WORKERS))
+        .transpose()?
+        // At most MAX_WORKERS: fits any usize.
+        .map(|n| n as usize);
+    Ok(ServerSettings {
+        api: ListenAddr { host, port },
+        metrics,
+        workers,
+    })
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -13,13 +13,12 @@ use std::time::Instant;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use super::errors::ForwardAuthError;
+use super::errors::{no_rule, ForwardAuthError};
 use super::identity::identity_headers;
 use super::normalise::normalise;
 use super::original::original;
 use super::rules::{ForwardAuth, Outcome, Rule, NO_RULE};
 use crate::auth::{authenticate, decide, Allow, AuthError, Authentication, Caller};
-use crate::http::errors::ApiError;
 
 /// Registers `/auth` and `/auth/{anything}` for every method: a scope's
 /// static prefix, compared as a string (a `{tail:.*}` pattern would run a
@@ -116,9 +115,4 @@ fn bad_request(rules: &ForwardAuth, refused: ForwardAuthError, started: Instant)
         started.elapsed().as_micros()
     );
     refused.error_response()
-}
-
-/// Default deny: no rule matches, whatever the token.
-fn no_rule() -> HttpResponse {
-    ApiError::NoRule.error_response()
 }

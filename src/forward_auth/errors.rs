@@ -1,8 +1,13 @@
 //! Why `/auth` could not even ask the rules: the gateway's report of the
-//! original request is missing or unreadable. Answered `400` with the
-//! JSON detail (`http::errors`).
+//! original request is missing or unreadable (`400`); or why no rule
+//! decided (`403`). Answered in the form every refusal has
+//! (`auth::answer`).
 
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
 use thiserror::Error;
+
+use crate::auth::{error_response, Detail};
 
 use super::normalise::PathRefusal;
 
@@ -37,4 +42,25 @@ impl ForwardAuthError {
             ForwardAuthError::Path(refusal) => refusal.label(),
         }
     }
+}
+
+/// The gateway's report of the original request is unusable: `400`.
+impl ResponseError for ForwardAuthError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::BAD_REQUEST
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        error_response(self.status_code()).json(Detail {
+            detail: &self.to_string(),
+        })
+    }
+}
+
+/// Default deny: no `GUARD_CONFIG` rule matches the request, whatever the
+/// token: `403`.
+pub fn no_rule() -> HttpResponse {
+    error_response(StatusCode::FORBIDDEN).json(Detail {
+        detail: "no rule admits this request",
+    })
 }

@@ -6,17 +6,23 @@
 //! refusal: the security boundary) → `rules` (first match, precompiled at
 //! start; `pattern`) → `auth::decide` → `identity` (the headers of an
 //! allowing answer) → `endpoint` (the handler, its log line and metric).
+//! `settings` is what it is configured with, `errors` its refusals as
+//! answers, `metrics` its counter.
 
 mod endpoint;
 mod errors;
 mod identity;
+mod metrics;
 pub mod normalise;
 mod original;
 mod pattern;
 mod rules;
+mod settings;
 
 pub use endpoint::configure;
 pub use errors::ForwardAuthError;
+pub use metrics::ForwardAuthMetrics;
 pub use normalise::{normalise, PathRefusal};
 pub use pattern::PathPattern;
 pub use rules::ForwardAuth;
+pub use settings::{ForwardAuthSettings, Gateway, RuleSettings};

@@ -7,7 +7,7 @@ use actix_web::http::Method;
 use actix_web::HttpRequest;
 
 use super::errors::ForwardAuthError;
-use crate::config::Gateway;
+use super::settings::Gateway;
 
 /// The prefix Envoy's `ext_authz` `path_prefix` puts before the path.
 const ENVOY_PREFIX: &str = "/auth";

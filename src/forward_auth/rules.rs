@@ -7,10 +7,10 @@ use actix_web::http::header::HeaderValue;
 use actix_web::http::Method;
 use prometheus_client::metrics::counter::Counter;
 
+use super::metrics::ForwardAuthMetrics;
 use super::pattern::PathPattern;
+use super::settings::{ForwardAuthSettings, Gateway};
 use crate::auth::Policy;
-use crate::config::{ForwardAuthSettings, Gateway};
-use crate::http::Metrics;
 
 /// What `/auth` answered, as the metric and the log line name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,9 +51,9 @@ impl Outcome {
 pub(super) struct Counters([Counter; 6]);
 
 impl Counters {
-    fn new(metrics: Option<&Metrics>, rule: &str) -> Self {
+    fn new(metrics: Option<&ForwardAuthMetrics>, rule: &str) -> Self {
         Counters(Outcome::ALL.map(|outcome| match metrics {
-            Some(metrics) => metrics.forward_auth_decisions(rule, outcome.label()),
+            Some(metrics) => metrics.decisions(rule, outcome.label()),
             None => Counter::default(),
         }))
     }
@@ -97,7 +97,7 @@ pub(super) const NO_RULE: &str = "(none)";
 
 impl ForwardAuth {
     /// Compiles `settings`, with counters registered in `metrics`.
-    pub fn new(settings: &ForwardAuthSettings, metrics: Option<&Metrics>) -> Self {
+    pub fn new(settings: &ForwardAuthSettings, metrics: Option<&ForwardAuthMetrics>) -> Self {
         let rules = settings
             .rules
             .iter()
@@ -128,11 +128,25 @@ impl ForwardAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::GuardFile;
+    use crate::forward_auth::RuleSettings;
 
-    fn compiled(toml: &str) -> ForwardAuth {
-        let file = GuardFile::parse("test.toml", toml).expect("valid rules");
-        ForwardAuth::new(&file.forward_auth.expect("rules"), None)
+    /// Rules in order, as `(name, path, methods)`: only matching is tested
+    /// here, so every rule has the same policy.
+    fn compiled(rules: &[(&str, &str, Option<&[Method]>)]) -> ForwardAuth {
+        let rules = rules
+            .iter()
+            .map(|(name, path, methods)| RuleSettings {
+                name: (*name).to_owned(),
+                methods: methods.map(<[Method]>::to_vec),
+                path: PathPattern::parse(path).expect("valid pattern"),
+                policy: Policy::authenticated(),
+            })
+            .collect();
+        let settings = ForwardAuthSettings {
+            gateway: Gateway::Nginx,
+            rules,
+        };
+        ForwardAuth::new(&settings, None)
     }
 
     fn decided_by(rules: &ForwardAuth, method: Method, path: &str) -> Option<String> {
@@ -141,25 +155,14 @@ mod tests {
 
     #[test]
     fn the_first_matching_rule_decides_with_get_covering_head() {
-        let rules = compiled(
-            r#"
-            [forward_auth]
-            gateway = "nginx"
-            [[rule]]
-            name = "admin"
-            path = "/api/admin/**"
-            groups_any = ["admin"]
-            [[rule]]
-            name = "reports"
-            path = "/api/reports/*"
-            methods = ["GET"]
-            [[rule]]
-            path = "/api/**"
-            [[rule]]
-            path = "/healthz"
-            allow = "public"
-            "#,
-        );
+        // As the config parser compiles them: a GET rule holds HEAD too.
+        let get_head: &[Method] = &[Method::GET, Method::HEAD];
+        let rules = compiled(&[
+            ("admin", "/api/admin/**", None),
+            ("reports", "/api/reports/*", Some(get_head)),
+            ("rule-3", "/api/**", None),
+            ("rule-4", "/healthz", None),
+        ]);
         let cases = [
             (Method::GET, "/api/admin", Some("admin")),
             (Method::DELETE, "/api/admin/users/x", Some("admin")),

@@ -17,7 +17,6 @@ use actix_web::http::Method;
 use actix_web::middleware::Condition;
 use actix_web::Error;
 
-use crate::config::BrowserSettings;
 use crate::http::errors::Detail;
 
 /// How long a browser may reuse a preflight answer, in seconds: one
@@ -26,9 +25,32 @@ use crate::http::errors::Detail;
 /// answer carries its own `Access-Control-Allow-Origin`.
 const PREFLIGHT_MAX_AGE_SECS: usize = 3600;
 
+/// Dev mode's origins when `CORS_ALLOWED_ORIGINS` is unset: the usual local
+/// front-end dev servers (Vite's dev server 5173 and preview 4173, Create
+/// React App and Next.js 3000), under both names a browser may be pointed
+/// at, since `localhost` and `127.0.0.1` are different origins. Plain HTTP
+/// on loopback only; a dev server elsewhere is listed explicitly.
+pub const DEV_DEFAULT_ORIGINS: &[&str] = &[
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+    "http://localhost:4173",
+    "http://127.0.0.1:4173",
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+];
+
+/// Cross-origin access for browsers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorsSettings {
+    /// Origins (`scheme://host[:port]`, lower case, without a default
+    /// port: exactly as browsers send `Origin`) whose pages may call the
+    /// API. Empty: no cross-origin access at all.
+    pub allowed_origins: Vec<String>,
+}
+
 /// The layer for `App::wrap`; outside the routes, their guards and the
 /// default service, so refusals and 404s are readable too.
-pub fn layer(settings: &BrowserSettings) -> Condition<OnlyAllowedOrigins> {
+pub fn layer(settings: &CorsSettings) -> Condition<OnlyAllowedOrigins> {
     Condition::new(
         !settings.allowed_origins.is_empty(),
         OnlyAllowedOrigins::new(&settings.allowed_origins),
@@ -36,7 +58,7 @@ pub fn layer(settings: &BrowserSettings) -> Condition<OnlyAllowedOrigins> {
 }
 
 /// Says at start which origins' pages may call the API.
-pub fn log_origins(settings: &BrowserSettings) {
+pub fn log_origins(settings: &CorsSettings) {
     match settings.allowed_origins.as_slice() {
         [] => log::info!("CORS: no cross-origin access (CORS_ALLOWED_ORIGINS unset)"),
         origins => log::info!("CORS: pages on {} may call the API", origins.join(", ")),

@@ -1,13 +1,15 @@
-//! Prometheus metrics at `GET /metrics`: authentication outcomes, guard
-//! refusals, forward-auth decisions, JWKS fetches by result, keys cached,
-//! and the age of the key set.
+//! Prometheus metrics at `GET /metrics`: the registry. Each component owns
+//! its counters (authentication and guard refusals in `auth::metrics`,
+//! forward-auth decisions in `forward_auth::metrics`, JWKS fetches in each
+//! key cache, token-cache lookups in the cache) and is registered here; the
+//! gauges (keys cached, the age of each key set, tokens cached,
+//! revocations) are read from the components at each scrape.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use prometheus_client::encoding::text::encode;
-use prometheus_client::encoding::{EncodeLabel, EncodeLabelSet, LabelSetEncoder};
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
@@ -15,32 +17,9 @@ use prometheus_client::registry::Registry;
 use actix_web::{web, HttpResponse};
 
 use crate::auth::token_cache::VerifiedTokenCache;
-use crate::auth::{AuthError, Missing, Verifier};
-use crate::http::errors::Detail;
-use crate::pools::Pools;
+use crate::auth::{AuthMetrics, Detail, Pools, Verifier};
+use crate::forward_auth::ForwardAuthMetrics;
 use crate::revocation::{Revocations, SyncStatus};
-
-/// Labels of the authentication counter.
-#[derive(Debug, Clone, Hash, PartialEq, Eq)]
-pub struct AuthLabels {
-    /// `ok`, `missing`, `keys_unavailable`, or the failed check.
-    pub outcome: &'static str,
-    /// The token's pool, when known: an admitted token's, or the pool a
-    /// refused token names by its `iss`; none for a refusal naming no pool
-    /// (no token, a malformed one, an unknown issuer).
-    pub pool: Option<Arc<str>>,
-}
-
-/// `pool` is left out rather than written empty when unknown.
-impl EncodeLabelSet for AuthLabels {
-    fn encode(&self, encoder: &mut LabelSetEncoder) -> Result<(), std::fmt::Error> {
-        ("outcome", self.outcome).encode(encoder.encode_label())?;
-        if let Some(pool) = &self.pool {
-            ("pool", &**pool).encode(encoder.encode_label())?;
-        }
-        Ok(())
-    }
-}
 
 /// Label of the per-pool key gauges.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -49,37 +28,9 @@ pub struct PoolLabels {
     pub pool: Arc<str>,
 }
 
-/// Label of the guard-refusal counter.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct AdminDeniedLabels {
-    /// `group` (a user not in `ADMIN_GROUP`), `scope` (a machine without
-    /// `ADMIN_SCOPE`) or `caller` (a machine on a route for users).
-    pub missing: &'static str,
-}
-
-/// Labels of the forward-auth decision counter.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ForwardAuthLabels {
-    /// The deciding rule's name (the operator's, a bounded set), or
-    /// `(none)` when no rule was reached.
-    pub rule: String,
-    /// `allowed`, `unauthorized`, `forbidden`, `unavailable`,
-    /// `bad_request` or `error`.
-    pub outcome: &'static str,
-}
-
 /// The server's metrics; shared by all workers through `web::Data`.
 pub struct Metrics {
     registry: Registry,
-    auth: Family<AuthLabels, Counter>,
-    /// `auth{outcome="ok",pool=…}` of each pool by index, resolved once:
-    /// counting a success, the common case, then costs one atomic add and
-    /// no map lookup.
-    auth_ok: Vec<Counter>,
-    /// Each pool's name by index, for the `pool` label of refusals.
-    pool_names: Vec<Arc<str>>,
-    admin_denied: Family<AdminDeniedLabels, Counter>,
-    forward_auth: Family<ForwardAuthLabels, Counter>,
     keys_cached: Family<PoolLabels, Gauge>,
     seconds_since_refresh: Family<PoolLabels, Gauge<f64, AtomicU64>>,
     tokens_cached: Gauge,
@@ -90,42 +41,22 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Registers every metric, including the JWKS fetch counter that the
-    /// pools' key caches share.
-    pub fn new(pools: &Pools, tokens: Option<&VerifiedTokenCache>) -> Self {
+    /// Registers every metric: the components' counters (`forward_auth`'s
+    /// when `/auth` is served), the JWKS fetch counter that the pools' key
+    /// caches share, and the gauges read at each scrape.
+    pub fn new(
+        auth: &AuthMetrics,
+        forward_auth: Option<&ForwardAuthMetrics>,
+        pools: &Pools,
+        tokens: Option<&VerifiedTokenCache>,
+    ) -> Self {
         let mut registry = Registry::with_prefix("cognito_guard");
-        let auth = Family::<AuthLabels, Counter>::default();
-        registry.register(
-            "auth_requests",
-            "Authentication attempts by outcome",
-            auth.clone(),
-        );
-        let pool_names: Vec<Arc<str>> = pools
-            .iter()
-            .map(|pool| Arc::from(&*pool.tag().name))
-            .collect();
-        let auth_ok = pool_names
-            .iter()
-            .map(|name| {
-                auth.get_or_create(&AuthLabels {
-                    outcome: "ok",
-                    pool: Some(Arc::clone(name)),
-                })
-                .clone()
-            })
-            .collect();
-        let admin_denied = Family::<AdminDeniedLabels, Counter>::default();
-        registry.register(
-            "admin_denied",
-            "Valid tokens refused by a route's guard, by what they lacked (group, scope, or caller: a machine on a route for users)",
-            admin_denied.clone(),
-        );
-        let forward_auth = Family::<ForwardAuthLabels, Counter>::default();
-        registry.register(
-            "forward_auth_decisions",
-            "Answers of /auth to the gateway, by deciding rule and outcome",
-            forward_auth.clone(),
-        );
+        auth.register(&mut registry);
+        // Registered even without rules, so the family is always exported.
+        match forward_auth {
+            Some(forward_auth) => forward_auth.register(&mut registry),
+            None => ForwardAuthMetrics::default().register(&mut registry),
+        }
         if let Some(first) = pools.get(0) {
             registry.register(
                 "jwks_fetches",
@@ -189,58 +120,9 @@ impl Metrics {
             revocation_sync_lag,
             revocations_pending,
             registry,
-            auth,
-            auth_ok,
-            pool_names,
-            admin_denied,
-            forward_auth,
             keys_cached,
             seconds_since_refresh,
         }
-    }
-
-    /// Counts one admitted authentication, of the pool of that index.
-    pub fn record_auth(&self, admitted: Result<usize, &AuthError>) {
-        match admitted {
-            Ok(pool) => match self.auth_ok.get(pool) {
-                Some(ok) => {
-                    ok.inc();
-                }
-                None => self.count_auth("ok", None),
-            },
-            Err(e) => self.count_auth(e.label(), None),
-        }
-    }
-
-    /// Counts one refused authentication, under the pool of that index
-    /// when the token named one.
-    pub fn record_refusal(&self, refused: &AuthError, pool: Option<usize>) {
-        let pool = pool.and_then(|index| self.pool_names.get(index)).cloned();
-        self.count_auth(refused.label(), pool);
-    }
-
-    fn count_auth(&self, outcome: &'static str, pool: Option<Arc<str>>) {
-        self.auth.get_or_create(&AuthLabels { outcome, pool }).inc();
-    }
-
-    /// The counter of `/auth` answers of `outcome` decided by `rule`,
-    /// resolved once at start so that counting costs one atomic add.
-    pub fn forward_auth_decisions(&self, rule: &str, outcome: &'static str) -> Counter {
-        self.forward_auth
-            .get_or_create(&ForwardAuthLabels {
-                rule: rule.to_owned(),
-                outcome,
-            })
-            .clone()
-    }
-
-    /// Counts one refusal of a valid token by a route's guard.
-    pub fn record_admin_denied(&self, missing: Missing) {
-        self.admin_denied
-            .get_or_create(&AdminDeniedLabels {
-                missing: missing.into(),
-            })
-            .inc();
     }
 
     /// The exposition text, with the gauges read from the pools' key

@@ -18,18 +18,19 @@ use utoipa::openapi::{
 use utoipa::ToSchema;
 
 use crate::auth::{Allow, Policy};
-use crate::config::{Settings, TokenUsePolicy};
 use crate::http::errors::Detail;
 use crate::http::routes::{self, Endpoint, RoutePolicies};
 use crate::http::{health, messages, users};
+use crate::pools::{PoolSettings, TokenUsePolicy};
 
 /// The name of the bearer-token security scheme.
 pub const BEARER: &str = "bearer";
 
-/// The document for these settings.
-pub fn document(settings: &Settings) -> OpenApi {
-    let mut endpoints = routes::api(&RoutePolicies::from_settings(settings));
-    if settings.server.metrics.is_none() {
+/// The document of a server of these pools; `metrics_here` when
+/// `/metrics` is served on the API port.
+pub fn document(pools: &[PoolSettings], metrics_here: bool) -> OpenApi {
+    let mut endpoints = routes::api(&RoutePolicies::for_pools(pools));
+    if metrics_here {
         endpoints.extend(routes::metrics());
     }
     let mut doc = OpenApiBuilder::new()
@@ -42,7 +43,7 @@ pub fn document(settings: &Settings) -> OpenApi {
                      Errors are JSON `{\"detail\": \"...\"}`.",
                 )),
         )
-        .components(Some(components(settings)))
+        .components(Some(components(pools)))
         .tags(Some(TAGS.map(|(name, about)| {
             TagBuilder::new().name(name).description(Some(about)).build()
         })))
@@ -51,7 +52,7 @@ pub fn document(settings: &Settings) -> OpenApi {
         doc.paths.add_path_operation(
             &endpoint.path,
             vec![endpoint.method.clone()],
-            operation(endpoint, settings),
+            operation(endpoint, pools),
         );
     }
     doc
@@ -177,43 +178,43 @@ impl Refusal {
 }
 
 /// A handler's operation with what its row adds: tag, security, refusals.
-fn operation(endpoint: &Endpoint, settings: &Settings) -> Operation {
-    let admin = &settings.admin;
+fn operation(endpoint: &Endpoint, pools: &[PoolSettings]) -> Operation {
     let mut operation = endpoint.operation.clone();
     operation.tags = Some(vec![tag(&endpoint.path).to_owned()]);
     operation.security = Some(security(&endpoint.policy));
-    let pool_admins = !settings.more_pools.is_empty()
+    let pool_admins = pools.len() > 1
         && endpoint
             .policy
             .users()
             .is_some_and(|terms| terms.own_pool_admin);
     if pool_admins {
-        let pools: Vec<String> = settings
-            .pools()
+        let admins: Vec<String> = pools
             .iter()
-            .map(|pool| match &pool.admin.scope {
+            .map(|pool| match &pool.admin_scope {
                 Some(scope) => format!(
                     "`{}`: group `{}`, or a machine with scope `{scope}`",
-                    pool.name, pool.admin.group
+                    pool.name, pool.admin_group
                 ),
-                None => format!("`{}`: group `{}`", pool.name, pool.admin.group),
+                None => format!("`{}`: group `{}`", pool.name, pool.admin_group),
             })
             .collect();
         let who = format!(
             "Admins of the caller's own user pool only, on that pool's users ({}).",
-            pools.join("; ")
+            admins.join("; ")
         );
         operation.description = Some(match operation.description.take() {
             Some(text) if !text.is_empty() => format!("{text}\n\n{who}"),
             _ => who,
         });
-    } else if *endpoint.policy == Policy::admin(&admin.group, admin.scope.as_deref()) {
-        let who = match &admin.scope {
+    } else if let Some(admin) = pools.first().filter(|admin| {
+        *endpoint.policy == Policy::admin(&admin.admin_group, admin.admin_scope.as_deref())
+    }) {
+        let who = match &admin.admin_scope {
             Some(scope) => format!(
                 "Admins only: a user in the Cognito group `{}`, or a machine caller (client-credentials access token) whose `scope` contains `{scope}`.",
-                admin.group
+                admin.admin_group
             ),
-            None => format!("Admins only: a user in the Cognito group `{}`.", admin.group),
+            None => format!("Admins only: a user in the Cognito group `{}`.", admin.admin_group),
         };
         operation.description = Some(match operation.description.take() {
             Some(text) if !text.is_empty() => format!("{text}\n\n{who}"),
@@ -221,14 +222,7 @@ fn operation(endpoint: &Endpoint, settings: &Settings) -> Operation {
         });
     }
     // Where pools differ, a refusal any of them makes is documented.
-    let pools = settings.pools();
-    let token_use = match pools
-        .iter()
-        .all(|p| p.cognito.token_use == settings.cognito.token_use)
-    {
-        true => settings.cognito.token_use,
-        false => TokenUsePolicy::Any,
-    };
+    let token_use = common_token_use(pools);
     for refusal in Refusal::of(&endpoint.policy, token_use) {
         let responses = &mut operation.responses.responses;
         match responses.get_mut(refusal.status()) {
@@ -264,8 +258,20 @@ fn tag(path: &str) -> &'static str {
     }
 }
 
-fn components(settings: &Settings) -> utoipa::openapi::Components {
-    let token = match settings.cognito.token_use {
+/// The token kinds every pool accepts alike; where pools differ, any
+/// (so a refusal any of them makes is documented).
+fn common_token_use(pools: &[PoolSettings]) -> TokenUsePolicy {
+    match pools.split_first() {
+        Some((first, rest)) if rest.iter().all(|p| p.token_use == first.token_use) => {
+            first.token_use
+        }
+        _ => TokenUsePolicy::Any,
+    }
+}
+
+fn components(pools: &[PoolSettings]) -> utoipa::openapi::Components {
+    // The first pool's, as before the document spoke of several pools.
+    let token = match pools.first().map_or(TokenUsePolicy::Id, |p| p.token_use) {
         TokenUsePolicy::Id => "a Cognito ID token",
         TokenUsePolicy::Access => "a Cognito access token",
         TokenUsePolicy::Any => "a Cognito ID or access token",

@@ -17,9 +17,9 @@ use actix_web::{web, FromRequest, Handler, HttpResponse, Responder, Route};
 use utoipa::openapi::path::{HttpMethod, Operation};
 
 use crate::auth::{Allow, Guard, Policy};
-use crate::config::Settings;
 use crate::http::errors::ApiError;
 use crate::http::{health, messages, metrics, users};
+use crate::pools::PoolSettings;
 
 /// The policies the route table names, built once from the settings.
 #[derive(Debug, Clone)]
@@ -49,16 +49,14 @@ impl RoutePolicies {
         }
     }
 
-    /// The policies of a server with these settings: with one pool, its
-    /// admin terms by name (as the OpenAPI document states them); with
-    /// several, an admin of the caller's own pool, since each pool has its
-    /// own.
-    pub fn from_settings(settings: &Settings) -> Self {
-        if settings.more_pools.is_empty() {
-            let admin = &settings.admin;
-            return Self::new(&admin.group, admin.scope.as_deref());
+    /// The policies of a server of these pools: with one pool, its admin
+    /// terms by name (as the OpenAPI document states them); with several,
+    /// an admin of the caller's own pool, since each pool has its own.
+    pub fn for_pools(pools: &[PoolSettings]) -> Self {
+        if let [only] = pools {
+            return Self::new(&only.admin_group, only.admin_scope.as_deref());
         }
-        let machine_admins = settings.pools().iter().any(|p| p.admin.scope.is_some());
+        let machine_admins = pools.iter().any(|p| p.admin_scope.is_some());
         Self::with_admin(Policy::pool_admin(machine_admins))
     }
 }

@@ -61,7 +61,7 @@ fn directory_of<'a>(
     admin: &Caller,
     directories: &'a PoolDirectories,
 ) -> Result<&'a dyn UserDirectory, ApiError> {
-    directories.of(&admin.claims().pool).ok_or_else(|| {
+    directories.of(admin.claims().pool.index).ok_or_else(|| {
         log::error!("no user directory for pool {}", admin.claims().pool.name);
         ApiError::DirectoryNotConfigured
     })

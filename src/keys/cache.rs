@@ -11,10 +11,10 @@ use parking_lot::RwLock;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 
+use crate::keys::backoff::retry_delay;
 use crate::keys::fetch::{fetch_body, FetchLabels, JwksError, JwksPolicy};
 use crate::keys::jwk::{parse_jwks_with, withdraws_a_key, KeyMap, SigningKey};
 use crate::keys::refetch::RefetchLimiter;
-use crate::keys::refresh::retry_delay;
 
 /// Why no key could be produced for a token's `kid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +67,8 @@ impl JwksCache {
             fetch_gate: Arc::new(tokio::sync::Mutex::new(())),
             fetches_completed: AtomicU64::new(0),
             fetch_results: Family::default(),
-            pool: Arc::from(crate::pools::DEFAULT_POOL),
+            // Unlabelled until `counted_as` names its pool.
+            pool: Arc::from("default"),
             key_withdrawals: AtomicU64::new(0),
         }
     }

@@ -1,14 +1,13 @@
-//! User pools: what one Cognito user pool's tokens are checked against
-//! (issuers, clients, token kinds, admin terms, key source, IdP endpoint).
-//! With no `[[pool]]` table in `GUARD_CONFIG` the environment variables
-//! make one pool named [`DEFAULT_POOL`]; `settings` holds the value a
-//! `[[pool]]` table is validated into, `tag` what a verified token carries
-//! of its pool, `registry` the served pools looked up by issuer.
+//! User pools: one pool's settings as one value (`settings`: issuers,
+//! clients, token kinds, key source, admin terms, IdP endpoint) and what a
+//! verified token carries of its pool (`tag`). The pools a server serves,
+//! looked up by issuer, sit beside the verifier (`auth::pool_registry`).
 
-mod registry;
 mod settings;
 mod tag;
 
-pub use registry::{Pool, Pools};
-pub use settings::{check_pool_name, PoolSettings, DEFAULT_POOL, MAX_POOL_NAME_LEN};
+pub use settings::{
+    check_pool_name, cognito_idp_endpoint, cognito_issuers, cognito_jwks_url, PoolSettings,
+    TokenUsePolicy, DEFAULT_ADMIN_GROUP, DEFAULT_POOL, MAX_POOL_NAME_LEN,
+};
 pub use tag::PoolTag;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::http::header::HeaderValue;
 
-use super::settings::DEFAULT_POOL;
+use super::settings::{DEFAULT_ADMIN_GROUP, DEFAULT_POOL};
 
 /// One pool's identity and admin terms; shared by every token of the pool.
 #[derive(Debug)]
@@ -63,7 +63,7 @@ impl PoolTag {
 /// tests and single-pool callers get when they name no pool.
 impl Default for PoolTag {
     fn default() -> Self {
-        PoolTag::new(0, DEFAULT_POOL, "admin", None, false)
+        PoolTag::new(0, DEFAULT_POOL, DEFAULT_ADMIN_GROUP, None, false)
     }
 }
 

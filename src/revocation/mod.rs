@@ -8,6 +8,7 @@ mod codec;
 mod list;
 mod redis;
 pub mod rules;
+mod settings;
 mod shared;
 mod spool;
 
@@ -16,5 +17,8 @@ pub use list::{
     Revocation, RevocationList, RevocationListFull, MAX_REVOKED_SUBJECTS, MAX_TOKEN_LIFETIME_SECS,
 };
 pub use redis::{preflight, PreflightError, RedisSync, SyncStatus};
+pub use settings::{
+    RedisUrl, RevocationSettings, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REVOCATION_SPOOL,
+};
 pub use shared::Revocations;
 pub use spool::{Spool, SpoolError};

@@ -1,27 +1,24 @@
-//! Assembles the server: key cache, verifier, user directory, routes. The
+//! Assembles the server in two steps: `components` builds every part from
+//! the settings (key caches, revocations, verifier, directories, metrics,
+//! rules), `wire` puts them into the actix `App`s and binds them. The
 //! binary and the integration tests both go through [`Application::build`].
 
+mod components;
 mod pools;
 mod revocations;
+mod wire;
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Condition, Logger};
-use actix_web::{web, App, HttpServer};
-use prometheus_client::metrics::family::Family;
 use thiserror::Error;
 
-use crate::auth::Verifier;
-use crate::config::{AuthMode, ListenAddr, Settings};
+use crate::config::{AuthMode, Settings};
 use crate::dev::DevIssuerError;
-use crate::forward_auth::{self, ForwardAuth};
-use crate::http::routes::RoutePolicies;
-use crate::http::{cors, headers, openapi, routes, Metrics};
+use crate::http::{cors, ListenAddr};
 use crate::keys::JwksCache;
-use crate::users::idp::CognitoIdpClient;
-use crate::users::{CognitoDirectory, InMemoryDirectory, PoolDirectories, UserDirectory};
+use crate::users::UserDirectory;
 
 /// Why the server could not start.
 #[derive(Debug, Error)]
@@ -63,36 +60,16 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the listener, loads each pool's signing keys once (a failure
-    /// leaves the server unready, not dead) and starts their background
-    /// refresh. Each pool's admin routes manage that pool's users.
+    /// Builds the server of `settings` and binds its listeners: each
+    /// pool's admin routes manage that pool's users (in memory in dev
+    /// mode, through Cognito with AWS credentials, else answering 503).
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        install_tls_crypto_provider();
-        let pools = settings.pools();
-        let directories = pools
+        let directories = settings
+            .pools
             .iter()
-            .map(|pool| -> Arc<dyn UserDirectory> {
-                match (settings.mode, &settings.admin.aws_credentials) {
-                    (AuthMode::Dev, _) => Arc::new(InMemoryDirectory::new()),
-                    (AuthMode::Cognito, Some(credentials)) => {
-                        let endpoint = pool.admin.idp_endpoint.clone();
-                        log::info!(
-                            "admin user routes manage pool {} ({}) through {endpoint}",
-                            pool.name,
-                            pool.cognito.user_pool_id,
-                        );
-                        Arc::new(CognitoDirectory::new(Some(CognitoIdpClient::new(
-                            endpoint,
-                            &pool.cognito.region,
-                            &pool.cognito.user_pool_id,
-                            credentials.clone(),
-                        ))))
-                    }
-                    (AuthMode::Cognito, None) => Arc::new(CognitoDirectory::new(None)),
-                }
-            })
+            .map(|pool| pools::directory(pool, settings.mode, settings.aws_credentials.as_ref()))
             .collect();
-        if settings.mode == AuthMode::Cognito && settings.admin.aws_credentials.is_none() {
+        if settings.mode == AuthMode::Cognito && settings.aws_credentials.is_none() {
             log::warn!(
                 "no AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): \
                  GET and DELETE /users/{{user_id}} and POST /users/{{user_id}}/sign-out \
@@ -102,30 +79,21 @@ impl Application {
         Self::assemble(settings, directories).await
     }
 
-    /// As [`Application::build`], with one given user directory for every
-    /// pool.
-    pub async fn build_with_directory(
-        settings: Settings,
-        directory: Arc<dyn UserDirectory>,
-    ) -> Result<Self, StartupError> {
-        Self::build_with_directories(settings, |_| Arc::clone(&directory)).await
-    }
-
     /// As [`Application::build`], with the user directory `directory_for`
-    /// gives each pool (by name).
+    /// gives each pool (by name): the tests' override.
     pub async fn build_with_directories(
         settings: Settings,
         directory_for: impl Fn(&str) -> Arc<dyn UserDirectory>,
     ) -> Result<Self, StartupError> {
         let directories = settings
-            .pools()
+            .pools
             .iter()
             .map(|pool| directory_for(&pool.name))
             .collect();
         Self::assemble(settings, directories).await
     }
 
-    /// The server, with `directories[i]` the user directory of pool `i`.
+    /// Binds, builds the components, then wires them into the servers.
     async fn assemble(
         settings: Settings,
         directories: Vec<Arc<dyn UserDirectory>>,
@@ -136,109 +104,22 @@ impl Application {
             Some(addr) => Some(bind(addr, "METRICS_ADDR")?),
             None => None,
         };
-
-        // One fetch counter for every pool's cache, labelled by pool.
-        let fetches = Family::default();
-        let mut caches = Vec::new();
-        for pool in settings.pools() {
-            caches.push(pools::pool_keys(&pool, fetches.clone()).await?);
-        }
-        let jwks = Arc::clone(&caches[0]);
-
-        let revocations = Arc::new(revocations::revocations(&settings).await?);
-        let verifier = Verifier::for_pools(&settings, caches).with_revocations(revocations);
-        let verifier = match pools::verified_hooks(&directories) {
-            Some(hook) => verifier.with_verified_hook(hook),
-            None => verifier,
-        };
-        let verifier = web::Data::new(verifier);
-        let directory = web::Data::new(PoolDirectories::new(directories));
-        let route_policies = RoutePolicies::from_settings(&settings);
-        let metrics = web::Data::new(Metrics::new(verifier.pools(), verifier.token_cache()));
-        // Forward-auth: `/auth` exists only when GUARD_CONFIG has rules.
-        let forward_auth = settings.guard.forward_auth.as_ref().map(|rules| {
-            log::info!(
-                "forward-auth: /auth answers {:?} with {} rule(s)",
-                rules.gateway,
-                rules.rules.len()
-            );
-            web::Data::new(ForwardAuth::new(rules, Some(&metrics)))
-        });
-
-        // Browsers: CORS around everything but the access log (so preflights
-        // are logged too), the OpenAPI document and Swagger UI.
-        let browser = settings.browser.clone();
-        cors::log_origins(&browser);
-        let api_document = openapi::document(&settings);
-        let metrics_here = metrics_listener.is_none();
+        let components = components::build(&settings, directories).await?;
+        cors::log_origins(&components.cors);
+        let jwks = Arc::clone(&components.first_keys);
         let api_workers = settings.server.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
-        let server = {
-            let (verifier, metrics) = (verifier.clone(), metrics.clone());
-            HttpServer::new(move || {
-                App::new()
-                    .wrap(cors::layer(&browser))
-                    .wrap(access_log())
-                    .wrap(headers::every_answer())
-                    .app_data(verifier.clone())
-                    .app_data(directory.clone())
-                    .app_data(metrics.clone())
-                    // `/auth` first: a gateway asks on every request, and
-                    // its static prefix is matched before the API's
-                    // patterns (`/users/{user_id}` runs a regex).
-                    .configure(|cfg| {
-                        if let Some(rules) = &forward_auth {
-                            cfg.app_data(rules.clone());
-                            forward_auth::configure(cfg);
-                        }
-                    })
-                    .configure(|cfg| routes::configure(cfg, &route_policies))
-                    .configure(|cfg| openapi::configure_docs(cfg, api_document.clone()))
-                    .configure(|cfg| {
-                        if metrics_here {
-                            routes::configure_metrics(cfg);
-                        }
-                    })
-                    .default_service(web::to(routes::not_found))
-            })
-            // HTTP_WORKERS, or actix's default: one per CPU.
-            .workers(api_workers)
-            .listen(listener)
-            .map_err(|source| StartupError::Bind {
-                addr: api_addr.to_string(),
-                vars: "HOST and PORT",
-                source,
-            })?
-            .run()
-        };
-        log::info!("listening on {api_addr}");
-
         let metrics = match metrics_listener {
             None => None,
             Some((listener, bound)) => {
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .wrap(access_log())
-                        .wrap(headers::every_answer())
-                        .app_data(verifier.clone())
-                        .app_data(metrics.clone())
-                        .configure(routes::configure_metrics)
-                        .default_service(web::to(routes::not_found))
-                })
-                // Scrapes come every few seconds at most; one worker is plenty.
-                .workers(1)
-                .listen(listener)
-                .map_err(|source| StartupError::Bind {
-                    addr: bound.to_string(),
-                    vars: "METRICS_ADDR",
-                    source,
-                })?
-                .run();
+                let server = wire::metrics_server(&components, listener, &bound)?;
                 log::info!("serving /metrics on {bound}, not on the API port");
                 Some((bound.port, server))
             }
         };
+        let server = wire::api_server(components, listener, &api_addr, api_workers)?;
+        log::info!("listening on {api_addr}");
         Ok(Application {
             port: api_addr.port,
             server,
@@ -293,21 +174,6 @@ fn bind(addr: &ListenAddr, vars: &'static str) -> Result<(TcpListener, ListenAdd
         port,
     };
     Ok((listener, bound))
-}
-
-/// The access log's target, as `RUST_LOG` names it (actix's own default).
-const ACCESS_LOG_TARGET: &str = "actix_web::middleware::logger";
-
-/// Access log without the query string, headers or referrer: any of them may
-/// carry a token, and tokens never go to the log. Left out when `RUST_LOG`
-/// filters its lines (`warn`): the middleware renders each request's line
-/// (a dozen allocations) before the filter would discard it.
-fn access_log() -> Condition<Logger> {
-    let enabled = log::log_enabled!(target: ACCESS_LOG_TARGET, log::Level::Info);
-    let logger = Logger::new(r#"%a "%{method}xi %U" %s %b %Dms"#)
-        .log_target(ACCESS_LOG_TARGET)
-        .custom_request_replace("method", |req| req.method().to_string());
-    Condition::new(enabled, logger)
 }
 
 /// Picks the process-wide rustls crypto provider that every outgoing HTTPS

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use super::StartupError;
-use crate::config::Settings;
-use crate::revocation::{preflight, RedisNames, RedisSync, RevocationList, Revocations, Spool};
+use crate::revocation::{
+    preflight, RedisNames, RedisSync, RevocationList, RevocationSettings, Revocations, Spool,
+};
 
 /// How long start-up waits for the first sync with Redis, so that a new
 /// instance serves knowing every live revocation; past it (Redis down), the
@@ -14,14 +15,16 @@ const FIRST_REDIS_SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_
 
 /// The revocation list: this instance's own, or shared through Redis (with
 /// the spool read back, and the Redis checked when it answers).
-pub(super) async fn revocations(settings: &Settings) -> Result<Revocations, StartupError> {
-    let Some(url) = &settings.revocation.redis else {
+pub(super) async fn revocations(
+    settings: &RevocationSettings,
+) -> Result<Revocations, StartupError> {
+    let Some(url) = &settings.redis else {
         return Ok(Revocations::in_memory());
     };
-    let names = RedisNames::new(&settings.revocation.key_prefix);
+    let names = RedisNames::new(&settings.key_prefix);
     let now = crate::clock::unix_now().unwrap_or(0);
-    let (spool, spooled) = Spool::open(&settings.revocation.spool, now)
-        .map_err(|e| StartupError::Revocations(e.to_string()))?;
+    let (spool, spooled) =
+        Spool::open(&settings.spool, now).map_err(|e| StartupError::Revocations(e.to_string()))?;
     preflight(url, &names)
         .await
         .map_err(StartupError::Revocations)?;

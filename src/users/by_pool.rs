@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use crate::pools::PoolTag;
-
 use super::UserDirectory;
 
 /// The user directory of each pool, by the pool's index.
@@ -19,9 +17,10 @@ impl PoolDirectories {
         PoolDirectories { by_pool }
     }
 
-    /// The directory of `pool`; `None` only for a pool the server does not
-    /// serve (our bug, answered as a directory not configured).
-    pub fn of(&self, pool: &PoolTag) -> Option<&dyn UserDirectory> {
-        self.by_pool.get(pool.index).map(|d| &**d)
+    /// The directory of the pool at `index`; `None` only for a pool the
+    /// server does not serve (our bug, answered as a directory not
+    /// configured).
+    pub fn of(&self, index: usize) -> Option<&dyn UserDirectory> {
+        self.by_pool.get(index).map(|d| &**d)
     }
 }

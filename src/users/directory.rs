@@ -8,8 +8,6 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::auth::verifier::VerifiedHook;
-
 /// What an action on a user (deletion, global sign-out) found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -55,11 +53,28 @@ pub enum DirectoryError {
 /// A boxed future, since the Cognito-backed directory works over the network.
 pub type DirectoryFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, DirectoryError>> + 'a>>;
 
+/// The user of a verified token, as a directory that learns its users
+/// from tokens records them.
+#[derive(Debug, Clone, Copy)]
+pub struct SeenUser<'a> {
+    /// Cognito's stable user id.
+    pub sub: &'a str,
+    /// `cognito:username` or `username`, when the token has one.
+    pub username: Option<&'a str>,
+    /// `email`, when the token has one.
+    pub email: Option<&'a str>,
+    /// `cognito:groups`.
+    pub groups: &'a [String],
+}
+
+/// Called with the user of each newly verified token.
+pub type SeenUserHook = Box<dyn Fn(&SeenUser<'_>) + Send + Sync>;
+
 /// Users by Cognito `sub`.
 pub trait UserDirectory: Send + Sync {
     /// For a directory that learns its users from verified tokens (dev
-    /// mode's), the hook the verifier calls with each newly verified token.
-    fn verified_token_hook(self: Arc<Self>) -> Option<VerifiedHook> {
+    /// mode's), the hook to call with the user of each newly verified token.
+    fn verified_token_hook(self: Arc<Self>) -> Option<SeenUserHook> {
         None
     }
     /// The user the directory finds for the `sub` `user_id`, as an admin

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use crate::auth::verifier::VerifiedHook;
-use crate::auth::Claims;
-use crate::users::directory::{DirectoryFuture, Outcome, UserDirectory, UserRecord, UserRef};
+use crate::users::directory::{
+    DirectoryFuture, Outcome, SeenUser, SeenUserHook, UserDirectory, UserRecord, UserRef,
+};
 
 /// Most users the in-memory directory remembers, so that a stream of valid
 /// tokens for ever-new users cannot grow memory without bound.
@@ -27,26 +27,23 @@ impl InMemoryDirectory {
     }
 
     /// Remembers the user of a verified token.
-    pub fn record_seen(&self, claims: &Claims) {
+    pub fn record_seen(&self, user: &SeenUser<'_>) {
         // Nearly every call is for a user already known: check under the
         // shared lock and only take the exclusive one for a newcomer.
-        if self.users.read().contains_key(&claims.sub) {
+        if self.users.read().contains_key(user.sub) {
             return;
         }
         let mut users = self.users.write();
         if users.len() < IN_MEMORY_DIRECTORY_CAPACITY {
             users.insert(
-                claims.sub.clone(),
+                user.sub.to_owned(),
                 UserRecord {
-                    sub: claims.sub.clone(),
-                    username: claims
-                        .username
-                        .clone()
-                        .unwrap_or_else(|| claims.sub.clone()),
-                    email: claims.email.clone(),
+                    sub: user.sub.to_owned(),
+                    username: user.username.unwrap_or(user.sub).to_owned(),
+                    email: user.email.map(str::to_owned),
                     enabled: true,
                     status: "CONFIRMED".to_owned(),
-                    groups: claims.groups.clone(),
+                    groups: user.groups.to_vec(),
                 },
             );
         }
@@ -54,8 +51,8 @@ impl InMemoryDirectory {
 }
 
 impl UserDirectory for InMemoryDirectory {
-    fn verified_token_hook(self: Arc<Self>) -> Option<VerifiedHook> {
-        Some(Box::new(move |claims| self.record_seen(claims)))
+    fn verified_token_hook(self: Arc<Self>) -> Option<SeenUserHook> {
+        Some(Box::new(move |user| self.record_seen(user)))
     }
 
     fn find<'a>(&'a self, user_id: &'a str) -> DirectoryFuture<'a, Option<UserRecord>> {

@@ -12,7 +12,7 @@ mod memory;
 pub use by_pool::PoolDirectories;
 pub use cognito::CognitoDirectory;
 pub use directory::{
-    is_plausible_user_id, DirectoryError, DirectoryFuture, Outcome, UserDirectory, UserRecord,
-    UserRef,
+    is_plausible_user_id, DirectoryError, DirectoryFuture, Outcome, SeenUser, SeenUserHook,
+    UserDirectory, UserRecord, UserRef,
 };
 pub use memory::{InMemoryDirectory, IN_MEMORY_DIRECTORY_CAPACITY};

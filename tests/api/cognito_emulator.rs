@@ -464,7 +464,7 @@ async fn emulator_down_is_503_with_retry_after() {
 async fn without_credentials_admin_user_routes_answer_503() {
     let jwks = JwksServer::start(vec![crate::helpers::trusted_key().jwk()], JwksMode::Serve);
     let settings = Settings::from_vars(crate::helpers::base_vars(&jwks.url())).expect("settings");
-    assert!(settings.admin.aws_credentials.is_none());
+    assert!(settings.aws_credentials.is_none());
     let app = Application::build(settings).await.expect("server starts");
     let app = serve(app, jwks);
     let admin = crate::helpers::id_token("sub-admin", None, &["admin"]);

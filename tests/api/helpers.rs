@@ -325,7 +325,7 @@ pub async fn spawn_app_with_tweaked(
 /// Switches the unknown-kid refetch rate limit off, so that a test can make
 /// the cache refetch at once (`JWKS_MIN_REFETCH_SECS` is at least 1).
 pub fn no_refetch_limit(settings: &mut Settings) {
-    settings.keys.min_refetch = Duration::ZERO;
+    settings.jwks.min_refetch = Duration::ZERO;
 }
 
 /// Starts the server against a given JWKS server.
@@ -348,8 +348,9 @@ async fn start(
     tweak(&mut settings);
     // The in-memory directory: these tests are about routes and tokens;
     // the Cognito directory has its own tests against an emulator.
-    let directory = Arc::new(cognito_guard::users::InMemoryDirectory::new());
-    let app = Application::build_with_directory(settings, directory)
+    let directory: Arc<dyn cognito_guard::users::UserDirectory> =
+        Arc::new(cognito_guard::users::InMemoryDirectory::new());
+    let app = Application::build_with_directories(settings, move |_| Arc::clone(&directory))
         .await
         .expect("server starts");
     serve(app, jwks)

@@ -1,7 +1,7 @@
 //! Where `/metrics` is served: on the API port by default, or only on its
 //! own listener when `METRICS_ADDR` is set.
 
-use cognito_guard::config::ListenAddr;
+use cognito_guard::http::ListenAddr;
 
 use crate::helpers::*;
 

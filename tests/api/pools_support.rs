@@ -219,7 +219,7 @@ impl Setup {
     /// Starts the server with one in-memory directory for every pool.
     pub async fn start(self) -> TwoPools {
         let directory: Arc<dyn UserDirectory> = Arc::new(InMemoryDirectory::new());
-        let app = Application::build_with_directory(self.settings(), directory)
+        let app = Application::build_with_directories(self.settings(), |_| Arc::clone(&directory))
             .await
             .expect("two-pool server starts");
         self.serve(app)

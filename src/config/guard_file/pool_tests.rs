@@ -2,7 +2,7 @@
 //! and key it names.
 
 use super::*;
-use crate::config::TokenUsePolicy;
+use crate::pools::TokenUsePolicy;
 
 const TWO_POOLS: &str = r#"
 [[pool]]
@@ -20,7 +20,7 @@ client_ids = ["2example23456789abcdefghij"]
 "#;
 
 fn error_at(text: &str) -> (usize, String, String) {
-    match GuardFile::parse("guard.toml", text) {
+    match GuardFile::parse("guard.toml", text, &PoolDefaults::default()) {
         Err(ConfigError::GuardFile {
             line, key, reason, ..
         }) => (line, key, reason),
@@ -36,14 +36,14 @@ fn changed(from: &str, to: &str) -> String {
 
 #[test]
 fn the_contracts_two_pools_are_read_in_file_order() {
-    let file = GuardFile::parse("guard.toml", TWO_POOLS).expect("valid");
+    let file = GuardFile::parse("guard.toml", TWO_POOLS, &PoolDefaults::default()).expect("valid");
     let names: Vec<_> = file.pools.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["customers", "staff"]);
     assert_eq!(file.pools_at.as_deref(), Some("guard.toml:2"));
     let staff = &file.pools[1];
     assert_eq!(staff.token_use, TokenUsePolicy::Id, "the default");
     assert_eq!(
-        staff.issuers(),
+        staff.issuers,
         [
             "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_XyZ987654",
             "https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_XyZ987654"
@@ -198,9 +198,9 @@ fn with_an_issuer_any_pool_id_is_accepted() {
         "user_pool_id = \"us-east-1_XyZ987654\"",
         "user_pool_id = \"local_5X9BWQyC\"\nissuer = \"http://127.0.0.1:9229/local_5X9BWQyC\"",
     );
-    let file = GuardFile::parse("guard.toml", &text).expect("valid");
+    let file = GuardFile::parse("guard.toml", &text, &PoolDefaults::default()).expect("valid");
     assert_eq!(
-        file.pools[1].issuers(),
+        file.pools[1].issuers,
         ["http://127.0.0.1:9229/local_5X9BWQyC"]
     );
 }
@@ -215,6 +215,7 @@ fn a_rule_names_configured_pools_only() {
     let file = GuardFile::parse(
         "guard.toml",
         &with_rules("[[rule]]\npath = \"/staff/**\"\npools = [\"staff\"]\n"),
+        &PoolDefaults::default(),
     )
     .expect("valid");
     let rules = file.forward_auth.expect("rules").rules;
@@ -245,7 +246,7 @@ fn a_rule_names_configured_pools_only() {
 fn without_pool_tables_a_rule_may_name_the_default_pool() {
     let text =
         "[forward_auth]\ngateway = \"nginx\"\n[[rule]]\npath = \"/x\"\npools = [\"default\"]\n";
-    assert!(GuardFile::parse("guard.toml", text).is_ok());
+    assert!(GuardFile::parse("guard.toml", text, &PoolDefaults::default()).is_ok());
     let (_, key, _) = error_at(&text.replace("default", "staff"));
     assert_eq!(key, "rule.pools");
 }

@@ -8,21 +8,27 @@ use toml::Spanned;
 
 use super::position::Locator;
 use super::raw::{RawPool, RawTokenUse};
-use crate::config::cognito::{is_client_id, is_region, issuer_problem, pool_id_fits};
-use crate::config::{ConfigError, TokenUsePolicy};
-use crate::pools::{check_pool_name, PoolSettings};
+use super::PoolDefaults;
+use crate::config::pool_env::{is_client_id, is_region, issuer_problem, pool_id_fits};
+use crate::config::ConfigError;
+use crate::keys::JwksSource;
+use crate::pools::{
+    check_pool_name, cognito_idp_endpoint, cognito_issuers, cognito_jwks_url, PoolSettings,
+    TokenUsePolicy, DEFAULT_ADMIN_GROUP,
+};
 use crate::users::idp::IdpEndpoint;
 
 /// Every `[[pool]]`, in file order; names and issuers unique.
 pub(super) fn pools(
     raw: Vec<Spanned<RawPool>>,
+    defaults: &PoolDefaults,
     at: &Locator<'_>,
 ) -> Result<Vec<PoolSettings>, ConfigError> {
     let mut pools: Vec<(PoolSettings, usize)> = Vec::with_capacity(raw.len());
     for table in raw {
         let line = at.line(table.span().start);
         let table = table.into_inner();
-        let pool = pool(&table, at)?;
+        let pool = pool(&table, defaults, at)?;
         for (before, before_line) in &pools {
             if before.name == pool.name {
                 return Err(at.error(
@@ -34,8 +40,7 @@ pub(super) fn pools(
                     ),
                 ));
             }
-            let theirs = before.issuers();
-            if let Some(shared) = pool.issuers().into_iter().find(|i| theirs.contains(i)) {
+            if let Some(shared) = pool.issuers.iter().find(|i| before.issuers.contains(i)) {
                 let span = table
                     .issuer
                     .as_ref()
@@ -55,7 +60,14 @@ pub(super) fn pools(
     Ok(pools.into_iter().map(|(pool, _)| pool).collect())
 }
 
-fn pool(raw: &RawPool, at: &Locator<'_>) -> Result<PoolSettings, ConfigError> {
+/// One table, with what it leaves out filled in as for the environment's
+/// pool: both Cognito issuer forms, the JWKS under the first, the admin
+/// group `admin`, the environment's (or the region's) IdP endpoint.
+fn pool(
+    raw: &RawPool,
+    defaults: &PoolDefaults,
+    at: &Locator<'_>,
+) -> Result<PoolSettings, ConfigError> {
     let name = raw.name.get_ref();
     check_pool_name(name).map_err(|reason| at.error(raw.name.span(), "pool.name", reason))?;
     let region = raw.region.get_ref();
@@ -91,17 +103,21 @@ fn pool(raw: &RawPool, at: &Locator<'_>) -> Result<PoolSettings, ConfigError> {
             Some(issuer.get_ref().clone())
         }
     };
-    let jwks_url = optional_url(&raw.jwks_url, "pool.jwks_url", at)?;
-    let idp_endpoint = match &raw.idp_endpoint {
-        None => None,
-        Some(endpoint) => {
-            IdpEndpoint::parse(endpoint.get_ref())
-                .map_err(|e| at.error(endpoint.span(), "pool.idp_endpoint", e.reason()))?;
-            Some(endpoint.get_ref().clone())
-        }
+    let issuers = match issuer {
+        Some(issuer) => vec![issuer],
+        None => cognito_issuers(region, user_pool_id),
+    };
+    let jwks_url = optional_url(&raw.jwks_url, "pool.jwks_url", at)?
+        .unwrap_or_else(|| cognito_jwks_url(&issuers[0]));
+    let idp_endpoint = match (&raw.idp_endpoint, &defaults.idp_endpoint) {
+        (Some(endpoint), _) => IdpEndpoint::parse(endpoint.get_ref())
+            .map_err(|e| at.error(endpoint.span(), "pool.idp_endpoint", e.reason()))?,
+        (None, Some(endpoint)) => endpoint.clone(),
+        (None, None) => IdpEndpoint::parse(&cognito_idp_endpoint(region))
+            .map_err(|e| at.error(raw.region.span(), "pool.region", e.reason()))?,
     };
     let admin_group = match &raw.admin_group {
-        None => None,
+        None => DEFAULT_ADMIN_GROUP.to_owned(),
         Some(group) if group.get_ref().trim().is_empty() => {
             return Err(at.error(
                 group.span(),
@@ -109,7 +125,7 @@ fn pool(raw: &RawPool, at: &Locator<'_>) -> Result<PoolSettings, ConfigError> {
                 "empty: leave the key out for the default group `admin`",
             ))
         }
-        Some(group) => Some(group.get_ref().clone()),
+        Some(group) => group.get_ref().clone(),
     };
     let admin_scope = match &raw.admin_scope {
         None => None,
@@ -133,12 +149,14 @@ fn pool(raw: &RawPool, at: &Locator<'_>) -> Result<PoolSettings, ConfigError> {
     };
     Ok(PoolSettings {
         name: name.clone(),
+        revocations_by_name: true,
         region: region.clone(),
         user_pool_id: user_pool_id.clone(),
         client_ids,
-        issuer,
-        jwks_url,
+        issuers,
         token_use,
+        leeway: defaults.leeway,
+        jwks: JwksSource::Url(jwks_url),
         admin_group,
         admin_scope,
         idp_endpoint,

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::Gateway;
+use crate::forward_auth::Gateway;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]

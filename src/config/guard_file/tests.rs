@@ -2,12 +2,14 @@
 //! line and key it names.
 
 use super::*;
-use crate::auth::{Allow, Terms};
+use crate::auth::{Allow, Policy, Terms};
+use crate::forward_auth::Gateway;
+use actix_web::http::Method;
 
 const HEAD: &str = "[forward_auth]\ngateway = \"nginx\"\n";
 
 fn parse(text: &str) -> Result<GuardFile, ConfigError> {
-    GuardFile::parse("guard.toml", text)
+    GuardFile::parse("guard.toml", text, &PoolDefaults::default())
 }
 
 /// The (line, key) an error names, and its reason.
@@ -81,7 +83,7 @@ path = "/api/**"
     );
     assert_eq!(fa.rules[3].policy, Policy::authenticated());
     assert_eq!(fa.rules[3].methods, None);
-    assert!(file.admits_machines());
+    assert!(fa.admits_machines());
 }
 
 #[test]
@@ -114,7 +116,8 @@ fn callers_map_onto_the_terms_of_each_kind() {
     );
     assert!(!parse(&format!("{HEAD}[[rule]]\npath = \"/x\"\n"))
         .expect("valid")
-        .admits_machines());
+        .forward_auth
+        .is_some_and(|fa| fa.admits_machines()));
 }
 
 #[test]
@@ -346,7 +349,10 @@ fn the_error_line_reads_as_one_line_naming_file_line_and_key() {
 
 #[test]
 fn a_missing_file_names_the_variable() {
-    let missing = GuardFile::load(std::path::Path::new("/nonexistent/guard.toml"));
+    let missing = GuardFile::load(
+        std::path::Path::new("/nonexistent/guard.toml"),
+        &PoolDefaults::default(),
+    );
     assert!(matches!(
         missing,
         Err(ConfigError::Invalid {

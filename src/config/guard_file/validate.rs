@@ -9,10 +9,11 @@ use toml::Spanned;
 
 use super::position::Locator;
 use super::raw::{RawAllow, RawCallers, RawGuardFile, RawRule};
-use super::{ForwardAuthSettings, GuardFile, RuleSettings};
+use super::GuardFile;
 use crate::auth::{Allow, Policy, Terms};
 use crate::config::ConfigError;
 use crate::forward_auth::PathPattern;
+use crate::forward_auth::{ForwardAuthSettings, RuleSettings};
 
 /// The longest rule name: it is a header value, a log field and a metric
 /// label.
@@ -20,9 +21,13 @@ const MAX_NAME_LEN: usize = 64;
 
 type Names = Option<Spanned<Vec<Spanned<String>>>>;
 
-pub(super) fn guard_file(raw: RawGuardFile, at: &Locator<'_>) -> Result<GuardFile, ConfigError> {
+pub(super) fn guard_file(
+    raw: RawGuardFile,
+    defaults: &super::PoolDefaults,
+    at: &Locator<'_>,
+) -> Result<GuardFile, ConfigError> {
     let pools_at = raw.pool.first().map(|p| at.place(p.span().start));
-    let pools = super::pools::pools(raw.pool, at)?;
+    let pools = super::pools::pools(raw.pool, defaults, at)?;
     let mut pool_names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
     if pool_names.is_empty() {
         pool_names.push(crate::pools::DEFAULT_POOL);

@@ -28,10 +28,10 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::RedisUrl;
 use crate::revocation::codec::RedisNames;
 use crate::revocation::list::{Revocation, RevocationList};
 use crate::revocation::spool::Spool;
+use crate::revocation::RedisUrl;
 
 pub use preflight::{check as preflight, PreflightError};
 pub use status::SyncStatus;

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use redis::{Client, Script};
 
-use crate::config::RedisUrl;
 use crate::revocation::codec::RedisNames;
 use crate::revocation::redis::store::{describe, is_connection_error, within};
+use crate::revocation::RedisUrl;
 
 /// How long start-up gives Redis to answer the checks.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -19,7 +19,6 @@ use redis::Client;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::unix_now;
-use crate::config::RedisUrl;
 use crate::revocation::codec::{decode_message, live_buckets, RedisNames};
 use crate::revocation::list::{Revocation, RevocationList};
 use crate::revocation::redis::buckets::{audit, sync, Synced};
@@ -28,6 +27,7 @@ use crate::revocation::redis::store::{
     describe, is_connection_error, unix_millis, WriteError, Writer, COMMAND_TIMEOUT,
 };
 use crate::revocation::spool::Spool;
+use crate::revocation::RedisUrl;
 
 /// Connecting may take this long before the attempt counts as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -1,86 +1,84 @@
-//! The Cognito group: which pool, clients, issuers and token kinds are
-//! accepted, and the clock-skew allowance. Everything the claim rules need.
+//! The pool the environment variables make (`default`), in one function
+//! ([`env_pool`]), and the checks of a pool's values that the `[[pool]]`
+//! tables share (region, pool id, client ids, issuer).
 
 use std::time::Duration;
 
+use super::admin::{admin_scope, idp_endpoint};
 use super::env::RawEnv;
 use super::error::{invalid, ConfigError};
+use super::keys::jwks_source;
 use super::values::{non_blank, refuse_in_dev_mode, required, seconds};
 use super::AuthMode;
 use crate::dev;
+use crate::pools::{
+    cognito_issuers, PoolSettings, TokenUsePolicy, DEFAULT_ADMIN_GROUP, DEFAULT_POOL,
+};
 
 /// Largest `AUTH_LEEWAY_SECS`: ten minutes covers any sane clock skew; more
 /// would quietly extend every token's life.
 const MAX_LEEWAY_SECS: u64 = 600;
 
-/// Which Cognito token kinds the server accepts (`COGNITO_TOKEN_USE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenUsePolicy {
-    Id,
-    Access,
-    Any,
+/// The pool the environment variables make, [`DEFAULT_POOL`]: its
+/// issuers, clients and token kinds, clock skew, key source, admin terms
+/// and IdP endpoint (dev mode's are the dev issuer's fixed ones).
+pub(super) fn env_pool(raw: &RawEnv, mode: AuthMode) -> Result<PoolSettings, ConfigError> {
+    let (region, user_pool_id, client_ids, issuers) = match mode {
+        AuthMode::Dev => {
+            refuse_in_dev_mode(&[
+                ("AWS_REGION", raw.aws_region.as_deref()),
+                ("COGNITO_USER_POOL_ID", raw.cognito_user_pool_id.as_deref()),
+                ("COGNITO_CLIENT_ID", raw.cognito_client_id.as_deref()),
+                ("COGNITO_ISSUER", raw.cognito_issuer.as_deref()),
+            ])?;
+            (
+                dev::DEV_REGION.to_owned(),
+                dev::DEV_USER_POOL_ID.to_owned(),
+                vec![dev::DEV_CLIENT_ID.to_owned()],
+                vec![dev::DEV_ISSUER.to_owned()],
+            )
+        }
+        AuthMode::Cognito => pool(raw)?,
+    };
+    let token_use = match non_blank(raw.cognito_token_use.as_deref()).as_deref() {
+        None | Some("id") => TokenUsePolicy::Id,
+        Some("access") => TokenUsePolicy::Access,
+        Some("any") => TokenUsePolicy::Any,
+        Some(other) => {
+            return Err(invalid(
+                "COGNITO_TOKEN_USE",
+                format!("expected `id`, `access` or `any`, got `{other}`"),
+            ))
+        }
+    };
+    let leeway = leeway(raw)?;
+    let jwks = jwks_source(raw, mode, &issuers)?;
+    let idp_endpoint = idp_endpoint(raw, mode, &region)?;
+    Ok(PoolSettings {
+        name: DEFAULT_POOL.to_owned(),
+        revocations_by_name: false,
+        region,
+        user_pool_id,
+        client_ids,
+        issuers,
+        token_use,
+        leeway,
+        jwks,
+        admin_group: non_blank(raw.admin_group.as_deref())
+            .unwrap_or_else(|| DEFAULT_ADMIN_GROUP.to_owned()),
+        admin_scope: admin_scope(raw.admin_scope.as_deref())?,
+        idp_endpoint,
+    })
 }
 
-/// The pool and the claim rules that follow from it.
-#[derive(Debug, Clone)]
-pub struct CognitoSettings {
-    pub region: String,
-    pub user_pool_id: String,
-    /// App client ids whose tokens are accepted.
-    pub client_ids: Vec<String>,
-    /// Accepted `iss` values, compared exactly; Cognito uses two forms, so
-    /// the default holds both.
-    pub issuers: Vec<String>,
-    pub token_use: TokenUsePolicy,
-    /// Clock-skew allowance on `exp` and `nbf`.
-    pub leeway: Duration,
-}
-
-impl CognitoSettings {
-    pub(super) fn from_raw(raw: &RawEnv, mode: AuthMode) -> Result<Self, ConfigError> {
-        let (region, user_pool_id, client_ids, issuers) = match mode {
-            AuthMode::Dev => {
-                refuse_in_dev_mode(&[
-                    ("AWS_REGION", raw.aws_region.as_deref()),
-                    ("COGNITO_USER_POOL_ID", raw.cognito_user_pool_id.as_deref()),
-                    ("COGNITO_CLIENT_ID", raw.cognito_client_id.as_deref()),
-                    ("COGNITO_ISSUER", raw.cognito_issuer.as_deref()),
-                ])?;
-                (
-                    dev::DEV_REGION.to_owned(),
-                    dev::DEV_USER_POOL_ID.to_owned(),
-                    vec![dev::DEV_CLIENT_ID.to_owned()],
-                    vec![dev::DEV_ISSUER.to_owned()],
-                )
-            }
-            AuthMode::Cognito => pool(raw)?,
-        };
-        let token_use = match non_blank(raw.cognito_token_use.as_deref()).as_deref() {
-            None | Some("id") => TokenUsePolicy::Id,
-            Some("access") => TokenUsePolicy::Access,
-            Some("any") => TokenUsePolicy::Any,
-            Some(other) => {
-                return Err(invalid(
-                    "COGNITO_TOKEN_USE",
-                    format!("expected `id`, `access` or `any`, got `{other}`"),
-                ))
-            }
-        };
-        let leeway = seconds(
-            "AUTH_LEEWAY_SECS",
-            raw.auth_leeway_secs.as_deref(),
-            0,
-            0..=MAX_LEEWAY_SECS,
-        )?;
-        Ok(CognitoSettings {
-            region,
-            user_pool_id,
-            client_ids,
-            issuers,
-            token_use,
-            leeway,
-        })
-    }
+/// `AUTH_LEEWAY_SECS`: every pool's clock-skew allowance.
+pub(super) fn leeway(raw: &RawEnv) -> Result<Duration, ConfigError> {
+    seconds(
+        "AUTH_LEEWAY_SECS",
+        raw.auth_leeway_secs.as_deref(),
+        0,
+        0..=MAX_LEEWAY_SECS,
+    )
 }
 
 /// Region, pool id, clients and issuers of a real pool (or an emulator's).
@@ -103,10 +101,7 @@ fn pool(raw: &RawEnv) -> Result<(String, String, Vec<String>, Vec<String>), Conf
         Some(issuer) => vec![check_issuer(issuer)?],
         None => {
             check_pool_id(&region, &user_pool_id)?;
-            vec![
-                format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
-                format!("https://issuer-cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
-            ]
+            cognito_issuers(&region, &user_pool_id)
         }
     };
     Ok((region, user_pool_id, client_ids, issuers))
@@ -211,7 +206,7 @@ mod tests {
     #[test]
     fn client_ids_are_a_comma_separated_list() {
         let s = with(&[("COGNITO_CLIENT_ID", "a1, b2 ,c3")]).expect("valid");
-        assert_eq!(s.cognito.client_ids, vec!["a1", "b2", "c3"]);
+        assert_eq!(s.pools[0].client_ids, vec!["a1", "b2", "c3"]);
         for bad in ["a1,,b2", "a1,*", "a1 b2"] {
             assert_eq!(
                 invalid_var(with(&[("COGNITO_CLIENT_ID", bad)])),
@@ -224,7 +219,7 @@ mod tests {
     #[test]
     fn a_configured_issuer_replaces_both_cognito_forms() {
         let s = with(&[("COGNITO_ISSUER", "http://127.0.0.1:9229/pool")]).expect("valid");
-        assert_eq!(s.cognito.issuers, vec!["http://127.0.0.1:9229/pool"]);
+        assert_eq!(s.pools[0].issuers, vec!["http://127.0.0.1:9229/pool"]);
     }
 
     #[test]
@@ -250,7 +245,7 @@ mod tests {
             ("COGNITO_ISSUER", "http://localhost:9229/local_5X9BWQyC"),
         ])
         .expect("cognito-local's pool ids are accepted with an issuer");
-        assert_eq!(s.cognito.user_pool_id, "local_5X9BWQyC");
+        assert_eq!(s.pools[0].user_pool_id, "local_5X9BWQyC");
         assert_eq!(
             invalid_var(with(&[("COGNITO_USER_POOL_ID", "local_5X9BWQyC")])),
             Some("COGNITO_USER_POOL_ID"),

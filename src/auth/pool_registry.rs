@@ -7,8 +7,7 @@ use std::sync::Arc;
 use crate::auth::jose::unverified_issuer;
 use crate::auth::{ClaimRules, TokenRejection};
 use crate::keys::JwksCache;
-
-use super::PoolTag;
+use crate::pools::PoolTag;
 
 /// One user pool as the server serves it.
 pub struct Pool {

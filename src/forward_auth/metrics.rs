@@ -1,0 +1,46 @@
+//! Forward-auth's own counter: `/auth` answers by deciding rule and
+//! outcome. `http::metrics` registers it with the rest.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
+
+/// Labels of the forward-auth decision counter.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ForwardAuthLabels {
+    /// The deciding rule's name (the operator's, a bounded set), or
+    /// `(none)` when no rule was reached.
+    pub rule: String,
+    /// `allowed`, `unauthorized`, `forbidden`, `unavailable`,
+    /// `bad_request` or `error`.
+    pub outcome: &'static str,
+}
+
+/// The decisions of `/auth`, counted.
+#[derive(Debug, Default)]
+pub struct ForwardAuthMetrics {
+    decisions: Family<ForwardAuthLabels, Counter>,
+}
+
+impl ForwardAuthMetrics {
+    /// Adds the counter to `registry`.
+    pub fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "forward_auth_decisions",
+            "Answers of /auth to the gateway, by deciding rule and outcome",
+            self.decisions.clone(),
+        );
+    }
+
+    /// The counter of `/auth` answers of `outcome` decided by `rule`,
+    /// resolved once at start so that counting costs one atomic add.
+    pub fn decisions(&self, rule: &str, outcome: &'static str) -> Counter {
+        self.decisions
+            .get_or_create(&ForwardAuthLabels {
+                rule: rule.to_owned(),
+                outcome,
+            })
+            .clone()
+    }
+}

@@ -1,0 +1,53 @@
+//! What forward-auth is configured with: the gateway whose convention
+//! gives the original request, and the rules in order.
+
+use actix_web::http::Method;
+use serde::Deserialize;
+
+use super::PathPattern;
+use crate::auth::Policy;
+
+/// Whose headers say what the original request was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gateway {
+    /// `X-Original-Method`, `X-Original-URI` (`auth_request`).
+    Nginx,
+    /// `X-Forwarded-Method`, `X-Forwarded-Uri` (ForwardAuth).
+    Traefik,
+    /// `X-Forwarded-Method`, `X-Forwarded-Uri` (`forward_auth`).
+    Caddy,
+    /// The request's own method, and its path after `/auth` (`ext_authz`
+    /// with `path_prefix`).
+    Envoy,
+}
+
+/// `[forward_auth]` and its `[[rule]]`s.
+#[derive(Debug, Clone)]
+pub struct ForwardAuthSettings {
+    /// Whose convention gives the original method and path.
+    pub gateway: Gateway,
+    /// In file order; the first that matches decides. Never empty.
+    pub rules: Vec<RuleSettings>,
+}
+
+/// One `[[rule]]`, validated: it can match some request.
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    /// As the operator named it (default `rule-N`, N from 1 in file order).
+    pub name: String,
+    /// `None`: any method. A list with `GET` holds `HEAD` too.
+    pub methods: Option<Vec<Method>>,
+    /// The compiled `path`.
+    pub path: PathPattern,
+    /// `allow`, `callers` and the terms, as one policy.
+    pub policy: Policy,
+}
+
+impl ForwardAuthSettings {
+    /// Whether some rule admits machine callers, whose access tokens must
+    /// then be checked to the end whatever a pool's token kinds say.
+    pub fn admits_machines(&self) -> bool {
+        self.rules.iter().any(|r| r.policy.admits_machines())
+    }
+}
