@@ -1,18 +1,19 @@
-//! The operator's documents agree: every variable of the README's
-//! configuration table is in `.env.example` (issue #17, finding 9).
+//! The operator's documents agree: every variable of the variables table of
+//! `docs/configuration.md` is in `.env.example`, and the other way round
+//! (issue #17, finding 9).
 
 use std::collections::BTreeSet;
 
-const README: &str = include_str!("../../README.md");
+const CONFIGURATION: &str = include_str!("../../docs/configuration.md");
 const ENV_EXAMPLE: &str = include_str!("../../.env.example");
 
-/// The variables named in the first column of the README's configuration
-/// table (the table under `## Configuration`).
-fn readme_variables() -> BTreeSet<String> {
-    let section = README
-        .split("\n## Configuration\n")
+/// The variables named in the first column of the variables table of
+/// `docs/configuration.md` (the table under `## Environment variables`).
+fn documented_variables() -> BTreeSet<String> {
+    let section = CONFIGURATION
+        .split("\n## Environment variables\n")
         .nth(1)
-        .expect("a Configuration section");
+        .expect("an Environment variables section");
     let table = section
         .lines()
         .skip_while(|line| !line.starts_with("| variable |"))
@@ -46,13 +47,16 @@ fn example_variables() -> BTreeSet<String> {
 }
 
 #[test]
-fn every_variable_of_the_readme_table_is_in_the_env_example() {
-    let documented = readme_variables();
+fn every_variable_of_the_configuration_table_is_in_the_env_example() {
+    let documented = documented_variables();
     assert!(documented.len() >= 25, "the table was read: {documented:?}");
     assert!(documented.contains("REDIS_URL") && documented.contains("RUST_LOG"));
     let example = example_variables();
     let missing: Vec<_> = documented.difference(&example).collect();
     assert!(missing.is_empty(), ".env.example lacks {missing:?}");
     let unknown: Vec<_> = example.difference(&documented).collect();
-    assert!(unknown.is_empty(), "the README table lacks {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "the table of docs/configuration.md lacks {unknown:?}"
+    );
 }

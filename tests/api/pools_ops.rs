@@ -140,11 +140,10 @@ async fn key_and_token_metrics_carry_the_pool() {
     );
 }
 
-/// pools-design.md: `auth_requests_total` carries the pool "when the
-/// token's pool is known, and no pool label otherwise (missing token,
-/// unknown iss, malformed)". An expired token of pool a is a's. (Main's
-/// README says instead that refusals carry no pool: one of the two must
-/// change.)
+/// `auth_requests_total` carries the pool when the token's pool is known,
+/// and no pool label otherwise (missing token, unknown iss, malformed), as
+/// the metrics table of `docs/operations.md` says. An expired token of pool
+/// a is a's.
 #[actix_rt::test]
 async fn a_refused_token_of_a_known_pool_is_counted_under_that_pool() {
     let pools = two_pools().await;

@@ -1,7 +1,7 @@
-//! Findings 4 and 9 of issue #18: the README's exact ACL is enough (the
-//! test reads it from the README, so the two cannot drift), a user missing
-//! any one permission is named at start, and a Redis Cluster is refused at
-//! start with one line.
+//! Findings 4 and 9 of issue #18: the exact ACL of `docs/operations.md` is
+//! enough (the test reads it from there, so the two cannot drift), a user
+//! missing any one permission is named at start, and a Redis Cluster is
+//! refused at start with one line.
 
 use std::time::Duration;
 
@@ -10,22 +10,22 @@ use crate::revocation_support::*;
 
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-0000000f4001";
 
-/// The rules of the README's `ACL SETUSER cognito-guard …` line, without
-/// the user name and password.
-fn readme_acl_rules() -> String {
-    let readme = include_str!("../../README.md");
-    let line = readme
+/// The rules of the `ACL SETUSER cognito-guard …` line of
+/// `docs/operations.md`, without the user name and password.
+fn documented_acl_rules() -> String {
+    let operations = include_str!("../../docs/operations.md");
+    let line = operations
         .lines()
         .find(|line| line.starts_with("ACL SETUSER cognito-guard on >PASSWORD "))
-        .expect("the README lists the ACL");
+        .expect("docs/operations.md lists the ACL");
     line.trim_start_matches("ACL SETUSER cognito-guard on >PASSWORD ")
         .to_owned()
 }
 
 #[actix_rt::test]
-async fn the_readme_acl_is_all_an_instance_needs() {
+async fn the_documented_acl_is_all_an_instance_needs() {
     let redis = RedisServer::start();
-    redis.set_user("cg", &format!("on >cg-pw {}", readme_acl_rules()));
+    redis.set_user("cg", &format!("on >cg-pw {}", documented_acl_rules()));
     let url = redis.url_as("cg", "cg-pw");
     let a = crate::helpers::spawn_app_with(&[
         ("REDIS_URL", url.as_str()),
@@ -80,7 +80,7 @@ fn a_user_missing_one_permission_is_told_which_at_start() {
     ] {
         redis.set_user(
             "cg",
-            &format!("reset on >cg-pw {} -{command}", readme_acl_rules()),
+            &format!("reset on >cg-pw {} -{command}", documented_acl_rules()),
         );
         let url = redis.url_as("cg", "cg-pw");
         let (code, stderr) = run_to_exit(&[("REDIS_URL", url.as_str())]);
@@ -95,7 +95,7 @@ fn a_user_missing_one_permission_is_told_which_at_start() {
     }
     redis.set_user(
         "cg",
-        &format!("reset on >cg-pw {} -script|load", readme_acl_rules()),
+        &format!("reset on >cg-pw {} -script|load", documented_acl_rules()),
     );
     let (code, stderr) = run_to_exit(&[("REDIS_URL", redis.url_as("cg", "cg-pw").as_str())]);
     assert_eq!(code, 2, "{stderr}");

@@ -37,7 +37,7 @@ pub async fn gateway_in_front_of_the_guard(gateway: Gateway) {
         match (gateway, alias.contains('_')) {
             (Gateway::Nginx | Gateway::Traefik, _) => assert!(dropped, "{alias}: {reached:?}"),
             (Gateway::Envoy, true) => assert!(refused, "{alias}: {response:?} {reached:?}"),
-            // Caddy, and Envoy for dotted names, pass them on (README).
+            // Caddy, and Envoy for dotted names, pass them on (docs/gateways).
             _ => {}
         }
     }
