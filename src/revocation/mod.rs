@@ -16,7 +16,9 @@ pub use codec::RedisNames;
 pub use list::{
     Revocation, RevocationList, RevocationListFull, MAX_REVOKED_SUBJECTS, MAX_TOKEN_LIFETIME_SECS,
 };
-pub use redis::{preflight, PreflightError, RedisSync, SyncStatus};
+pub use redis::{
+    acl_rules, preflight, PreflightError, RedisCommand, RedisSync, SyncStatus, Unusable, COMMANDS,
+};
 pub use settings::{
     RedisUrl, RevocationSettings, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REVOCATION_SPOOL,
 };

@@ -18,6 +18,7 @@ use crate::config::{AuthMode, Settings};
 use crate::dev::DevIssuerError;
 use crate::http::{cors, ListenAddr};
 use crate::keys::JwksCache;
+use crate::revocation::{PreflightError, SpoolError};
 use crate::users::UserDirectory;
 
 /// Why the server could not start.
@@ -32,11 +33,14 @@ pub enum StartupError {
     },
     #[error("dev issuer: {0}")]
     DevIssuer(#[from] DevIssuerError),
-    /// `REVOCATION_SPOOL` cannot be used, or the Redis of `REDIS_URL` is
-    /// one the server cannot work with (a Cluster, missing permissions):
-    /// a setting to fix, like a bad variable.
+    /// `REVOCATION_SPOOL` cannot be used: a setting to fix, like a bad
+    /// variable.
     #[error("{0}")]
-    Revocations(String),
+    Spool(#[from] SpoolError),
+    /// The Redis of `REDIS_URL` is one the server cannot work with (a
+    /// Cluster, missing permissions): a setting to fix.
+    #[error("{0}")]
+    Redis(#[from] PreflightError),
 }
 
 impl StartupError {
@@ -44,7 +48,7 @@ impl StartupError {
     /// variable; 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            StartupError::Revocations(_) => 2,
+            StartupError::Spool(_) | StartupError::Redis(_) => 2,
             _ => 1,
         }
     }

@@ -23,11 +23,8 @@ pub(super) async fn revocations(
     };
     let names = RedisNames::new(&settings.key_prefix);
     let now = crate::clock::unix_now().unwrap_or(0);
-    let (spool, spooled) =
-        Spool::open(&settings.spool, now).map_err(|e| StartupError::Revocations(e.to_string()))?;
-    preflight(url, &names)
-        .await
-        .map_err(StartupError::Revocations)?;
+    let (spool, spooled) = Spool::open(&settings.spool, now)?;
+    preflight(url, &names).await?;
     let list = Arc::new(RevocationList::new());
     for (sub, revocation) in &spooled {
         let _ = list.revoke(sub, *revocation, now);

@@ -17,6 +17,7 @@
 //! One WARN per outage; the state is exported for `/metrics` and `/readyz`.
 
 mod buckets;
+mod commands;
 mod pending;
 mod preflight;
 mod session;
@@ -33,7 +34,8 @@ use crate::revocation::list::{Revocation, RevocationList};
 use crate::revocation::spool::Spool;
 use crate::revocation::RedisUrl;
 
-pub use preflight::{check as preflight, PreflightError};
+pub use commands::{acl_rules, RedisCommand, COMMANDS};
+pub use preflight::{check as preflight, PreflightError, Unusable};
 pub use status::SyncStatus;
 
 /// The handle of the sync task: hands it new revocations, never waiting.

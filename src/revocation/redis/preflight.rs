@@ -1,47 +1,55 @@
 //! What start-up checks of the Redis behind `REDIS_URL`, when it answers:
 //! that it is not a Cluster (refused: keys of one deployment would land on
 //! several nodes), and that its user may run every command the sync uses
-//! (a missing permission is named, rather than found later as revocations
-//! that cannot be stored). A Redis that does not answer is not an error
+//! (`commands`; a missing permission is named, rather than found later as
+//! revocations that cannot be stored). A Redis that does not answer is not an error
 //! here: the sync waits for it.
 
 use std::time::Duration;
 
 use redis::{Client, Script};
+use thiserror::Error;
 
 use crate::revocation::codec::RedisNames;
+use crate::revocation::redis::commands::probe_script;
 use crate::revocation::redis::store::{describe, is_connection_error, within};
 use crate::revocation::RedisUrl;
 
 /// How long start-up gives Redis to answer the checks.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Runs, through `redis.pcall`, every command the merge script and the
-/// sync use, on the probe key and channel (never on revocations), and
-/// returns the first one refused with its error, or `ok`.
-const PROBE_SCRIPT: &str = r#"
-local key, channel = KEYS[1], ARGV[2]
-local calls = {
-  {'HSET', key, 'probe', '1'}, {'HGET', key, 'probe'}, {'HLEN', key},
-  {'HSCAN', key, '0'}, {'EXPIREAT', key, ARGV[1]}, {'HDEL', key, 'probe'},
-  {'PUBLISH', channel, 'probe'},
+/// A Redis the server cannot work with, in one line naming `REDIS_URL`
+/// (without its credentials).
+#[derive(Debug, Error)]
+#[error("REDIS_URL ({url}): {problem}")]
+pub struct PreflightError {
+    url: String,
+    problem: Unusable,
 }
-for _, call in ipairs(calls) do
-  local reply = redis.pcall(unpack(call))
-  if type(reply) == 'table' and reply.err then
-    return string.lower(call[1]) .. ' ' .. reply.err
-  end
-end
-return 'ok'
-"#;
 
-/// A Redis the server cannot work with, in one line naming `REDIS_URL`.
-pub type PreflightError = String;
+/// Why the Redis cannot be used.
+#[derive(Debug, Error)]
+pub enum Unusable {
+    #[error(
+        "is a Redis Cluster node, which is not supported (one deployment's revocations \
+         would be spread over several nodes); use a standalone primary, with replicas if \
+         you like (ElastiCache: cluster mode disabled)"
+    )]
+    Cluster,
+    #[error(
+        "the Redis user may not run `{command}` ({error}); grant the ACL given in \
+         docs/operations.md (\"Redis\")"
+    )]
+    MissingPermission { command: String, error: String },
+}
 
 /// Checks the Redis at `url` for `names`' deployment, if it answers.
 pub async fn check(url: &RedisUrl, names: &RedisNames) -> Result<(), PreflightError> {
     match actix_rt::time::timeout(PREFLIGHT_TIMEOUT, run(url, names)).await {
-        Ok(Err(Check::Unusable(reason))) => Err(format!("REDIS_URL ({url}): {reason}")),
+        Ok(Err(Check::Unusable(problem))) => Err(PreflightError {
+            url: url.to_string(),
+            problem,
+        }),
         Ok(Err(Check::Unreachable(reason))) => {
             log::info!("Redis at {url} not checked at start ({reason}); the sync retries");
             Ok(())
@@ -55,15 +63,15 @@ pub async fn check(url: &RedisUrl, names: &RedisNames) -> Result<(), PreflightEr
 }
 
 enum Check {
-    Unusable(String),
+    Unusable(Unusable),
     Unreachable(String),
 }
 
 fn missing(command: &str, error: &str) -> Check {
-    Check::Unusable(format!(
-        "the Redis user may not run `{command}` ({error}); grant the ACL listed in the README \
-         (\"Running several instances\")"
-    ))
+    Check::Unusable(Unusable::MissingPermission {
+        command: command.to_owned(),
+        error: error.to_owned(),
+    })
 }
 
 /// Sorts a refused command into "missing permission" (fatal) and anything
@@ -92,17 +100,13 @@ async fn run(url: &RedisUrl, names: &RedisNames) -> Result<(), Check> {
         .await
         .map_err(|e| refused("info", &e))?;
     if info.lines().any(|line| line.trim() == "cluster_enabled:1") {
-        return Err(Check::Unusable(
-            "is a Redis Cluster node, which is not supported (one deployment's revocations \
-             would be spread over several nodes); use a standalone primary, with replicas if \
-             you like (ElastiCache: cluster mode disabled)"
-                .to_owned(),
-        ));
+        return Err(Check::Unusable(Unusable::Cluster));
     }
 
-    let probe = Script::new(PROBE_SCRIPT);
+    let probe_script = probe_script();
+    let probe = Script::new(&probe_script);
     let mut load = redis::cmd("SCRIPT");
-    load.arg("LOAD").arg(PROBE_SCRIPT);
+    load.arg("LOAD").arg(&probe_script);
     within(load.query_async::<String>(&mut conn))
         .await
         .map_err(|e| refused("script|load", &e))?;
