@@ -3,7 +3,7 @@
 //! request without one, gets no `Access-Control-*` header at all. What a
 //! real browser makes of this is in `browser.rs`.
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 
 const ALLOWED: &str = "http://127.0.0.1:5173";
 const ALSO_ALLOWED: &str = "https://app.example.com";

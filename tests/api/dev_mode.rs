@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 use cognito_guard::{Application, Settings};
 
 fn dev_key_file() -> String {

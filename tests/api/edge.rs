@@ -10,7 +10,7 @@ use std::time::Duration;
 use cognito_guard::{Application, Settings};
 use serde_json::Value;
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-00000000e001";
 

@@ -1,4 +1,4 @@
-use crate::helpers::*;
+use crate::common::helpers::*;
 
 #[actix_rt::test]
 async fn healthz_answers_while_the_process_serves() {

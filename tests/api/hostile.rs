@@ -17,7 +17,7 @@ use cognito_guard::auth::TokenRejection::{self, *};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 
 const PRIVATE: &str = "/messages/private";
 const FEED: &str = "/messages/feed";

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cognito_guard::keys::{JwksCache, JwksPolicy};
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 use futures_util::future::join_all;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
@@ -91,7 +91,7 @@ async fn unreachable_jwks_at_start_is_503_not_500() {
     // Bound but never listening: connections are refused, and no other
     // test's port-0 bind can be handed this port while we hold it (a port
     // picked free and dropped could become another test's server).
-    let closed = crate::listening::closed_port();
+    let closed = crate::common::ports::closed_port();
     let closed_port = closed.port;
     let url = format!("http://127.0.0.1:{closed_port}/.well-known/jwks.json");
     let jwks = JwksServer::start(vec![], JwksMode::Serve);

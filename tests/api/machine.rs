@@ -2,34 +2,13 @@
 //! tokens) on the admin routes: exactly the admin scope lets them in, on
 //! admin routes only.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::helpers::*;
+use crate::common::helpers::*;
+use crate::common::machine::{machine_claims, machine_token};
 
 const ADMIN_SCOPE: &str = "cognito-guard/admin";
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-00000000f001";
-
-/// What Cognito's token endpoint issues to a service: `sub` is the app
-/// client, no user claims.
-fn machine_claims(client: &str, scope: Value) -> Value {
-    let now = now();
-    json!({
-        "sub": client,
-        "token_use": "access",
-        "scope": scope,
-        "auth_time": now - 5,
-        "iss": ISSUER,
-        "exp": now + 3600,
-        "iat": now - 5,
-        "version": 2,
-        "jti": "5b0d9d4a-0000-4000-8000-0000000000m1",
-        "client_id": client,
-    })
-}
-
-pub fn machine_token(scope: &str) -> String {
-    sign(&machine_claims(CLIENT_ID, json!(scope)), trusted_key())
-}
 
 async fn app_with_admin_scope() -> TestApp {
     spawn_app_with(&[("ADMIN_SCOPE", ADMIN_SCOPE)]).await

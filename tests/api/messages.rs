@@ -1,4 +1,4 @@
-use crate::helpers::*;
+use crate::common::helpers::*;
 use serde_json::json;
 
 #[actix_rt::test]

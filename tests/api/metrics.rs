@@ -3,7 +3,7 @@
 
 use cognito_guard::config::ListenAddr;
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 
 /// `METRICS_ADDR=127.0.0.1:0`.
 fn own_metrics_listener(settings: &mut cognito_guard::Settings) {

@@ -1,17 +1,15 @@
 //! `GET /openapi.json` and `/docs` over plain HTTP: the document lists every
 //! route with the security its guard enforces (checked against the route
-//! table, against the contract, and against the running guards), and it
-//! validates as OpenAPI 3.1 (openapi-spec-validator, which `make test`
-//! installs). Swagger UI in a real browser is in `browser.rs`.
-
-use std::process::Command;
+//! table, against the contract, and against the running guards). That it
+//! validates as OpenAPI 3.1 (openapi-spec-validator), and Swagger UI in a
+//! real browser, are in `tests/external/browser/`.
 
 use cognito_guard::auth::Allow;
 use cognito_guard::http::routes::{self, RoutePolicies};
 use serde_json::{json, Value};
 
-use crate::helpers::*;
-use crate::machine::machine_token;
+use crate::common::helpers::*;
+use crate::common::machine::machine_token;
 
 const ADMIN_SCOPE: &str = "cognito-guard/admin";
 
@@ -242,48 +240,6 @@ async fn metrics_on_their_own_listener_are_not_in_the_api_document() {
     let doc = document(&app).await;
     assert!(doc["paths"].get("/metrics").is_none());
     assert!(doc["paths"].get("/healthz").is_some());
-}
-
-/// Runs openapi-spec-validator on `doc`: its verdict and its output.
-fn validate(doc: &Value, name: &str) -> (bool, String) {
-    let file =
-        std::env::temp_dir().join(format!("cognito-guard-{name}-{}.json", std::process::id()));
-    std::fs::write(&file, doc.to_string()).expect("write the document");
-    let output = Command::new("python3")
-        .args(["-m", "openapi_spec_validator"])
-        .arg(&file)
-        .output()
-        .expect("python3 runs");
-    let _ = std::fs::remove_file(&file);
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !text.contains("No module named"),
-        "openapi-spec-validator is missing: run `make test-deps`\n{text}"
-    );
-    (output.status.success(), text)
-}
-
-#[actix_rt::test]
-async fn the_document_validates_as_openapi_3() {
-    for overrides in [&[][..], &[("ADMIN_SCOPE", ADMIN_SCOPE)]] {
-        let app = spawn_app_with(overrides).await;
-        let doc = document(&app).await;
-        let (valid, output) = validate(&doc, "openapi");
-        assert!(valid, "{overrides:?}: {output}");
-    }
-}
-
-#[actix_rt::test]
-async fn the_validator_refuses_a_broken_document() {
-    // So that a validator that accepts anything cannot pass the test above.
-    let app = spawn_app().await;
-    let mut doc = document(&app).await;
-    doc["paths"]["/messages/private"]["get"]["responses"]["200"]["content"]["application/json"]
-        ["schema"]["$ref"] = json!("#/components/schemas/Nowhere");
-    let (valid, output) = validate(&doc, "broken");
-    assert!(!valid, "{output}");
-    assert!(output.contains("Nowhere"), "{output}");
 }
 
 #[actix_rt::test]

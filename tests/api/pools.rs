@@ -6,7 +6,7 @@
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 
 const PRIVATE: &str = "/messages/private";
 

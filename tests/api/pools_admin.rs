@@ -3,8 +3,8 @@
 //! machine of one pool holding the other's admin scope. (Which directory
 //! an admin acts on, with one directory per pool: `pools_directories`.)
 
-use crate::helpers::*;
-use crate::pools_support::*;
+use crate::common::helpers::*;
+use crate::common::pools::*;
 
 /// Makes the (shared) in-memory directory know `sub` as a user of `pool`.
 async fn signs_in(pools: &TwoPools, pool: Pool, sub: &str) {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use cognito_guard::users::{InMemoryDirectory, UserDirectory};
 use cognito_guard::Application;
 
-use crate::helpers::*;
-use crate::pools_support::*;
+use crate::common::helpers::*;
+use crate::common::pools::*;
 
 /// A two-pool server with an in-memory directory for each pool, and those
 /// directories, `(a, b)`.

@@ -4,8 +4,8 @@
 
 use std::process::Command;
 
-use crate::helpers::*;
-use crate::pools_support::*;
+use crate::common::helpers::*;
+use crate::common::pools::*;
 
 const RULES: &str = r#"
 [forward_auth]
@@ -123,7 +123,7 @@ async fn a_rule_naming_no_configured_pool_stops_start_up_with_its_line() {
         .current_dir(file.parent().expect("dir"))
         .env_clear()
         .envs([("GUARD_CONFIG", path), ("HOST", "127.0.0.1"), ("PORT", "0")]);
-    let (code, stderr) = crate::process::run_briefly(command);
+    let (code, stderr) = crate::common::binary::run_briefly(command);
     assert_eq!(code, 2, "{stderr}");
     let prefix = format!("{path}:{line}: rule.pools: ");
     let Some((_, reason)) = stderr.split_once(&prefix) else {

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::*;
-use crate::pools_support::*;
+use crate::common::helpers::*;
+use crate::common::pools::*;
 
 #[actix_rt::test]
 async fn each_pools_tokens_are_accepted_and_me_names_the_pool() {

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::*;
-use crate::pools_support::*;
+use crate::common::helpers::*;
+use crate::common::pools::*;
 
 #[actix_rt::test]
 async fn readyz_names_each_pool_once_both_have_keys() {

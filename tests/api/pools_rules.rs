@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use crate::helpers::*;
-use crate::pools_support::*;
+use crate::common::helpers::*;
+use crate::common::pools::*;
 
 #[actix_rt::test]
 async fn each_pool_accepts_only_its_own_token_kind() {

@@ -5,7 +5,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::helpers::*;
+use crate::common::binary::run_briefly;
+use crate::common::helpers::*;
 
 fn empty_dir(name: &str) -> std::path::PathBuf {
     let dir =
@@ -23,33 +24,6 @@ fn run_with(vars: &[(&str, &str)]) -> (i32, String) {
         .env_clear()
         .envs(vars.iter().copied());
     run_briefly(command)
-}
-
-/// Runs `command` until it exits (its status and stderr) or, still serving
-/// after 10 s, is stopped (status -1).
-pub fn run_briefly(mut command: Command) -> (i32, String) {
-    let mut child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let code = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status.code().unwrap_or(-1);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break -1;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-    }
-    (code, stderr)
 }
 
 /// Settings that would start a server, without reaching out to AWS.

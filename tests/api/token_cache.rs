@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 use serde_json::json;
 
 const PRIVATE: &str = "/messages/private";

@@ -1,6 +1,6 @@
 //! Each acceptance rule of the contract, seen from a client.
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::json;
 

@@ -1,5 +1,7 @@
-use crate::helpers::*;
+use cognito_guard::{Application, Settings};
 use serde_json::json;
+
+use crate::common::helpers::*;
 
 #[actix_rt::test]
 async fn me_describes_an_id_token_holder() {
@@ -327,5 +329,26 @@ async fn sign_out_is_for_admins_and_known_users_only() {
             .await
             .status,
         405
+    );
+}
+
+#[actix_rt::test]
+async fn without_credentials_admin_user_routes_answer_503() {
+    let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
+    let settings = Settings::from_vars(base_vars(&jwks.url())).expect("settings");
+    assert!(settings.admin.aws_credentials.is_none());
+    let app = Application::build(settings).await.expect("server starts");
+    let app = serve(app, jwks);
+    let admin = id_token("sub-admin", None, &["admin"]);
+
+    let response = app
+        .request("DELETE", "/users/sub-other", Some(&admin))
+        .await;
+
+    assert_eq!(response.status, 503);
+    assert!(
+        response.detail().contains("AWS credentials"),
+        "{}",
+        response.detail()
     );
 }

@@ -8,7 +8,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 use crate::webdriver::{Browser, PATIENCE, POLL};
 
 /// A static page standing in for a single-page app, served on its own

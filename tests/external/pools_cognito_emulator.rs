@@ -10,8 +10,8 @@ use cognito_guard::{Application, Settings};
 use serde_json::json;
 
 use crate::cognito_emulator::{claim, Moto, PASSWORD};
-use crate::helpers::{serve, JwksMode, JwksServer, TestApp};
-use crate::pools_support::config_file;
+use crate::common::helpers::{serve, JwksMode, JwksServer, TestApp};
+use crate::common::pools::config_file;
 
 /// A user of one emulated pool, with a real ID token.
 struct PoolUser {

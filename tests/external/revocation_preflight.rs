@@ -27,12 +27,12 @@ async fn the_readme_acl_is_all_an_instance_needs() {
     let redis = RedisServer::start();
     redis.set_user("cg", &format!("on >cg-pw {}", readme_acl_rules()));
     let url = redis.url_as("cg", "cg-pw");
-    let a = crate::helpers::spawn_app_with(&[
+    let a = crate::common::helpers::spawn_app_with(&[
         ("REDIS_URL", url.as_str()),
         ("REVOCATION_SPOOL", spool_path().as_str()),
     ])
     .await;
-    let b = crate::helpers::spawn_app_with(&[
+    let b = crate::common::helpers::spawn_app_with(&[
         ("REDIS_URL", url.as_str()),
         ("REVOCATION_SPOOL", spool_path().as_str()),
     ])
@@ -48,14 +48,14 @@ async fn the_readme_acl_is_all_an_instance_needs() {
     // Audits (HLEN) and a new instance's full read (HSCAN) work too.
     assert_eq!(redis.command(&["FLUSHALL"]), "+OK");
     assert!(
-        crate::helpers::wait_until(Duration::from_secs(15), || redis_holds(
+        crate::common::helpers::wait_until(Duration::from_secs(15), || redis_holds(
             &redis,
             "cognito-guard",
             VICTIM
         ))
         .await
     );
-    let fresh = crate::helpers::spawn_app_with(&[
+    let fresh = crate::common::helpers::spawn_app_with(&[
         ("REDIS_URL", url.as_str()),
         ("REVOCATION_SPOOL", spool_path().as_str()),
     ])

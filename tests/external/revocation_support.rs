@@ -4,27 +4,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::*;
+pub use crate::common::binary::{run_to_exit, temp_dir, the_error_line};
+use crate::common::helpers::*;
 use crate::redis_server::RedisServer;
-
-/// A fresh directory of this test process.
-pub fn temp_dir(tag: &str) -> std::path::PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "cognito-guard-{tag}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 /// A spool path of its own (instances never share one).
 pub fn spool_path() -> String {
@@ -248,28 +235,4 @@ impl Drop for Binary {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-/// Runs the binary with `vars` (in a directory of its own) until it exits
-/// or 10 s pass (then it is killed: status -1); its exit status and log.
-pub fn run_to_exit(vars: &[(&str, &str)]) -> (i32, String) {
-    let jwks_url = "http://127.0.0.1:9/.well-known/jwks.json";
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cognito-guard"));
-    command
-        .current_dir(temp_dir("exit"))
-        .env_clear()
-        .envs(base_vars(jwks_url))
-        .envs(vars.iter().copied());
-    crate::process::run_briefly(command)
-}
-
-/// The one line of `stderr` that is not a log record (`[time LEVEL …]`):
-/// the reason the process gave for stopping.
-pub fn the_error_line(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|line| !line.starts_with('[') && !line.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "one line of reason: {stderr}");
-    lines[0].to_owned()
 }

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{now, wait_until, TestApp};
+use crate::common::helpers::{now, wait_until, TestApp};
 use crate::redis_server::RedisServer;
 use crate::revocation_support::*;
 

@@ -11,7 +11,7 @@ use cognito_guard::users::idp::{sigv4_headers, AwsCredentials};
 use cognito_guard::{Application, Settings};
 use serde_json::{json, Value};
 
-use crate::helpers::{serve, JwksMode, JwksServer, TestApp};
+use crate::common::helpers::{serve, JwksMode, JwksServer, TestApp};
 use crate::listening::{spawn_listening, Listening};
 
 pub(crate) const PASSWORD: &str = "Emulat0r!Passw0rd";
@@ -153,7 +153,7 @@ impl Moto {
             SystemTime::now(),
         )
         .expect("signs");
-        let mut request = crate::helpers::patient_client()
+        let mut request = crate::common::helpers::patient_client()
             .post(self.endpoint())
             .insert_header(("content-type", content_type))
             .insert_header(("x-amz-target", target.as_str()));
@@ -458,27 +458,6 @@ async fn emulator_down_is_503_with_retry_after() {
     assert_eq!(response.status, 503, "{}", response.body);
     assert!(response.header("retry-after").is_some());
     assert!(!response.detail().is_empty());
-}
-
-#[actix_rt::test]
-async fn without_credentials_admin_user_routes_answer_503() {
-    let jwks = JwksServer::start(vec![crate::helpers::trusted_key().jwk()], JwksMode::Serve);
-    let settings = Settings::from_vars(crate::helpers::base_vars(&jwks.url())).expect("settings");
-    assert!(settings.admin.aws_credentials.is_none());
-    let app = Application::build(settings).await.expect("server starts");
-    let app = serve(app, jwks);
-    let admin = crate::helpers::id_token("sub-admin", None, &["admin"]);
-
-    let response = app
-        .request("DELETE", "/users/sub-other", Some(&admin))
-        .await;
-
-    assert_eq!(response.status, 503);
-    assert!(
-        response.detail().contains("AWS credentials"),
-        "{}",
-        response.detail()
-    );
 }
 
 #[actix_rt::test]

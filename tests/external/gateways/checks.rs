@@ -4,8 +4,8 @@
 use super::gateway::Gateway;
 use super::paths::as_an_upstream_might_read;
 use super::stack::*;
-use crate::helpers::*;
-use crate::machine::machine_token;
+use crate::common::helpers::*;
+use crate::common::machine::machine_token;
 
 pub async fn gateway_in_front_of_the_guard(gateway: Gateway) {
     let stack = Stack::start(gateway).await;

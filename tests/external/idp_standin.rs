@@ -7,7 +7,9 @@ use std::process::{Command, Stdio};
 use cognito_guard::{Application, Settings};
 use serde_json::Value;
 
-use crate::helpers::{base_vars, serve, trusted_key, JwksMode, JwksServer, TestApp, REGION};
+use crate::common::helpers::{
+    base_vars, serve, trusted_key, JwksMode, JwksServer, TestApp, REGION,
+};
 use crate::listening::{spawn_listening, Listening};
 
 pub const ACCESS_KEY: &str = "AKIDSTANDIN";
@@ -63,7 +65,7 @@ impl IdpStandIn {
     /// Every call received so far: `action`, `host`, `path` and
     /// `signature_problem` (null when the signature verified).
     pub async fn calls(&self) -> Vec<Value> {
-        let mut response = crate::helpers::patient_client()
+        let mut response = crate::common::helpers::patient_client()
             .get(self.endpoint("/calls"))
             .send()
             .await

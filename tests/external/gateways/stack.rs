@@ -11,7 +11,7 @@ use super::files::{assert_replaceable, copy_example, ScratchDir};
 use super::gateway::{Gateway, GatewayProcess};
 use super::guard::GuardProcess;
 use super::upstream::{Received, RecordingUpstream};
-use crate::helpers::*;
+use crate::common::helpers::*;
 use crate::idp_standin::{IdpStandIn, ACCESS_KEY, SECRET_KEY};
 
 pub const ALICE: &str = "6b1f3c2a-0000-4000-8000-00000000a11c";

@@ -14,8 +14,8 @@ use cognito_guard::{Application, Settings};
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
 
-use crate::helpers::*;
-use crate::revocation_support::temp_dir;
+use super::binary::temp_dir;
+use super::helpers::*;
 
 /// One of the two configured pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,4 +324,25 @@ pub fn sum_for_pool(metrics: &str, name: &str, pool: Option<&str>) -> f64 {
         })
         .map(|(_, value)| value)
         .sum()
+}
+
+// ---- The same `sub` in both pools (the revocation tests) -------------------
+
+/// One `sub` that both pools have a user under.
+pub const TWIN: &str = "4f6a2c1e-0000-4000-8000-00000000p001";
+
+/// An admin of pool `a`.
+pub fn admin_a() -> String {
+    user_token(Pool::A, "sub-admin-a", &[Pool::A.admin_group()])
+}
+
+/// Both twins' tokens, each accepted (so each is known and cached).
+pub async fn twins_sign_in(pools: &TwoPools) -> (String, String) {
+    let in_a = user_token(Pool::A, TWIN, &[]);
+    let in_b = user_token(Pool::B, TWIN, &[]);
+    for token in [&in_a, &in_b] {
+        assert_eq!(pools.status(token).await, 200);
+        assert_eq!(pools.status(token).await, 200);
+    }
+    (in_a, in_b)
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::common::helpers::*;
 use crate::redis_server::RedisServer;
 use crate::revocation_support::{
     admin, all_answer, gauge, instance, redis_holds, status, temp_dir,

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::wait_until;
+use crate::common::helpers::wait_until;
 use crate::redis_server::RedisServer;
 use crate::revocation_support::*;
 
@@ -139,16 +139,4 @@ async fn deployments_with_their_own_prefix_do_not_see_each_other() {
         ),
         Some(0.0)
     );
-}
-
-/// A prefix that is not a plain name stops the start, naming the variable.
-#[test]
-fn a_key_prefix_with_wildcards_stops_the_start() {
-    let (code, stderr) = run_to_exit(&[
-        ("REDIS_URL", "redis://127.0.0.1:9/"),
-        ("REDIS_KEY_PREFIX", "cg-*"),
-    ]);
-    assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("REDIS_KEY_PREFIX"), "{stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }

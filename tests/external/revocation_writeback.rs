@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{now, wait_until};
+use crate::common::helpers::{now, wait_until};
 use crate::redis_server::RedisServer;
 use crate::revocation_support::*;
 

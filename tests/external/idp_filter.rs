@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::helpers::id_token;
+use crate::common::helpers::id_token;
 use crate::idp_standin::{spawn_app_on_idp, IdpStandIn, SECRET_KEY};
 
 #[actix_rt::test]

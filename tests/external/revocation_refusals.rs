@@ -10,7 +10,7 @@ use crate::revocation_support::*;
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-0000000f1001";
 
 /// `/readyz`'s `revocation_store`, while it stays 200.
-async fn readyz_store(app: &crate::helpers::TestApp) -> String {
+async fn readyz_store(app: &crate::common::helpers::TestApp) -> String {
     let ready = app.get("/readyz", None).await;
     assert_eq!(ready.status, 200, "{}", ready.body);
     ready.body["revocation_store"]

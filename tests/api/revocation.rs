@@ -1,77 +1,14 @@
-//! Finding 6 of issue #18: the spool file (`REVOCATION_SPOOL`). The real
-//! binary, its admin routes on the SigV4 Cognito stand-in, is restarted
-//! while Redis is down: it still refuses the user it deleted, and stores
-//! the revocation once Redis returns, empty. A spool that is not one, or is
-//! damaged, stops the start with one line (exit 2), untouched.
+//! Revocation settings that stop the start with one line (exit 2), before
+//! any Redis is reached (issue #18): a spool file (`REVOCATION_SPOOL`) that
+//! is not one, is damaged or is in use by another process, untouched; a key
+//! prefix that is not a plain name. (The shared list itself, on a real
+//! Redis: `tests/external`.)
 
 use std::time::Duration;
 
-use serde_json::json;
-
-use crate::helpers::wait_until;
-use crate::idp_standin::{IdpStandIn, ACCESS_KEY, SECRET_KEY};
-use crate::redis_server::RedisServer;
-use crate::revocation_support::*;
+use crate::common::binary::{run_to_exit, temp_dir, the_error_line};
 
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-0000000f6001";
-
-#[actix_rt::test]
-async fn an_instance_restarted_during_an_outage_still_refuses_and_later_stores() {
-    let idp = IdpStandIn::start(&json!([
-        {"username": "victim", "sub": VICTIM, "email": "v@example.com", "groups": []}
-    ]));
-    let mut redis = RedisServer::start();
-    let spool = spool_path();
-    let (url, endpoint) = (redis.url(), idp.endpoint("/"));
-    let mut a = Binary::start(&[
-        ("REDIS_URL", url.as_str()),
-        ("REVOCATION_SPOOL", spool.as_str()),
-        ("COGNITO_IDP_ENDPOINT", endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
-        ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
-    ])
-    .await;
-    let victim = token_of(VICTIM);
-    assert_eq!(status(a.app(), &victim).await, 200);
-
-    redis.stop();
-    assert!(store_up_reaches(a.app(), 0.0, Duration::from_secs(15)).await);
-    delete(a.app(), VICTIM, 204).await;
-    assert_eq!(status(a.app(), &victim).await, 401);
-    let spooled = || std::fs::read_to_string(&spool).is_ok_and(|text| text.contains(VICTIM));
-    assert!(wait_until(Duration::from_secs(5), spooled).await, "spooled");
-
-    a.restart().await;
-    assert_eq!(
-        status(a.app(), &victim).await,
-        401,
-        "read back from the spool at start:\n{}",
-        a.log()
-    );
-
-    redis.restart();
-    assert!(
-        wait_until(Duration::from_secs(15), || redis_holds(
-            &redis,
-            "cognito-guard",
-            VICTIM
-        ))
-        .await,
-        "stored in the empty Redis once it returned:\n{}",
-        a.log()
-    );
-    assert!(
-        wait_until(Duration::from_secs(5), || !spooled()).await,
-        "and gone from the spool"
-    );
-    let fresh = instance(&redis).await;
-    assert_eq!(status(&fresh, &victim).await, 401);
-    assert!(
-        a.log().contains("1 revocations read back from"),
-        "{}",
-        a.log()
-    );
-}
 
 fn exits_naming_the_spool(spool: &std::path::Path, expect: &str) {
     let path = spool.display().to_string();
@@ -103,7 +40,7 @@ fn a_foreign_spool_file_stops_the_start_untouched() {
 #[test]
 fn a_damaged_spool_file_stops_the_start_naming_the_line() {
     let spool = temp_dir("damaged").join("spool");
-    let until = crate::helpers::now() + 3_600;
+    let until = crate::common::helpers::now() + 3_600;
     std::fs::write(
         &spool,
         format!("cognito-guard revocation spool v1\n12345678 D:0:{until} {VICTIM}\n"),
@@ -147,4 +84,16 @@ fn a_spool_in_use_by_another_process_stops_the_start() {
     assert!(stderr.contains("in use by another process"), "{stderr}");
     let (first_code, first_log) = first.join().expect("first");
     assert_eq!(first_code, -1, "the first kept serving: {first_log}");
+}
+
+/// A prefix that is not a plain name stops the start, naming the variable.
+#[test]
+fn a_key_prefix_with_wildcards_stops_the_start() {
+    let (code, stderr) = run_to_exit(&[
+        ("REDIS_URL", "redis://127.0.0.1:9/"),
+        ("REDIS_KEY_PREFIX", "cg-*"),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("REDIS_KEY_PREFIX"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
