@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::common::helpers::{serve, JwksMode, JwksServer, TestApp};
 use crate::listening::{spawn_listening, Listening};
+use crate::programs::require_python_module;
 
 pub(crate) const PASSWORD: &str = "Emulat0r!Passw0rd";
 
@@ -35,17 +36,7 @@ impl Moto {
     /// Starts moto; a missing moto fails the test at once, saying how to
     /// install it (rather than as a child that exits on every port).
     pub(crate) fn start() -> Moto {
-        let installed = Command::new("python3")
-            .args(["-c", "import moto.server"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        assert!(
-            installed,
-            "moto is missing; install it with `python3 -m pip install 'moto[server]'` \
-             (make test-deps does)"
-        );
+        require_python_module("moto.server");
         let listening = spawn_listening("moto", |port| {
             let mut command = Command::new("python3");
             command

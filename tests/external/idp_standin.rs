@@ -11,6 +11,7 @@ use crate::common::helpers::{
     base_vars, serve, trusted_key, JwksMode, JwksServer, TestApp, REGION,
 };
 use crate::listening::{spawn_listening, Listening};
+use crate::programs::require_python_module;
 
 pub const ACCESS_KEY: &str = "AKIDSTANDIN";
 pub const SECRET_KEY: &str = "standin-secret";
@@ -30,17 +31,7 @@ impl IdpStandIn {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/support/sigv4_checker.py"
         );
-        let botocore = Command::new("python3")
-            .args(["-c", "import botocore"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        assert!(
-            botocore,
-            "the SigV4 stand-in needs botocore, which \
-             `python3 -m pip install 'moto[server]'` brings (make test-deps does)"
-        );
+        require_python_module("botocore");
         let users = users.to_string();
         let listening = spawn_listening("the SigV4 stand-in", |port| {
             let mut command = Command::new("python3");

@@ -9,6 +9,7 @@
 mod common;
 
 mod listening;
+mod programs;
 mod redis_server;
 mod revocation_support;
 mod webdriver;

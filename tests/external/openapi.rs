@@ -7,6 +7,7 @@ use std::process::Command;
 use serde_json::{json, Value};
 
 use crate::common::helpers::*;
+use crate::programs::require_python_module;
 
 const ADMIN_SCOPE: &str = "cognito-guard/admin";
 
@@ -18,6 +19,7 @@ async fn document(app: &TestApp) -> Value {
 
 /// Runs openapi-spec-validator on `doc`: its verdict and its output.
 fn validate(doc: &Value, name: &str) -> (bool, String) {
+    require_python_module("openapi_spec_validator");
     let file =
         std::env::temp_dir().join(format!("cognito-guard-{name}-{}.json", std::process::id()));
     std::fs::write(&file, doc.to_string()).expect("write the document");
@@ -29,10 +31,6 @@ fn validate(doc: &Value, name: &str) -> (bool, String) {
     let _ = std::fs::remove_file(&file);
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);
-    assert!(
-        !text.contains("No module named"),
-        "openapi-spec-validator is missing: run `make test-deps`\n{text}"
-    );
     (output.status.success(), text)
 }
 

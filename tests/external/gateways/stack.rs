@@ -44,6 +44,8 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start(gateway: Gateway) -> Stack {
+        // A missing gateway fails here, on the test's thread, in one line.
+        gateway.binary();
         let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
         let idp = IdpStandIn::start(&json!([
             {"username": "victim", "sub": VICTIM, "email": "victim@example.com", "groups": []}
