@@ -10,25 +10,9 @@ mod common;
 
 mod listening;
 mod programs;
-mod redis_server;
-mod revocation_support;
-mod webdriver;
 
 mod browser;
-mod cognito_emulator;
 mod gateways;
-mod idp_filter;
-mod idp_lockout;
-mod idp_signing;
-mod idp_standin;
-mod log_credentials;
-mod openapi;
-mod pools_cognito_emulator;
-mod pools_revocations;
-mod revocation_chaos;
-mod revocation_loss;
-mod revocation_preflight;
-mod revocation_refusals;
-mod revocation_spool;
-mod revocation_writeback;
-mod shared_revocations;
+mod idp;
+mod pools;
+mod revocation;

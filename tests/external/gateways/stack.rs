@@ -12,7 +12,7 @@ use super::gateway::{Gateway, GatewayProcess};
 use super::guard::GuardProcess;
 use super::upstream::{Received, RecordingUpstream};
 use crate::common::helpers::*;
-use crate::idp_standin::{IdpStandIn, ACCESS_KEY, SECRET_KEY};
+use crate::idp::standin::{IdpStandIn, ACCESS_KEY, SECRET_KEY};
 
 pub const ALICE: &str = "6b1f3c2a-0000-4000-8000-00000000a11c";
 pub const ADMIN: &str = "6b1f3c2a-0000-4000-8000-0000000ad010";

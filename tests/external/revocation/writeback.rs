@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use super::redis_server::RedisServer;
+use super::support::*;
 use crate::common::helpers::{now, wait_until};
-use crate::redis_server::RedisServer;
-use crate::revocation_support::*;
 
 const ENTRIES: usize = 20_000;
 const NEWCOMER: &str = "4f6a2c1e-0000-4000-8000-0000000f8001";

@@ -5,8 +5,8 @@
 use cognito_guard::Settings;
 use serde_json::{json, Value};
 
+use super::standin::{spawn_app_on_idp, IdpStandIn, SECRET_KEY};
 use crate::common::helpers::{base_vars, id_token, trusted_key, JwksMode, JwksServer};
-use crate::idp_standin::{spawn_app_on_idp, IdpStandIn, SECRET_KEY};
 
 const EVE_SUB: &str = "4f6a2c1e-0000-4000-8000-0000000000e1";
 

@@ -1,7 +1,7 @@
 //! CORS over plain HTTP, header by header: an allowed origin can read every
 //! answer (errors included) and its preflights pass; any other origin, or a
 //! request without one, gets no `Access-Control-*` header at all. What a
-//! real browser makes of this is in `browser.rs`.
+//! real browser makes of this is in `tests/external/browser/`.
 
 use crate::common::helpers::*;
 

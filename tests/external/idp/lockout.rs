@@ -6,8 +6,8 @@
 
 use serde_json::{json, Value};
 
+use super::standin::{spawn_app_on_idp, IdpStandIn, SECRET_KEY};
 use crate::common::helpers::id_token;
-use crate::idp_standin::{spawn_app_on_idp, IdpStandIn, SECRET_KEY};
 
 const ADMIN_SUB: &str = "4f6a2c1e-0000-4000-8000-0000000000ad";
 const VICTIM_SUB: &str = "4f6a2c1e-0000-4000-8000-0000000000bc";

@@ -10,11 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use super::redis_server::RedisServer;
+use super::support::{admin, all_answer, gauge, instance, redis_holds, status, temp_dir};
 use crate::common::helpers::*;
-use crate::redis_server::RedisServer;
-use crate::revocation_support::{
-    admin, all_answer, gauge, instance, redis_holds, status, temp_dir,
-};
 
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-00000000r001";
 const EARLIER: &str = "4f6a2c1e-0000-4000-8000-00000000r002";

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::redis_server::RedisServer;
-use crate::revocation_support::*;
+use super::redis_server::RedisServer;
+use super::support::*;
 
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-0000000f1001";
 

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-const README: &str = include_str!("../../README.md");
-const ENV_EXAMPLE: &str = include_str!("../../.env.example");
+const README: &str = include_str!("../../../README.md");
+const ENV_EXAMPLE: &str = include_str!("../../../.env.example");
 
 /// The variables named in the first column of the README's configuration
 /// table (the table under `## Configuration`).

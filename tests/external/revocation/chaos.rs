@@ -7,9 +7,9 @@
 
 use std::time::{Duration, Instant};
 
+use super::redis_server::RedisServer;
+use super::support::*;
 use crate::common::helpers::{now, wait_until, TestApp};
-use crate::redis_server::RedisServer;
-use crate::revocation_support::*;
 
 /// Faults injected per run.
 const FAULTS: usize = 8;

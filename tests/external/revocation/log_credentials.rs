@@ -5,9 +5,9 @@
 
 use serde_json::json;
 
-use crate::idp_standin::{IdpStandIn, ACCESS_KEY, SECRET_KEY};
-use crate::redis_server::RedisServer;
-use crate::revocation_support::*;
+use super::redis_server::RedisServer;
+use super::support::*;
+use crate::idp::standin::{IdpStandIn, ACCESS_KEY, SECRET_KEY};
 
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-0000000fa001";
 const SESSION_TOKEN: &str = "standin-session-token-FQoGZXIvYXdzE";

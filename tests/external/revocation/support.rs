@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use super::redis_server::RedisServer;
 pub use crate::common::binary::{run_to_exit, temp_dir, the_error_line};
 use crate::common::helpers::*;
-use crate::redis_server::RedisServer;
 
 /// A spool path of its own (instances never share one).
 pub fn spool_path() -> String {

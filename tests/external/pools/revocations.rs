@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use crate::common::helpers::*;
 use crate::common::pools::*;
-use crate::redis_server::RedisServer;
-use crate::revocation_support::{all_answer, redis_holds, spool_path};
+use crate::revocation::redis_server::RedisServer;
+use crate::revocation::support::{all_answer, redis_holds, spool_path};
 
 /// A two-pool instance on `redis`, with a spool of its own.
 async fn instance(redis: &RedisServer) -> TwoPools {
@@ -66,7 +66,7 @@ async fn an_env_pool_revocation_in_redis_is_no_revocation_of_a_pool_table() {
     // A bare `sub` in Redis is the environment pool's (as before #20): an
     // instance of two `[[pool]]` tables must not read it as either's.
     let redis = RedisServer::start();
-    let env_pool = crate::revocation_support::instance(&redis).await;
+    let env_pool = crate::revocation::support::instance(&redis).await;
     let env_user = id_token(TWIN, None, &[]);
     assert_eq!(env_pool.get(PRIVATE, Some(&env_user)).await.status, 200);
     let admin = id_token("sub-admin", None, &["admin"]);

@@ -5,15 +5,15 @@
 
 use std::time::Duration;
 
-use crate::redis_server::RedisServer;
-use crate::revocation_support::*;
+use super::redis_server::RedisServer;
+use super::support::*;
 
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-0000000f4001";
 
 /// The rules of the README's `ACL SETUSER cognito-guard …` line, without
 /// the user name and password.
 fn readme_acl_rules() -> String {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../../../README.md");
     let line = readme
         .lines()
         .find(|line| line.starts_with("ACL SETUSER cognito-guard on >PASSWORD "))

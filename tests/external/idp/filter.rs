@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
+use super::standin::{spawn_app_on_idp, IdpStandIn, SECRET_KEY};
 use crate::common::helpers::id_token;
-use crate::idp_standin::{spawn_app_on_idp, IdpStandIn, SECRET_KEY};
 
 #[actix_rt::test]
 async fn ids_with_a_quote_or_a_backslash_never_reach_cognito() {

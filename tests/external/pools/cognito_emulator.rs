@@ -9,9 +9,9 @@
 use cognito_guard::{Application, Settings};
 use serde_json::json;
 
-use crate::cognito_emulator::{claim, Moto, PASSWORD};
 use crate::common::helpers::{serve, JwksMode, JwksServer, TestApp};
 use crate::common::pools::config_file;
+use crate::idp::cognito_emulator::{claim, Moto, PASSWORD};
 
 /// A user of one emulated pool, with a real ID token.
 struct PoolUser {

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use super::redis_server::RedisServer;
+use super::support::*;
 use crate::common::helpers::wait_until;
-use crate::redis_server::RedisServer;
-use crate::revocation_support::*;
 
 const VICTIMS: [&str; 3] = [
     "4f6a2c1e-0000-4000-8000-0000000f2001",

@@ -1,7 +1,7 @@
 //! Several user pools (issue #20): each pool's admin terms are its own. A
 //! user of pool `a` in pool `b`'s admin group `ops` is no admin, nor is a
 //! machine of one pool holding the other's admin scope. (Which directory
-//! an admin acts on, with one directory per pool: `pools_directories`.)
+//! an admin acts on, with one directory per pool: `directories.rs`.)
 
 use crate::common::helpers::*;
 use crate::common::pools::*;

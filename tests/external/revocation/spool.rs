@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use super::redis_server::RedisServer;
+use super::support::*;
 use crate::common::helpers::wait_until;
-use crate::idp_standin::{IdpStandIn, ACCESS_KEY, SECRET_KEY};
-use crate::redis_server::RedisServer;
-use crate::revocation_support::*;
+use crate::idp::standin::{IdpStandIn, ACCESS_KEY, SECRET_KEY};
 
 const VICTIM: &str = "4f6a2c1e-0000-4000-8000-0000000f6001";
 

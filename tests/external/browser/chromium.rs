@@ -8,8 +8,8 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
+use super::webdriver::{Browser, PATIENCE, POLL};
 use crate::common::helpers::*;
-use crate::webdriver::{Browser, PATIENCE, POLL};
 
 /// A static page standing in for a single-page app, served on its own
 /// loopback port: `http://127.0.0.1:<port>` and `http://localhost:<port>`
