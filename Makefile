@@ -11,7 +11,7 @@ FUZZ_TARGET ?= verify
 # build reuse the dependencies `cargo test` already compiled.
 FUZZ = --manifest-path fuzz/Cargo.toml --target-dir target
 
-.PHONY: run token test test-deps browser-test-deps gateway-test-deps gateway-demo build fmt lint check bench fuzz
+.PHONY: run token test test-fast test-deps browser-test-deps gateway-test-deps gateway-demo build fmt lint check bench fuzz
 
 ## run: start the server; with no .env, in dev mode (config/dev.env)
 run:
@@ -26,11 +26,17 @@ run:
 token:
 	@$(CARGO) run --release --locked --quiet -- token $(ARGS)
 
-## test: every unit and integration test; the fuzz target must still build
+## test: every unit and integration test (tests/api, and tests/external with
+## the programs test-deps installs); the fuzz target must still build
 ## (built first, so the test runner's summary is the last thing printed)
 test: test-deps
 	$(CARGO) build --locked $(FUZZ)
 	$(CARGO) test --locked
+
+## test-fast: the unit tests and the in-process integration tests (tests/api):
+## no external program, nothing installed
+test-fast:
+	$(CARGO) test --locked --lib --bins --test api
 
 # Debian packages the tests need, installed when missing (as root, or with sudo).
 APT_INSTALL = $(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$$@" >/dev/null' apt-install
@@ -42,7 +48,7 @@ browser-test-deps:
 	@python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet 'openapi-spec-validator>=0.7,<1'
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || $(APT_INSTALL) chromium chromium-driver
 
-# The gateways of examples/ (tests/api/gateways.rs, make gateway-demo, make
+# The gateways of examples/ (tests/external/gateways/, make gateway-demo, make
 # bench): nginx and Caddy from Debian, installed without starting their
 # system services (a policy-rc.d that refuses every start, removed after; any
 # unit that still runs is stopped and disabled), Traefik and Envoy from their

@@ -1,51 +1,18 @@
-//! Integration tests: the real server on a random port, a real JWKS server,
-//! requests over HTTP like a client. One binary, one module per area.
+//! Integration tests, in-process: the real server on a random port, a real
+//! JWKS server, requests over HTTP like a client. No external program runs
+//! here (`make test-fast` is this binary and the unit tests); what needs
+//! one (gateways, a browser, Redis, moto, the SigV4 stand-in) is in
+//! `tests/external`. One binary, one folder per area.
 
-mod helpers;
-mod listening;
-mod webdriver;
+#[path = "../common/mod.rs"]
+mod common;
 
 mod browser;
-mod cognito_emulator;
-mod config_docs;
-mod cors;
-mod dev_mode;
-mod edge;
 mod forward_auth;
-mod gateways;
-mod health;
 mod hostile;
-mod idp_filter;
-mod idp_lockout;
-mod idp_signing;
-mod idp_standin;
-mod jwks_cache;
-mod log_credentials;
-mod machine;
-mod messages;
-mod metrics;
-mod openapi;
+mod keys;
+mod operator;
 mod pools;
-mod pools_admin;
-mod pools_cognito_emulator;
-mod pools_directories;
-mod pools_forward_auth;
-mod pools_isolation;
-mod pools_ops;
-mod pools_revocations;
-mod pools_rules;
-mod pools_support;
-mod process;
-mod redis_server;
-mod revocation_chaos;
-mod revocation_loss;
-mod revocation_preflight;
-mod revocation_refusals;
-mod revocation_spool;
-mod revocation_support;
-mod revocation_writeback;
-mod shared_revocations;
-mod tls;
-mod token_cache;
-mod token_rules;
-mod users;
+mod revocation;
+mod routes;
+mod tokens;

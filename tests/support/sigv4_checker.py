@@ -18,7 +18,7 @@ test can ask for one spelling and be answered with the user's real sub.
 Usage: sigv4_checker.py REGION ACCESS_KEY SECRET_KEY USERS_JSON [PORT]
 where USERS_JSON is [{"username", "sub", "email", "groups": [...]}, ...].
 It listens on loopback PORT (a free one when omitted, or 0) and prints the
-port as its first line. The tests pass a port (tests/api/listening.rs).
+port as its first line. The tests pass a port (tests/external/listening.rs).
 GET /calls lists the calls received, for the test to assert on.
 """
 

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
-use crate::helpers::*;
-use crate::machine::machine_token;
+use crate::common::helpers::*;
+use crate::common::machine::machine_token;
 
 const RULES: &str = r#"
 [[rule]]
