@@ -16,8 +16,8 @@ use base64::Engine as _;
 use cognito_guard::auth::claims::{check_claims, ClaimRules, Claims, TokenUse};
 use cognito_guard::auth::jose::{parse_payload, TokenParts};
 use cognito_guard::auth::verifier::verify_with_key;
-use cognito_guard::pools::TokenUsePolicy;
 use cognito_guard::keys::{signing_key_from_pem, SigningKey};
+use cognito_guard::pools::TokenUsePolicy;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
