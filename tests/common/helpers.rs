@@ -168,12 +168,16 @@ pub enum JwksMode {
     Garbage,
     /// Serves the keys, but only after this delay.
     Slow(Duration),
+    /// Holds each fetch until [`JwksServer::release`], then serves the
+    /// keys: a fetch in flight for as long as the test needs, untimed.
+    Held,
 }
 
 struct JwksState {
     keys: Mutex<Vec<Value>>,
     mode: Mutex<JwksMode>,
     fetches: AtomicUsize,
+    released: std::sync::atomic::AtomicBool,
 }
 
 /// A JWKS endpoint on a random loopback port that counts its fetches.
@@ -198,6 +202,12 @@ async fn serve_jwks(state: web::Data<JwksState>) -> HttpResponse {
             actix_rt::time::sleep(delay).await;
             HttpResponse::Ok().json(json!({ "keys": *state.keys.lock() }))
         }
+        JwksMode::Held => {
+            while !state.released.load(Ordering::SeqCst) {
+                actix_rt::time::sleep(Duration::from_millis(10)).await;
+            }
+            HttpResponse::Ok().json(json!({ "keys": *state.keys.lock() }))
+        }
     }
 }
 
@@ -207,6 +217,7 @@ impl JwksServer {
             keys: Mutex::new(keys),
             mode: Mutex::new(mode),
             fetches: AtomicUsize::new(0),
+            released: std::sync::atomic::AtomicBool::new(false),
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind jwks server");
         let port = listener.local_addr().expect("local addr").port();
@@ -235,6 +246,11 @@ impl JwksServer {
 
     pub fn set_mode(&self, mode: JwksMode) {
         *self.state.mode.lock() = mode;
+    }
+
+    /// Lets the fetches [`JwksMode::Held`] holds be answered.
+    pub fn release(&self) {
+        self.state.released.store(true, Ordering::SeqCst);
     }
 
     pub fn set_keys(&self, keys: Vec<Value>) {
