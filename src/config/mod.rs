@@ -31,7 +31,7 @@ use crate::http::{CorsSettings, ServerSettings};
 use crate::keys::JwksTuning;
 use crate::pools::PoolSettings;
 use crate::revocation::RevocationSettings;
-use crate::users::idp::{AwsCredentials, IdpEndpoint};
+use crate::users::idp::AwsCredentials;
 use env::RawEnv;
 use error::invalid;
 use values::non_blank;
@@ -118,7 +118,7 @@ impl Settings {
         let mode = AuthMode::from_raw(raw)?;
         let guard = match non_blank(raw.guard_config.as_deref()) {
             None => GuardFile::default(),
-            Some(path) => GuardFile::load(std::path::Path::new(&path), &pool_defaults(raw)?)?,
+            Some(path) => GuardFile::load(std::path::Path::new(&path), &pool_defaults(raw, mode)?)?,
         };
         let pools = match (guard.pools.is_empty(), &guard.pools_at) {
             (false, Some(at)) => {
@@ -141,18 +141,15 @@ impl Settings {
     }
 }
 
-/// What the `[[pool]]` tables take from the environment.
-fn pool_defaults(raw: &RawEnv) -> Result<PoolDefaults, ConfigError> {
-    let idp_endpoint = match non_blank(raw.cognito_idp_endpoint.as_deref()) {
-        None => None,
-        Some(endpoint) => Some(
-            IdpEndpoint::parse(&endpoint)
-                .map_err(|e| invalid("COGNITO_IDP_ENDPOINT", e.reason()))?,
-        ),
-    };
+/// What the `[[pool]]` tables take from the environment. Dev mode gives
+/// them nothing: it refuses the tables themselves, with its own reason.
+fn pool_defaults(raw: &RawEnv, mode: AuthMode) -> Result<PoolDefaults, ConfigError> {
     Ok(PoolDefaults {
         leeway: pool_env::leeway(raw)?,
-        idp_endpoint,
+        idp_endpoint: match mode {
+            AuthMode::Dev => None,
+            AuthMode::Cognito => non_blank(raw.cognito_idp_endpoint.as_deref()),
+        },
     })
 }
 

@@ -190,4 +190,32 @@ client_ids = ["c3"]
         assert_eq!(s.pools.len(), 1);
         assert!(!s.pools[0].revocations_by_name);
     }
+
+    #[test]
+    fn a_table_s_admin_group_is_trimmed_as_the_variable_is() {
+        let text = POOL.replace("admin_group = \"ops\"", "admin_group = \" ops \"");
+        let s = with_file("trim", &text, &[]).expect("valid");
+        assert_eq!(s.pools[0].admin_group, "ops");
+    }
+
+    #[test]
+    fn cognito_idp_endpoint_is_read_only_for_a_table_without_its_own() {
+        let own = POOL.replace(
+            "admin_scope = \"guard/admin\"\n",
+            "idp_endpoint = \"http://127.0.0.1:9229\"\n",
+        );
+        let bad = [("COGNITO_IDP_ENDPOINT", "localhost:9229")];
+        assert!(with_file("own-endpoint", &own, &bad).is_ok());
+        assert_eq!(
+            invalid_var(with_file("no-endpoint", POOL, &bad)),
+            Some("COGNITO_IDP_ENDPOINT")
+        );
+        let s = with_file(
+            "env-endpoint",
+            POOL,
+            &[("COGNITO_IDP_ENDPOINT", "http://127.0.0.1:9")],
+        )
+        .expect("valid");
+        assert_eq!(s.pools[0].idp_endpoint.to_string(), "http://127.0.0.1:9/");
+    }
 }

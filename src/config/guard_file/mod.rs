@@ -15,7 +15,6 @@ use std::time::Duration;
 use super::error::ConfigError;
 use crate::forward_auth::ForwardAuthSettings;
 use crate::pools::PoolSettings;
-use crate::users::idp::IdpEndpoint;
 
 /// What a `[[pool]]` table leaves to the environment.
 #[derive(Debug, Clone, Default)]
@@ -23,8 +22,9 @@ pub struct PoolDefaults {
     /// `AUTH_LEEWAY_SECS`: every pool's clock-skew allowance.
     pub leeway: Duration,
     /// `COGNITO_IDP_ENDPOINT`, when set: the endpoint of a pool that names
-    /// none (else its region's).
-    pub idp_endpoint: Option<IdpEndpoint>,
+    /// none (else its region's). Parsed only for such a pool, as an unused
+    /// value never stopped a start.
+    pub idp_endpoint: Option<String>,
 }
 
 /// What `GUARD_CONFIG` configures, validated. Empty without the variable.

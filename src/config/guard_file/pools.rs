@@ -112,7 +112,12 @@ fn pool(
     let idp_endpoint = match (&raw.idp_endpoint, &defaults.idp_endpoint) {
         (Some(endpoint), _) => IdpEndpoint::parse(endpoint.get_ref())
             .map_err(|e| at.error(endpoint.span(), "pool.idp_endpoint", e.reason()))?,
-        (None, Some(endpoint)) => endpoint.clone(),
+        (None, Some(endpoint)) => {
+            IdpEndpoint::parse(endpoint).map_err(|e| ConfigError::Invalid {
+                var: "COGNITO_IDP_ENDPOINT",
+                reason: e.reason(),
+            })?
+        }
         (None, None) => IdpEndpoint::parse(&cognito_idp_endpoint(region))
             .map_err(|e| at.error(raw.region.span(), "pool.region", e.reason()))?,
     };
@@ -125,7 +130,8 @@ fn pool(
                 "empty: leave the key out for the default group `admin`",
             ))
         }
-        Some(group) => group.get_ref().clone(),
+        // Trimmed, as the variables are: a group is matched exactly.
+        Some(group) => group.get_ref().trim().to_owned(),
     };
     let admin_scope = match &raw.admin_scope {
         None => None,
@@ -151,7 +157,9 @@ fn pool(
         name: name.clone(),
         revocations_by_name: true,
         region: region.clone(),
-        user_pool_id: user_pool_id.clone(),
+        // Trimmed, as the variable is (only an issuer-set pool's id can
+        // hold spaces at all): it goes into every Cognito API call.
+        user_pool_id: user_pool_id.trim().to_owned(),
         client_ids,
         issuers,
         token_use,
