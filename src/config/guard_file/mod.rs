@@ -2,11 +2,13 @@
 //! with every table closed, `raw`), then checked in one validation pass
 //! (`validate`); every error names the file, the line and the key
 //! (`position`). It holds the user pools (`[[pool]]`, checked in `pools`)
-//! and the gateway rules (`[forward_auth]`, `[[rule]]`).
+//! and the gateway rules (`[forward_auth]`, `[[rule]]`; their terms in
+//! `terms`).
 
 mod pools;
 mod position;
 mod raw;
+mod terms;
 mod validate;
 
 use std::path::Path;
