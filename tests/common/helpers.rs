@@ -389,9 +389,14 @@ pub fn serve(app: Application, jwks: JwksServer) -> TestApp {
 }
 
 /// An HTTP client that waits as long as a loaded machine may need (awc's
-/// default gives up after 5 s: moto's first calls take longer under load).
+/// default gives up after 5 s: moto's first calls take longer under load),
+/// and never reuses a connection idle for a second or more: the server
+/// closes idle connections after 5 s, and a request written on one it is
+/// closing fails with `Disconnected` (seen after the revocation chaos
+/// test's seconds-long waits for Redis).
 pub fn patient_client() -> awc::Client {
     awc::Client::builder()
+        .connector(awc::Connector::new().conn_keep_alive(Duration::from_secs(1)))
         .timeout(Duration::from_secs(30))
         .finish()
 }

@@ -199,9 +199,7 @@ impl Binary {
             address: format!("http://127.0.0.1:{port}"),
             metrics_address: None,
             jwks,
-            client: awc::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .finish(),
+            client: patient_client(),
         });
     }
 
