@@ -10,14 +10,15 @@
 
 use std::time::Instant;
 
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use super::errors::{no_rule, ForwardAuthError};
+use super::errors::{closed, no_rule, ForwardAuthError};
 use super::identity::identity_headers;
 use super::normalise::normalise;
 use super::original::original;
-use super::rules::{ForwardAuth, Outcome, Rule, NO_RULE};
+use super::rules::{ForwardAuth, Outcome, PathAmbiguity, Rule, NO_RULE};
+use super::settings::RuleAccess;
 use crate::auth::{authenticate, decide, Allow, AuthError, Authentication, Caller};
 
 /// Registers `/auth` and `/auth/{anything}` for every method: a scope's
@@ -43,7 +44,11 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
         Err(refused) => return bad_request(rules, refused.into(), started),
     };
     let method = &original.method;
-    let Some(rule) = rules.first_match(method, &path) else {
+    let rule = match rules.rule_for(method, &path) {
+        Ok(rule) => rule,
+        Err(ambiguity) => return ambiguous(rules, ambiguity, method, &path, started),
+    };
+    let Some(rule) = rule else {
         rules.unmatched.count(Outcome::Forbidden);
         log::info!(
             "forward-auth rule={NO_RULE} outcome=forbidden reason=no_rule method={method} path={path:?} {}us",
@@ -51,11 +56,23 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
         );
         return no_rule();
     };
-    let decided = match rule.policy.allow() {
+    let policy = match &rule.access {
+        RuleAccess::Policy(policy) => policy,
+        RuleAccess::Deny => {
+            rule.counters.count(Outcome::Forbidden);
+            log::info!(
+                "forward-auth rule={} outcome=forbidden reason=closed method={method} path={path:?} {}us",
+                rule.name,
+                started.elapsed().as_micros()
+            );
+            return closed();
+        }
+    };
+    let decided = match policy.allow() {
         Allow::Public => Ok(None),
         _ => match authenticate(&req) {
-            Authentication::Decided(authenticated) => decide(&rule.policy, authenticated),
-            Authentication::Pending(pending) => decide(&rule.policy, pending.await),
+            Authentication::Decided(authenticated) => decide(policy, authenticated),
+            Authentication::Pending(pending) => decide(policy, pending.await),
         },
     };
     let (outcome, reason, response, caller) = match decided {
@@ -112,6 +129,31 @@ fn bad_request(rules: &ForwardAuth, refused: ForwardAuthError, started: Instant)
     log::info!(
         "forward-auth rule={NO_RULE} outcome=bad_request reason={} {}us",
         refused.label(),
+        started.elapsed().as_micros()
+    );
+    refused.error_response()
+}
+
+/// Readings of the path find different rules: `400`, counted under the
+/// rule the path as sent would have reached, logged naming both.
+fn ambiguous(
+    rules: &ForwardAuth,
+    ambiguity: PathAmbiguity<'_>,
+    method: &Method,
+    path: &str,
+    started: Instant,
+) -> HttpResponse {
+    let refused = ForwardAuthError::AmbiguousPath;
+    ambiguity
+        .as_sent
+        .map_or(&rules.unmatched, |rule| &rule.counters)
+        .count(Outcome::Ambiguous);
+    log::info!(
+        "forward-auth rule={} outcome=ambiguous reason={} method={method} path={path:?} read_{}={} {}us",
+        PathAmbiguity::name(ambiguity.as_sent),
+        refused.label(),
+        ambiguity.reading,
+        PathAmbiguity::name(ambiguity.other),
         started.elapsed().as_micros()
     );
     refused.error_response()

@@ -1,6 +1,6 @@
 //! Why `/auth` could not even ask the rules: the gateway's report of the
-//! original request is missing or unreadable (`400`); or why no rule
-//! decided (`403`). Answered in the form every refusal has
+//! original request is missing, unreadable or ambiguous (`400`); or why no
+//! rule admitted it (`403`: none matched, or a closing rule did). Answered in the form every refusal has
 //! (`auth::answer`).
 
 use actix_web::http::StatusCode;
@@ -29,6 +29,10 @@ pub enum ForwardAuthError {
     /// The original path is refused.
     #[error("{0}")]
     Path(#[from] PathRefusal),
+    /// Readings of the path that upstreams differ on (case, a trailing
+    /// `/`) find different rules.
+    #[error("the original path reads as another rule's path to a case-insensitive or non-strict router (its case, or its trailing /): spell it as the rules do")]
+    AmbiguousPath,
 }
 
 impl ForwardAuthError {
@@ -40,6 +44,7 @@ impl ForwardAuthError {
             ForwardAuthError::MalformedHeader(_) => "original_malformed",
             ForwardAuthError::NoPathAfterPrefix => "original_no_path",
             ForwardAuthError::Path(refusal) => refusal.label(),
+            ForwardAuthError::AmbiguousPath => "path_ambiguous",
         }
     }
 }
@@ -62,5 +67,12 @@ impl ResponseError for ForwardAuthError {
 pub fn no_rule() -> HttpResponse {
     error_response(StatusCode::FORBIDDEN).json(Detail {
         detail: "no rule admits this request",
+    })
+}
+
+/// A rule with `allow = "deny"` matched: `403`, whatever the token.
+pub fn closed() -> HttpResponse {
+    error_response(StatusCode::FORBIDDEN).json(Detail {
+        detail: "this request is closed by a rule",
     })
 }

@@ -4,7 +4,7 @@
 //! headers. Along the request: `original` (the original method and path,
 //! by the gateway's convention) → `normalise` (the one decoded path, or a
 //! refusal: the security boundary) → `rules` (first match, precompiled at
-//! start; `pattern`) → `auth::decide` → `identity` (the headers of an
+//! start; `pattern`; refused when the readings of `readings` disagree) → `auth::decide` → `identity` (the headers of an
 //! allowing answer) → `endpoint` (the handler, its log line and metric).
 //! `settings` is what it is configured with, `errors` its refusals as
 //! answers, `metrics` its counter.
@@ -16,6 +16,7 @@ mod metrics;
 pub mod normalise;
 mod original;
 mod pattern;
+mod readings;
 mod rules;
 mod settings;
 
@@ -24,5 +25,5 @@ pub use errors::ForwardAuthError;
 pub use metrics::ForwardAuthMetrics;
 pub use normalise::{normalise, PathRefusal};
 pub use pattern::PathPattern;
-pub use rules::ForwardAuth;
-pub use settings::{ForwardAuthSettings, Gateway, RuleSettings};
+pub use rules::{ForwardAuth, PathAmbiguity};
+pub use settings::{ForwardAuthSettings, Gateway, RuleAccess, RuleSettings};

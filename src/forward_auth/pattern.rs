@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use super::readings::fold;
+
 /// One segment of a pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
@@ -105,6 +107,23 @@ impl PathPattern {
         }
         // `/api/**` takes `/api` and `/api/...`; an exact pattern nothing more.
         self.prefix || parts.next().is_none()
+    }
+
+    /// This pattern as a case-insensitive router reads it (`readings::fold`
+    /// on every literal segment), matched against folded paths.
+    pub fn folded(&self) -> PathPattern {
+        PathPattern {
+            text: fold(&self.text).into(),
+            segments: self
+                .segments
+                .iter()
+                .map(|segment| match segment {
+                    Segment::Literal(text) => Segment::Literal(fold(text).into()),
+                    Segment::Any => Segment::Any,
+                })
+                .collect(),
+            prefix: self.prefix,
+        }
     }
 
     /// Whether every path `other` matches, this one matches too (so a rule

@@ -1,7 +1,10 @@
 //! The gateway rules, compiled once at start from `GUARD_CONFIG`: each
 //! with its pattern, its methods, its policy, its name as a header value
 //! and its metric counters resolved, so deciding a request allocates
-//! nothing and takes no lock. The first rule that matches decides.
+//! nothing and takes no lock. The first rule that matches decides, unless
+//! another reading of the path (`readings`) finds another first rule.
+
+use std::borrow::Cow;
 
 use actix_web::http::header::HeaderValue;
 use actix_web::http::Method;
@@ -9,8 +12,8 @@ use prometheus_client::metrics::counter::Counter;
 
 use super::metrics::ForwardAuthMetrics;
 use super::pattern::PathPattern;
-use super::settings::{ForwardAuthSettings, Gateway};
-use crate::auth::Policy;
+use super::readings::{fold, without_trailing_slash};
+use super::settings::{ForwardAuthSettings, Gateway, RuleAccess};
 
 /// What `/auth` answered, as the metric and the log line name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,16 +23,19 @@ pub enum Outcome {
     Forbidden,
     Unavailable,
     BadRequest,
+    /// A `400` because readings of the path find different rules.
+    Ambiguous,
     Error,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 6] = [
+    const ALL: [Outcome; 7] = [
         Outcome::Allowed,
         Outcome::Unauthorized,
         Outcome::Forbidden,
         Outcome::Unavailable,
         Outcome::BadRequest,
+        Outcome::Ambiguous,
         Outcome::Error,
     ];
 
@@ -41,6 +47,7 @@ impl Outcome {
             Outcome::Forbidden => "forbidden",
             Outcome::Unavailable => "unavailable",
             Outcome::BadRequest => "bad_request",
+            Outcome::Ambiguous => "ambiguous",
             Outcome::Error => "error",
         }
     }
@@ -48,7 +55,7 @@ impl Outcome {
 
 /// One counter per outcome, for one rule (or for no rule).
 #[derive(Debug, Clone)]
-pub(super) struct Counters([Counter; 6]);
+pub(super) struct Counters([Counter; 7]);
 
 impl Counters {
     fn new(metrics: Option<&ForwardAuthMetrics>, rule: &str) -> Self {
@@ -73,13 +80,41 @@ pub struct Rule {
     /// `None`: any method.
     methods: Option<Vec<Method>>,
     path: PathPattern,
-    pub(super) policy: Policy,
+    /// `path` folded, for the folded readings of a path.
+    folded: PathPattern,
+    pub(super) access: RuleAccess,
     pub(super) counters: Counters,
 }
 
 impl Rule {
-    fn matches(&self, method: &Method, path: &str) -> bool {
-        self.methods.as_ref().is_none_or(|m| m.contains(method)) && self.path.matches(path)
+    fn matches(&self, method: &Method, path: &str, folded: bool) -> bool {
+        let pattern = if folded { &self.folded } else { &self.path };
+        self.methods.as_ref().is_none_or(|m| m.contains(method)) && pattern.matches(path)
+    }
+
+    /// The rule's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Two readings of one path find different first rules: the upstream may
+/// serve it as either, so the guard decides neither.
+#[derive(Debug, Clone, Copy)]
+pub struct PathAmbiguity<'a> {
+    /// The first rule for the path as sent (`None`: no rule).
+    pub as_sent: Option<&'a Rule>,
+    /// The first rule for `reading`.
+    pub other: Option<&'a Rule>,
+    /// Which reading found it: `folded`, `no_trailing_slash` or
+    /// `folded_no_trailing_slash`.
+    pub reading: &'static str,
+}
+
+impl PathAmbiguity<'_> {
+    /// A rule's name as the log line gives it.
+    pub fn name(rule: Option<&Rule>) -> &str {
+        rule.map_or(NO_RULE, Rule::name)
     }
 }
 
@@ -88,6 +123,9 @@ impl Rule {
 pub struct ForwardAuth {
     pub(super) gateway: Gateway,
     rules: Vec<Rule>,
+    /// Some pattern changes when folded: every path needs its folded
+    /// reading, not only one holding a capital.
+    patterns_fold: bool,
     /// Answers given before, or without, any rule (400s, default deny).
     pub(super) unmatched: Counters,
 }
@@ -108,77 +146,73 @@ impl ForwardAuth {
                     .unwrap_or_else(|_| HeaderValue::from_static("")),
                 methods: rule.methods.clone(),
                 path: rule.path.clone(),
-                policy: rule.policy.clone(),
+                folded: rule.path.folded(),
+                access: rule.access.clone(),
                 counters: Counters::new(metrics, &rule.name),
             })
-            .collect();
+            .collect::<Vec<_>>();
         ForwardAuth {
             gateway: settings.gateway,
+            patterns_fold: rules.iter().any(|rule| rule.folded != rule.path),
             rules,
             unmatched: Counters::new(metrics, NO_RULE),
         }
     }
 
-    /// The first rule matching the original `method` and normalised `path`.
-    pub(super) fn first_match(&self, method: &Method, path: &str) -> Option<&Rule> {
-        self.rules.iter().find(|rule| rule.matches(method, path))
+    /// The first rule matching the original `method` and normalised `path`
+    /// (`folded`: both as a case-insensitive router reads them).
+    fn first_match(&self, method: &Method, path: &str, folded: bool) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|rule| rule.matches(method, path, folded))
+    }
+
+    /// The rule that decides the original `method` and normalised `path`
+    /// (`None`: default deny), or the two readings that disagree. The path
+    /// as sent, folded, and without its trailing `/` (folded too) must all
+    /// find the same first rule. The extra lookups are made only for a
+    /// path with something to fold or a trailing `/`.
+    pub fn rule_for(
+        &self,
+        method: &Method,
+        path: &str,
+    ) -> Result<Option<&Rule>, PathAmbiguity<'_>> {
+        let as_sent = self.first_match(method, path, false);
+        let folded = match fold(path) {
+            Cow::Borrowed(_) if !self.patterns_fold => None,
+            folded => Some(folded),
+        };
+        let stripped = without_trailing_slash(path);
+        let folded_stripped = folded.as_deref().and_then(without_trailing_slash);
+        let readings = [
+            (folded.as_deref(), true, "folded"),
+            (stripped, false, "no_trailing_slash"),
+            (folded_stripped, true, "folded_no_trailing_slash"),
+        ];
+        for (reading, is_folded, name) in readings {
+            let Some(reading) = reading else { continue };
+            let other = self.first_match(method, reading, is_folded);
+            if !same_rule(as_sent, other) {
+                return Err(PathAmbiguity {
+                    as_sent,
+                    other,
+                    reading: name,
+                });
+            }
+        }
+        Ok(as_sent)
+    }
+}
+
+/// Whether two lookups found the same rule (or both none).
+fn same_rule(a: Option<&Rule>, b: Option<&Rule>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => std::ptr::eq(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::forward_auth::RuleSettings;
-
-    /// Rules in order, as `(name, path, methods)`: only matching is tested
-    /// here, so every rule has the same policy.
-    fn compiled(rules: &[(&str, &str, Option<&[Method]>)]) -> ForwardAuth {
-        let rules = rules
-            .iter()
-            .map(|(name, path, methods)| RuleSettings {
-                name: (*name).to_owned(),
-                methods: methods.map(<[Method]>::to_vec),
-                path: PathPattern::parse(path).expect("valid pattern"),
-                policy: Policy::authenticated(),
-            })
-            .collect();
-        let settings = ForwardAuthSettings {
-            gateway: Gateway::Nginx,
-            rules,
-        };
-        ForwardAuth::new(&settings, None)
-    }
-
-    fn decided_by(rules: &ForwardAuth, method: Method, path: &str) -> Option<String> {
-        rules.first_match(&method, path).map(|r| r.name.to_string())
-    }
-
-    #[test]
-    fn the_first_matching_rule_decides_with_get_covering_head() {
-        // As the config parser compiles them: a GET rule holds HEAD too.
-        let get_head: &[Method] = &[Method::GET, Method::HEAD];
-        let rules = compiled(&[
-            ("admin", "/api/admin/**", None),
-            ("reports", "/api/reports/*", Some(get_head)),
-            ("rule-3", "/api/**", None),
-            ("rule-4", "/healthz", None),
-        ]);
-        let cases = [
-            (Method::GET, "/api/admin", Some("admin")),
-            (Method::DELETE, "/api/admin/users/x", Some("admin")),
-            (Method::GET, "/api/reports/q1", Some("reports")),
-            (Method::HEAD, "/api/reports/q1", Some("reports")),
-            (Method::POST, "/api/reports/q1", Some("rule-3")),
-            (Method::GET, "/api/reports/q1/x", Some("rule-3")),
-            (Method::GET, "/api", Some("rule-3")),
-            (Method::GET, "/healthz", Some("rule-4")),
-            (Method::GET, "/healthz/", None),
-            (Method::GET, "/Api/x", None),
-            (Method::GET, "/", None),
-        ];
-        for (method, path, rule) in cases {
-            let name = decided_by(&rules, method.clone(), path);
-            assert_eq!(name.as_deref(), rule, "{method} {path}");
-        }
-    }
-}
+#[path = "rules_tests.rs"]
+mod tests;

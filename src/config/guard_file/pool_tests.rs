@@ -219,7 +219,11 @@ fn a_rule_names_configured_pools_only() {
     )
     .expect("valid");
     let rules = file.forward_auth.expect("rules").rules;
-    let names = rules[0].policy.pools().expect("pools");
+    let names = rules[0]
+        .access
+        .policy()
+        .and_then(|p| p.pools())
+        .expect("pools");
     assert_eq!(names.len(), 1);
     assert_eq!(&*names[0], "staff");
 
@@ -249,4 +253,42 @@ fn without_pool_tables_a_rule_may_name_the_default_pool() {
     assert!(GuardFile::parse("guard.toml", text, &PoolDefaults::default()).is_ok());
     let (_, key, _) = error_at(&text.replace("default", "staff"));
     assert_eq!(key, "rule.pools");
+}
+
+#[test]
+fn with_several_pools_a_rule_trusting_groups_names_whose() {
+    for term in ["groups_any", "groups_all"] {
+        let text = with_rules(&format!(
+            "[[rule]]\nname = \"admin\"\npath = \"/admin/**\"\n{term} = [\"admin\"]\n"
+        ));
+        let (line, key, reason) = error_at(&text);
+        assert_eq!((line, key.as_str()), (text.lines().count(), "rule.pools"));
+        assert!(
+            reason.contains("\"admin\"") && reason.contains("customers, staff"),
+            "{reason}"
+        );
+        let named = text.replace("path = ", "pools = [\"staff\"]\npath = ");
+        assert!(
+            GuardFile::parse("guard.toml", &named, &PoolDefaults::default()).is_ok(),
+            "{named}"
+        );
+    }
+    // Scopes are not pool-bound the same way: no pools needed.
+    let scopes = with_rules("[[rule]]\npath = \"/r\"\nscopes_any = [\"r/read\"]\n");
+    assert!(GuardFile::parse("guard.toml", &scopes, &PoolDefaults::default()).is_ok());
+}
+
+#[test]
+fn with_one_pool_a_rule_trusts_its_groups_without_naming_it() {
+    let one_pool = TWO_POOLS
+        .split("\n[[pool]]\nname = \"staff\"")
+        .next()
+        .unwrap_or_default();
+    let text = format!(
+        "{one_pool}\n[forward_auth]\ngateway = \"nginx\"\n[[rule]]\npath = \"/a\"\ngroups_any = [\"admin\"]\n"
+    );
+    assert!(
+        GuardFile::parse("guard.toml", &text, &PoolDefaults::default()).is_ok(),
+        "{text}"
+    );
 }

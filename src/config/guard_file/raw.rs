@@ -73,6 +73,7 @@ pub(super) enum RawAllow {
     Public,
     Optional,
     Authenticated,
+    Deny,
 }
 
 /// `callers`.

@@ -1,6 +1,7 @@
-//! A rule's terms, checked into one policy: `allow`, `callers`, the group
-//! and scope terms and `pools`. A term that could never apply is an error
-//! naming its line and key, never silently ignored.
+//! A rule's terms, checked into what it does with a request (a policy, or
+//! `deny`): `allow`, `callers`, the group and scope terms and `pools`. A
+//! term that could never apply is an error naming its line and key, never
+//! silently ignored.
 
 use toml::Spanned;
 
@@ -8,17 +9,18 @@ use super::position::Locator;
 use super::raw::{RawAllow, RawCallers, RawRule};
 use crate::auth::{Allow, Policy, Terms};
 use crate::config::ConfigError;
+use crate::forward_auth::RuleAccess;
 
 /// A list of names as written, with its own and each name's position.
 type Names = Option<Spanned<Vec<Spanned<String>>>>;
 
-/// `allow`, `callers` and the terms as one policy; a term that could
-/// never apply is an error, not ignored.
-pub(super) fn policy(
+/// `allow`, `callers` and the terms as what the rule does; a term that
+/// could never apply is an error, not ignored.
+pub(super) fn access(
     allow: RawAllow,
     rule: &RawRule,
     at: &Locator<'_>,
-) -> Result<Policy, ConfigError> {
+) -> Result<RuleAccess, ConfigError> {
     let terms: [(&str, &Names); 4] = [
         ("rule.groups_any", &rule.groups_any),
         ("rule.groups_all", &rule.groups_all),
@@ -28,6 +30,7 @@ pub(super) fn policy(
     if allow != RawAllow::Authenticated {
         let why = match allow {
             RawAllow::Public => "a public rule looks at no token",
+            RawAllow::Deny => "a deny rule refuses every request",
             _ => "an optional rule refuses nobody",
         };
         for (key, value) in terms {
@@ -41,15 +44,22 @@ pub(super) fn policy(
         }
     }
     let callers = rule.callers.as_ref().map(|c| (*c.get_ref(), c.span()));
-    if allow == RawAllow::Public {
+    if matches!(allow, RawAllow::Public | RawAllow::Deny) {
         if let Some((_, span)) = callers {
+            let why = match allow {
+                RawAllow::Public => "a public rule looks at no token",
+                _ => "a deny rule refuses every request",
+            };
             return Err(at.error(
                 span,
                 "rule.callers",
-                "a public rule looks at no token: callers would never apply",
+                format!("{why}: callers would never apply"),
             ));
         }
-        return Ok(Policy::public());
+        return Ok(match allow {
+            RawAllow::Public => RuleAccess::Policy(Policy::public()),
+            _ => RuleAccess::Deny,
+        });
     }
     let callers = callers.map_or(RawCallers::Users, |(c, _)| c);
     if callers == RawCallers::Machines {
@@ -83,23 +93,37 @@ pub(super) fn policy(
         RawAllow::Optional => Allow::Optional,
         _ => Allow::Authenticated,
     };
-    Ok(match callers {
+    Ok(RuleAccess::Policy(match callers {
         RawCallers::Users => Policy::new(allow, Some(user_terms), None),
         RawCallers::Machines => Policy::new(allow, None, Some(machine_terms)),
         RawCallers::Any => Policy::new(allow, Some(user_terms), Some(machine_terms)),
-    })
+    }))
 }
 
 /// `pools`: only on an authenticated rule (elsewhere it would admit or
 /// refuse nobody), each the name of a configured pool (`default` with the
-/// environment's one).
+/// environment's one). With several pools, a rule that trusts groups must
+/// say whose: one tenant's `admin` group is not another's.
 pub(super) fn pools_term(
     allow: RawAllow,
-    list: &Names,
+    rule: &RawRule,
+    rule_name: &str,
     pool_names: &[&str],
     at: &Locator<'_>,
 ) -> Result<Option<Vec<Box<str>>>, ConfigError> {
+    let list = &rule.pools;
     let Some(spanned) = list else {
+        let groups = rule.groups_any.as_ref().or(rule.groups_all.as_ref());
+        if let (Some(groups), true) = (groups, pool_names.len() > 1) {
+            return Err(at.error(
+                groups.span(),
+                "rule.pools",
+                format!(
+                    "rule {rule_name:?} trusts groups, and with several pools a group is any pool's: name the pools whose groups it trusts, pools = [...] (the pools: {})",
+                    pool_names.join(", ")
+                ),
+            ));
+        }
         return Ok(None);
     };
     if allow != RawAllow::Authenticated {

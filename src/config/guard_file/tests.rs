@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::auth::{Allow, Policy, Terms};
-use crate::forward_auth::Gateway;
+use crate::forward_auth::{Gateway, RuleAccess};
 use actix_web::http::Method;
 
 const HEAD: &str = "[forward_auth]\ngateway = \"nginx\"\n";
@@ -59,29 +59,32 @@ path = "/api/**"
     assert_eq!(fa.gateway, Gateway::Nginx);
     let names: Vec<_> = fa.rules.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["health", "admin", "reports-service", "rule-4"]);
-    assert_eq!(fa.rules[0].policy, Policy::public());
+    assert_eq!(fa.rules[0].access, RuleAccess::Policy(Policy::public()));
     assert_eq!(
-        fa.rules[1].policy,
-        Policy::new(
+        fa.rules[1].access,
+        RuleAccess::Policy(Policy::new(
             Allow::Authenticated,
             Some(Terms::groups_any(["admin"])),
             None
-        )
+        ))
     );
     assert_eq!(
-        fa.rules[2].policy,
-        Policy::new(
+        fa.rules[2].access,
+        RuleAccess::Policy(Policy::new(
             Allow::Authenticated,
             None,
             Some(Terms::scopes_any(["reports/read"]))
-        )
+        ))
     );
     assert_eq!(
         fa.rules[2].methods,
         Some(vec![Method::GET, Method::HEAD]),
         "GET covers HEAD"
     );
-    assert_eq!(fa.rules[3].policy, Policy::authenticated());
+    assert_eq!(
+        fa.rules[3].access,
+        RuleAccess::Policy(Policy::authenticated())
+    );
     assert_eq!(fa.rules[3].methods, None);
     assert!(fa.admits_machines());
 }
@@ -90,7 +93,8 @@ path = "/api/**"
 fn callers_map_onto_the_terms_of_each_kind() {
     let rule = |body: &str| {
         let file = parse(&format!("{HEAD}[[rule]]\npath = \"/x\"\n{body}")).expect("valid");
-        file.forward_auth.expect("rules").rules[0].policy.clone()
+        let access = file.forward_auth.expect("rules").rules[0].access.clone();
+        access.policy().expect("a policy").clone()
     };
     let user_terms = Terms {
         groups_all: vec!["a".into(), "b".into()],
@@ -252,6 +256,30 @@ fn each_error_names_its_line_and_key() {
             "never apply",
         ),
         (
+            rule("path = \"/x\"\nallow = \"deny\"\ngroups_any = [\"a\"]"),
+            7,
+            "rule.groups_any",
+            "refuses every request",
+        ),
+        (
+            rule("path = \"/x\"\nallow = \"deny\"\ncallers = \"machines\""),
+            7,
+            "rule.callers",
+            "refuses every request",
+        ),
+        (
+            rule("path = \"/x\"\nallow = \"deny\"\npools = [\"default\"]"),
+            7,
+            "rule.pools",
+            "never apply",
+        ),
+        (
+            rule("path = \"/x\"\nallow = \"refuse\""),
+            6,
+            "rule.allow",
+            "deny",
+        ),
+        (
             rule("path = \"/x\"\ngroups_any = []"),
             6,
             "rule.groups_any",
@@ -366,19 +394,50 @@ fn a_missing_file_names_the_variable() {
 fn the_example_file_is_valid() {
     let text = include_str!("../../../config/guard.example.toml");
     let file = parse(text).expect("config/guard.example.toml is valid");
-    assert_eq!(file.forward_auth.expect("rules").rules.len(), 5);
+    assert_eq!(file.forward_auth.expect("rules").rules.len(), 6);
 }
 
 #[test]
 fn the_example_files_commented_pools_are_valid_uncommented() {
     let text = include_str!("../../../config/guard.example.toml");
-    let (before, rest) = text.split_once("# pools-begin\n").expect("marker");
-    let (pools, after) = rest.split_once("# pools-end\n").expect("marker");
-    let pools: String = pools
-        .lines()
-        .map(|line| format!("{}\n", line.strip_prefix('#').unwrap_or(line)))
-        .collect();
-    let file = parse(&format!("{before}{pools}{after}")).expect("valid with its pools");
+    // Every marked block uncommented: the pools, and the rules' `pools`.
+    let (mut uncommented, mut rest, mut blocks) = (String::new(), text, 0);
+    while let Some((before, marked)) = rest.split_once("# pools-begin\n") {
+        let (block, after) = marked.split_once("# pools-end\n").expect("an end marker");
+        uncommented.push_str(before);
+        for line in block.lines() {
+            uncommented.push_str(line.strip_prefix('#').unwrap_or(line));
+            uncommented.push('\n');
+        }
+        (rest, blocks) = (after, blocks + 1);
+    }
+    uncommented.push_str(rest);
+    assert_eq!(blocks, 2, "the pools, and the admin rule's pools");
+    let file = parse(&uncommented).expect("valid with its pools");
     let names: Vec<&str> = file.pools.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["customers", "staff"]);
+    let admin = &file.forward_auth.expect("rules").rules[1];
+    let pools = admin
+        .access
+        .policy()
+        .and_then(|p| p.pools())
+        .expect("pools");
+    assert_eq!(pools.len(), 1);
+}
+
+#[test]
+fn a_deny_rule_closes_its_path_after_the_rules_that_admit() {
+    let text = format!(
+        "{HEAD}[[rule]]\npath = \"/r/*\"\nmethods = [\"GET\"]\n[[rule]]\nname = \"closed\"\npath = \"/r/*\"\nallow = \"deny\"\n"
+    );
+    let file = parse(&text).expect("valid");
+    let rules = file.forward_auth.expect("rules").rules;
+    assert_eq!(rules[1].name, "closed");
+    assert_eq!(rules[1].access, RuleAccess::Deny);
+    assert!(rules[1].access.policy().is_none());
+    // A deny rule shadows like any other.
+    let shadowed =
+        format!("{HEAD}[[rule]]\npath = \"/r/**\"\nallow = \"deny\"\n[[rule]]\npath = \"/r/x\"\n");
+    let (line, key, reason) = error_at(&shadowed);
+    assert_eq!((line, key.as_str()), (7, "rule.path"), "{reason}");
 }

@@ -10,11 +10,11 @@ use toml::Spanned;
 
 use super::position::Locator;
 use super::raw::{RawAllow, RawGuardFile, RawRule};
-use super::terms::{policy, pools_term};
+use super::terms::{access, pools_term};
 use super::GuardFile;
 use crate::config::ConfigError;
 use crate::forward_auth::PathPattern;
-use crate::forward_auth::{ForwardAuthSettings, RuleSettings};
+use crate::forward_auth::{ForwardAuthSettings, RuleAccess, RuleSettings};
 
 /// The longest rule name: it is a header value, a log field and a metric
 /// label.
@@ -115,17 +115,19 @@ fn rule(
         .allow
         .as_ref()
         .map_or(RawAllow::Authenticated, |a| *a.get_ref());
-    let policy = policy(allow, &rule, at)?;
-    let policy = match pools_term(allow, &rule.pools, pool_names, at)? {
-        Some(pools) => policy.with_pools(pools),
-        None => policy,
+    let access = match (
+        access(allow, &rule, at)?,
+        pools_term(allow, &rule, &name, pool_names, at)?,
+    ) {
+        (RuleAccess::Policy(policy), Some(pools)) => RuleAccess::Policy(policy.with_pools(pools)),
+        (access, _) => access,
     };
     Ok((
         RuleSettings {
             name,
             methods,
             path,
-            policy,
+            access,
         },
         RuleSpans {
             name: name_span,

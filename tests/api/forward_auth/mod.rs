@@ -38,6 +38,11 @@ callers = "machines"
 scopes_any = ["reports/read"]
 
 [[rule]]
+name = "reports-closed"
+path = "/api/reports/*"
+allow = "deny"
+
+[[rule]]
 name = "api"
 path = "/api/**"
 "#;
@@ -239,7 +244,7 @@ async fn a_machine_rule_admits_machines_by_scope_whatever_token_use_says() {
     assert_eq!(refused.status, 403);
     // POST is not the machines' rule: the users' `api` rule refuses the
     // machine, and under COGNITO_TOKEN_USE=id its token is no user token.
-    let refused = ask(&app, "POST", "/api/reports/q1", Some(&reader)).await;
+    let refused = ask(&app, "POST", "/api/orders/1", Some(&reader)).await;
     assert_invalid_token(&refused, &reader);
 }
 
@@ -286,7 +291,7 @@ async fn an_optional_rule_passes_a_valid_caller_on_and_reads_an_invalid_one_as_n
 async fn no_matching_rule_is_403_whatever_the_token() {
     let app = nginx_app().await;
     let admin = id_token("sub-a", None, &["admin"]);
-    for uri in ["/", "/other", "/healthz/", "/API/x", "/apix"] {
+    for uri in ["/", "/other", "/other/", "/OTHER", "/apix"] {
         let refused = ask(&app, "GET", uri, Some(&admin)).await;
         assert_eq!(refused.status, 403, "{uri}");
         assert!(!refused.detail().is_empty());
@@ -337,6 +342,8 @@ async fn each_decision_is_counted_by_rule_and_outcome() {
     ask(&app, "GET", "/api/admin", Some(&user)).await;
     ask(&app, "GET", "/nowhere", None).await;
     ask(&app, "GET", "/api/%2e%2e/x", None).await;
+    ask(&app, "GET", "/api/ADMIN/x", Some(&user)).await;
+    ask(&app, "GET", "/Healthz", None).await;
     let text = app.get_text("/metrics").await;
     for line in [
         r#"cognito_guard_forward_auth_decisions_total{rule="api",outcome="allowed"} 2"#,
@@ -344,8 +351,74 @@ async fn each_decision_is_counted_by_rule_and_outcome() {
         r#"cognito_guard_forward_auth_decisions_total{rule="admin",outcome="forbidden"} 1"#,
         r#"cognito_guard_forward_auth_decisions_total{rule="(none)",outcome="forbidden"} 1"#,
         r#"cognito_guard_forward_auth_decisions_total{rule="(none)",outcome="bad_request"} 1"#,
+        r#"cognito_guard_forward_auth_decisions_total{rule="api",outcome="ambiguous"} 1"#,
+        r#"cognito_guard_forward_auth_decisions_total{rule="(none)",outcome="ambiguous"} 1"#,
         r#"cognito_guard_forward_auth_decisions_total{rule="health",outcome="allowed"} 0"#,
     ] {
         assert!(text.contains(line), "{line} not in\n{text}");
     }
+}
+
+/// Express, Koa and ASP.NET Core route case-insensitively, and most
+/// frameworks serve `/x/` as `/x`: a path those readings give to another
+/// rule is refused, whoever asks; one they give to the same rule is
+/// decided as usual.
+#[actix_rt::test]
+async fn a_path_another_router_would_read_as_another_rules_is_400() {
+    let app = nginx_app().await;
+    let user = id_token("sub-c", None, &["staff"]);
+    let admin = id_token("sub-a", None, &["admin"]);
+    let reports = machine_token("reports/read");
+    for uri in [
+        "/api/ADMIN/x",
+        "/api/Admin/x",
+        "/api/%41dmin/x",
+        "/api/adm%C4%B1n/x",
+        "/api/REPORTS/q1",
+        "/api/report%C5%BF/q1",
+        "/api/reports/q1/",
+        "/api/Reports/q1/",
+        "/HEALTHZ",
+        "/healthz/",
+        "/API/x",
+    ] {
+        for token in [None, Some(&user), Some(&admin), Some(&reports)] {
+            let refused = ask(&app, "GET", uri, token.map(String::as_str)).await;
+            assert_eq!(refused.status, 400, "{uri}: {}", refused.body);
+            assert!(
+                refused.detail().contains("another rule"),
+                "{uri}: {}",
+                refused.body
+            );
+            assert!(refused.header("x-auth-request-user").is_none());
+        }
+    }
+    // Readings that agree: decided, the case kept for the upstream.
+    for uri in ["/api/Orders/7", "/api/orders/", "/api/admin/x/"] {
+        let token = if uri.contains("admin") { &admin } else { &user };
+        assert_allowed(&ask(&app, "GET", uri, Some(token)).await);
+    }
+    let allowed = ask(&app, "GET", "/api/admin/USERS", Some(&admin)).await;
+    assert_eq!(allowed.header("x-auth-request-rule"), Some("admin"));
+}
+
+#[actix_rt::test]
+async fn a_deny_rule_refuses_every_caller_with_403() {
+    let app = nginx_app().await;
+    let reports = machine_token("reports/read");
+    let admin = id_token("sub-a", None, &["admin"]);
+    // GET is the reports rule's; every other method is closed, not `api`'s.
+    let allowed = ask(&app, "GET", "/api/reports/q1", Some(&reports)).await;
+    assert_eq!(allowed.header("x-auth-request-rule"), Some("reports"));
+    for method in ["POST", "PUT", "DELETE", "PATCH"] {
+        for token in [None, Some(&admin), Some(&reports)] {
+            let refused = ask(&app, method, "/api/reports/q1", token.map(String::as_str)).await;
+            assert_eq!(refused.status, 403, "{method}: {}", refused.body);
+            assert!(refused.header("www-authenticate").is_none());
+            assert!(!refused.detail().is_empty());
+        }
+    }
+    let text = app.get_text("/metrics").await;
+    let line = r#"cognito_guard_forward_auth_decisions_total{rule="reports-closed",outcome="forbidden"} 12"#;
+    assert!(text.contains(line), "{line} not in\n{text}");
 }
