@@ -139,8 +139,9 @@ pub async fn gateway_in_front_of_the_guard(gateway: Gateway) {
     for token in [None, Some(alice.as_str()), Some(admin.as_str())] {
         stack.refused("GET", "/internal/metrics", token, 403).await;
     }
-    // Case matters: /API is no rule's.
-    stack.refused("GET", "/API/orders", Some(&alice), 403).await;
+    // Case matters: /API is no rule's, but `api`'s to a case-insensitive
+    // upstream: refused as ambiguous.
+    stack.refused("GET", "/API/orders", Some(&alice), 400).await;
 
     // Path spellings: matched as their decoded form...
     stack
@@ -183,6 +184,8 @@ pub async fn gateway_in_front_of_the_guard(gateway: Gateway) {
         }
     }
 
+    upstreams_that_erase_case_or_a_slash(&stack, gateway).await;
+
     // A deleted user is refused through the gateway, at once.
     let victim = id_token(VICTIM, Some("victim@example.com"), &[]);
     stack.allowed("/api/orders", Some(&victim), &[]).await;
@@ -217,4 +220,60 @@ pub async fn gateway_in_front_of_the_guard(gateway: Gateway) {
     assert!(retry.parse::<u64>().is_ok_and(|s| s > 0), "{response:?}");
     // The cached key keeps serving.
     stack.allowed("/api/orders", Some(&alice), &[]).await;
+}
+
+/// Express, Koa and the like route case-insensitively and ignore a trailing
+/// slash: no spelling of a protected path reaches its handler for a caller
+/// the rules refuse, under either router, and the spellings the rules were
+/// written for still work.
+async fn upstreams_that_erase_case_or_a_slash(stack: &Stack, gateway: Gateway) {
+    let alice = alice();
+    let refusals = [
+        ("GET", "/api/ADMIN/x", 400),
+        ("GET", "/api/Admin/x", 400),
+        ("GET", "/api/%41dmin/x", 400),
+        ("GET", "/api/REPORTS/q1", 400),
+        ("GET", "/api/reports/q1/", 400),
+        ("GET", "/api/Reports/q1/", 400),
+        ("POST", "/api/reports/q1", 403),
+        ("DELETE", "/api/reports/q1", 403),
+        // Traefik merges `//` before asking, so the guard sees `q1/`; the
+        // others pass it on, and the guard refuses the empty segment.
+        ("GET", "/api/reports/q1//", 400),
+    ];
+    for (method, target, status) in refusals {
+        let response = stack.refused(method, target, Some(&alice), status).await;
+        assert!(
+            response.header("x-auth-request-user").is_none(),
+            "{gateway:?} {method} {target}: {response:?}"
+        );
+    }
+    // Whatever does reach the upstream for alice is never a protected
+    // handler's, however it routes.
+    for target in [
+        "/api/orders/7",
+        "/api/Orders/7",
+        "/api/orders/",
+        "/api/feed",
+    ] {
+        let got = stack.allowed(target, Some(&alice), &[]).await;
+        assert_eq!(got.served.protected(), None, "{target}: {got:?}");
+        assert_eq!(
+            got.target, target,
+            "the spelling reaches the upstream as sent"
+        );
+    }
+    // The spellings the rules were written for still work.
+    let got = stack.allowed("/api/admin/x", Some(&admin()), &[]).await;
+    assert_eq!(
+        (got.served.lenient, got.served.exact),
+        (Some("admin"), Some("admin"))
+    );
+    let got = stack
+        .allowed("/api/reports/q1", Some(&machine_token("reports/read")), &[])
+        .await;
+    assert_eq!(
+        (got.served.lenient, got.served.exact),
+        (Some("reports"), Some("reports"))
+    );
 }

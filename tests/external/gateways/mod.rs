@@ -9,6 +9,7 @@ mod files;
 mod gateway;
 mod guard;
 mod paths;
+mod routers;
 mod stack;
 mod upstream;
 

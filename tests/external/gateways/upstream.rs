@@ -1,10 +1,13 @@
 //! The API behind the gateway: answers `200 upstream` to everything and
-//! records every request it receives, headers and all.
+//! records every request it receives, headers and all, with the handler
+//! a lenient (Express-like) and an exact router would serve it with.
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+
+use super::routers::Served;
 
 /// One request as the upstream received it.
 #[derive(Debug, Clone)]
@@ -14,6 +17,8 @@ pub struct Received {
     pub target: String,
     /// Every header, names lower-cased, in order, repeats kept.
     pub headers: Vec<(String, String)>,
+    /// The handler each kind of router serves it with.
+    pub served: Served,
 }
 
 impl Received {
@@ -56,9 +61,11 @@ async fn record(request: HttpRequest, received: web::Data<Mutex<Vec<Received>>>)
         })
         .collect();
     if let Ok(mut all) = received.lock() {
+        let target = request.uri().to_string();
         all.push(Received {
             method: request.method().to_string(),
-            target: request.uri().to_string(),
+            served: Served::of(&target),
+            target,
             headers,
         });
     }
