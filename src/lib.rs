@@ -23,6 +23,7 @@ pub mod http;
 pub mod keys;
 pub mod logging;
 pub mod pools;
+pub mod reload;
 pub mod revocation;
 pub mod startup;
 pub mod users;

@@ -20,6 +20,9 @@ mod values;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use env::load_env_file;
 pub use error::ConfigError;
@@ -82,6 +85,36 @@ pub struct Settings {
     pub revocation: RevocationSettings,
     /// The gateway rules of `GUARD_CONFIG`; `None`: no `/auth` endpoint.
     pub forward_auth: Option<ForwardAuthSettings>,
+    /// What these settings were read from, to read them again on a reload.
+    pub source: SettingsSource,
+}
+
+/// What settings were read from: the environment as it was at start (a
+/// process's own cannot change) and the `GUARD_CONFIG` file it names,
+/// which a reload reads anew.
+#[derive(Clone, Default)]
+pub struct SettingsSource(Arc<RawEnv>);
+
+impl SettingsSource {
+    /// The settings read and checked again, exactly as at start, from the
+    /// same environment and the file as it is now.
+    pub fn reread(&self) -> Result<Settings, ConfigError> {
+        Settings::validate(&self.0)
+    }
+
+    /// The `GUARD_CONFIG` file, when one is named.
+    pub fn guard_config(&self) -> Option<PathBuf> {
+        non_blank(self.0.guard_config.as_deref()).map(PathBuf::from)
+    }
+}
+
+// The environment holds secrets: only the file is shown.
+impl fmt::Debug for SettingsSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SettingsSource")
+            .field("guard_config", &self.guard_config())
+            .finish()
+    }
 }
 
 impl Settings {
@@ -137,6 +170,7 @@ impl Settings {
             server: server::server_settings(raw, mode)?,
             revocation: revocation::revocation_settings(raw)?,
             forward_auth: guard.forward_auth,
+            source: SettingsSource(Arc::new(raw.clone())),
         })
     }
 }

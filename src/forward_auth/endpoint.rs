@@ -15,6 +15,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::errors::{closed, no_rule, ForwardAuthError};
 use super::identity::identity_headers;
+use super::live::LiveRules;
 use super::normalise::normalise;
 use super::original::original;
 use super::rules::{ForwardAuth, Outcome, PathAmbiguity, Rule, NO_RULE};
@@ -31,10 +32,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The forward-auth decision for one gateway subrequest.
 async fn forward_auth(req: HttpRequest) -> HttpResponse {
     let started = Instant::now();
-    let Some(rules) = req.app_data::<web::Data<ForwardAuth>>() else {
-        log::error!("ForwardAuth missing from app data");
+    let Some(live) = req.app_data::<web::Data<LiveRules>>() else {
+        log::error!("LiveRules missing from app data");
         return AuthError::NotConfigured.error_response();
     };
+    let rules = live.load();
+    let rules: &ForwardAuth = &rules;
     let original = match original(&req, rules.gateway) {
         Ok(original) => original,
         Err(refused) => return bad_request(rules, refused, started),

@@ -17,8 +17,8 @@ pub struct ForwardAuthLabels {
     pub outcome: &'static str,
 }
 
-/// The decisions of `/auth`, counted.
-#[derive(Debug, Default)]
+/// The decisions of `/auth`, counted; clones count into the same family.
+#[derive(Debug, Default, Clone)]
 pub struct ForwardAuthMetrics {
     decisions: Family<ForwardAuthLabels, Counter>,
 }

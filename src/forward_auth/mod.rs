@@ -7,11 +7,13 @@
 //! start; `pattern`; refused when the readings of `readings` disagree) → `auth::decide` → `identity` (the headers of an
 //! allowing answer) → `endpoint` (the handler, its log line and metric).
 //! `settings` is what it is configured with, `errors` its refusals as
-//! answers, `metrics` its counter.
+//! answers, `metrics` its counter, `live` the rule set serving now (a
+//! reload swaps it).
 
 mod endpoint;
 mod errors;
 mod identity;
+mod live;
 mod metrics;
 pub mod normalise;
 mod original;
@@ -22,6 +24,7 @@ mod settings;
 
 pub use endpoint::configure;
 pub use errors::ForwardAuthError;
+pub use live::LiveRules;
 pub use metrics::ForwardAuthMetrics;
 pub use normalise::{normalise, PathRefusal};
 pub use pattern::PathPattern;

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Verifier;
 use crate::http::errors::KEYS_UNAVAILABLE_RETRY_AFTER_SECS;
+use crate::reload::ReloadStatus;
 
 /// The process serves.
 #[derive(Serialize, ToSchema)]
@@ -44,6 +45,29 @@ pub struct Ready {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "up")]
     revocation_store: Option<&'static str>,
+    /// The configuration: the generation serving, and why the last reload
+    /// was refused until one loads.
+    config: ConfigState,
+}
+
+/// Which configuration serves.
+#[derive(Serialize, ToSchema)]
+pub struct ConfigState {
+    /// 1 at start, one more for each reload that loaded.
+    generation: u64,
+    /// Why the last reload was refused (`file:line` and the reason, or
+    /// what needs a restart); absent once one loads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reload_error: Option<String>,
+}
+
+impl ConfigState {
+    fn of(status: Option<&ReloadStatus>) -> Self {
+        ConfigState {
+            generation: status.map_or(1, ReloadStatus::generation),
+            reload_error: status.and_then(ReloadStatus::error),
+        }
+    }
 }
 
 /// Liveness: 200 while the process serves.
@@ -64,6 +88,8 @@ pub struct NotReady {
     /// Each pool by name.
     #[schema(value_type = Object)]
     pools: PoolStates,
+    /// The configuration serving.
+    config: ConfigState,
 }
 
 /// Readiness: 200 once every pool's signing keys are loaded and, with `REDIS_URL`, the
@@ -79,7 +105,11 @@ pub struct NotReady {
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
 )]
-pub async fn readyz(verifier: web::Data<Verifier>) -> impl Responder {
+pub async fn readyz(
+    verifier: web::Data<Verifier>,
+    reloads: Option<web::Data<ReloadStatus>>,
+) -> impl Responder {
+    let config = ConfigState::of(reloads.as_deref().map(std::sync::Arc::as_ref));
     let pools: PoolStates = verifier
         .pools()
         .iter()
@@ -102,6 +132,7 @@ pub async fn readyz(verifier: web::Data<Verifier>) -> impl Responder {
             keys: pools.values().map(|pool| pool.keys).sum(),
             pools,
             revocation_store: store.map(|sync| if sync.is_up() { "up" } else { "down" }),
+            config,
         });
     };
     HttpResponse::ServiceUnavailable()
@@ -109,5 +140,6 @@ pub async fn readyz(verifier: web::Data<Verifier>) -> impl Responder {
         .json(NotReady {
             detail: not_ready,
             pools,
+            config,
         })
 }

@@ -19,6 +19,7 @@ use actix_web::{web, HttpResponse};
 use crate::auth::token_cache::VerifiedTokenCache;
 use crate::auth::{AuthMetrics, Detail, Pools, Verifier};
 use crate::forward_auth::ForwardAuthMetrics;
+use crate::reload::ReloadMetrics;
 use crate::revocation::{Revocations, SyncStatus};
 
 /// Label of the per-pool key gauges.
@@ -42,16 +43,18 @@ pub struct Metrics {
 
 impl Metrics {
     /// Registers every metric: the components' counters (`forward_auth`'s
-    /// when `/auth` is served), the JWKS fetch counter that the pools' key
+    /// when `/auth` is served, the reloads'), the JWKS fetch counter that the pools' key
     /// caches share, and the gauges read at each scrape.
     pub fn new(
         auth: &AuthMetrics,
         forward_auth: Option<&ForwardAuthMetrics>,
+        reload: &ReloadMetrics,
         pools: &Pools,
         tokens: Option<&VerifiedTokenCache>,
     ) -> Self {
         let mut registry = Registry::with_prefix("cognito_guard");
         auth.register(&mut registry);
+        reload.register(&mut registry);
         // Registered even without rules, so the family is always exported.
         match forward_auth {
             Some(forward_auth) => forward_auth.register(&mut registry),

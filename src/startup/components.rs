@@ -9,14 +9,16 @@ use prometheus_client::metrics::family::Family;
 use utoipa::openapi::OpenApi;
 
 use super::pools::{pool_keys, seen_user_hooks};
+use super::reload::ConfigReload;
 use super::revocations::revocations;
 use super::StartupError;
 use crate::auth::{AuthMetrics, Verifier};
 use crate::config::Settings;
-use crate::forward_auth::{ForwardAuth, ForwardAuthMetrics};
+use crate::forward_auth::{ForwardAuth, ForwardAuthMetrics, LiveRules};
 use crate::http::routes::RoutePolicies;
 use crate::http::{openapi, CorsSettings, Metrics};
 use crate::keys::JwksCache;
+use crate::reload::{ReloadMetrics, ReloadStatus, Reloader};
 use crate::users::{PoolDirectories, UserDirectory};
 
 /// What the server is made of, shared by every worker.
@@ -25,8 +27,13 @@ pub(super) struct Components {
     pub directories: web::Data<PoolDirectories>,
     pub auth_metrics: web::Data<AuthMetrics>,
     pub metrics: web::Data<Metrics>,
-    /// The gateway rules; `None` without `[forward_auth]`: no `/auth`.
-    pub forward_auth: Option<web::Data<ForwardAuth>>,
+    /// The gateway rules serving; `None` without `[forward_auth]`: no
+    /// `/auth`.
+    pub forward_auth: Option<web::Data<LiveRules>>,
+    /// Reloads the configuration (`SIGHUP`, a changed file).
+    pub reloader: Arc<Reloader>,
+    /// Where reloads stand, for `/readyz`.
+    pub reload_status: web::Data<ReloadStatus>,
     pub route_policies: RoutePolicies,
     pub api_document: OpenApi,
     pub cors: CorsSettings,
@@ -78,9 +85,11 @@ pub(super) async fn build(
         .forward_auth
         .as_ref()
         .map(|_| ForwardAuthMetrics::default());
+    let reload_metrics = ReloadMetrics::default();
     let metrics = Metrics::new(
         &auth_metrics,
         forward_auth_metrics.as_ref(),
+        &reload_metrics,
         verifier.pools(),
         verifier.token_cache(),
     );
@@ -91,8 +100,16 @@ pub(super) async fn build(
             rules.gateway,
             rules.rules.len()
         );
-        web::Data::new(ForwardAuth::new(rules, forward_auth_metrics.as_ref()))
+        web::Data::new(LiveRules::new(ForwardAuth::new(
+            rules,
+            forward_auth_metrics.as_ref(),
+        )))
     });
+    let swapped = forward_auth.clone().zip(forward_auth_metrics);
+    let reloader = Arc::new(Reloader::new(
+        Box::new(ConfigReload::new(settings, swapped)),
+        reload_metrics,
+    ));
     let metrics_here = settings.server.metrics.is_none();
     Ok(Components {
         verifier: web::Data::new(verifier),
@@ -100,6 +117,8 @@ pub(super) async fn build(
         auth_metrics: web::Data::new(auth_metrics),
         metrics: web::Data::new(metrics),
         forward_auth,
+        reload_status: web::Data::from(reloader.status()),
+        reloader,
         route_policies: RoutePolicies::for_pools(&settings.pools),
         api_document: openapi::document(&settings.pools, metrics_here),
         cors: settings.cors.clone(),

@@ -5,6 +5,7 @@
 
 mod components;
 mod pools;
+mod reload;
 mod revocations;
 mod wire;
 
@@ -18,6 +19,7 @@ use crate::config::{AuthMode, Settings};
 use crate::dev::DevIssuerError;
 use crate::http::{cors, ListenAddr};
 use crate::keys::JwksCache;
+use crate::reload::{listen_for_sighup, watch_files, Reloader, POLL_INTERVAL};
 use crate::revocation::{PreflightError, SpoolError};
 use crate::users::UserDirectory;
 
@@ -41,6 +43,10 @@ pub enum StartupError {
     /// Cluster, missing permissions): a setting to fix.
     #[error("{0}")]
     Redis(#[from] PreflightError),
+    /// The reload triggers (the `SIGHUP` handler, the file watcher) could
+    /// not be set up.
+    #[error("cannot watch for configuration changes: {0}")]
+    Reload(std::io::Error),
 }
 
 impl StartupError {
@@ -61,6 +67,9 @@ pub struct Application {
     /// The `/metrics` listener and its port, when `METRICS_ADDR` is set.
     metrics: Option<(u16, Server)>,
     jwks: Arc<JwksCache>,
+    /// Held while the server runs: the file watcher and the `SIGHUP`
+    /// listener hold it weakly and end with it.
+    reloader: Arc<Reloader>,
 }
 
 impl Application {
@@ -110,6 +119,8 @@ impl Application {
         };
         let components = components::build(&settings, directories).await?;
         cors::log_origins(&components.cors);
+        let reloader = Arc::clone(&components.reloader);
+        start_reload_triggers(&reloader)?;
         let jwks = Arc::clone(&components.first_keys);
         let api_workers = settings.server.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -129,6 +140,7 @@ impl Application {
             server,
             metrics,
             jwks,
+            reloader,
         })
     }
 
@@ -151,6 +163,7 @@ impl Application {
     /// Serves until the process is told to stop (both listeners take the
     /// signal; the metrics one is stopped with the API in any case).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _reloads_while_serving = self.reloader;
         let Some((_, metrics)) = self.metrics else {
             return self.server.await;
         };
@@ -161,6 +174,19 @@ impl Application {
         let _ = metrics_task.await;
         result
     }
+}
+
+/// Reloads on `SIGHUP` and when a file of the configuration changes.
+fn start_reload_triggers(reloader: &Arc<Reloader>) -> Result<(), StartupError> {
+    listen_for_sighup(Arc::downgrade(reloader)).map_err(StartupError::Reload)?;
+    watch_files(reloader, POLL_INTERVAL).map_err(StartupError::Reload)?;
+    for file in reloader.files() {
+        log::info!(
+            "reloading the configuration on SIGHUP and when {} changes",
+            file.display()
+        );
+    }
+    Ok(())
 }
 
 /// Binds `addr`, returning it with the port actually bound; the error names

@@ -27,6 +27,7 @@ pub(super) fn api_server(
         auth_metrics,
         metrics,
         forward_auth,
+        reload_status,
         route_policies,
         api_document,
         cors,
@@ -42,6 +43,7 @@ pub(super) fn api_server(
             .app_data(directories.clone())
             .app_data(auth_metrics.clone())
             .app_data(metrics.clone())
+            .app_data(reload_status.clone())
             // `/auth` first: a gateway asks on every request, and its
             // static prefix is matched before the API's patterns
             // (`/users/{user_id}` runs a regex).

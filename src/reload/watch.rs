@@ -1,0 +1,89 @@
+//! The two triggers of a reload. Files are polled: every `POLL_INTERVAL`
+//! each watched file is read through its path, so a write in place, an
+//! editor's write-then-rename and a Kubernetes ConfigMap's symlink swap
+//! all show as new content, with no platform watcher to miss a rename of a
+//! directory it does not watch. A change is acted on once the content
+//! holds still, so a write caught halfway is not reported as a broken
+//! configuration.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
+use std::thread;
+use std::time::Duration;
+
+use super::reloader::{Reloader, Trigger};
+
+/// How often the watched files are read: a change is noticed within twice
+/// this.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long changed content must hold still before it is loaded.
+const SETTLE: Duration = Duration::from_millis(100);
+
+/// Each file's content (`None`: unreadable, or missing).
+type Snapshot = Vec<(PathBuf, Option<Vec<u8>>)>;
+
+fn snapshot(files: Vec<PathBuf>) -> Snapshot {
+    files
+        .into_iter()
+        .map(|path| {
+            let content = std::fs::read(&path).ok();
+            (path, content)
+        })
+        .collect()
+}
+
+/// Watches the reloader's files on a thread of its own, every `interval`,
+/// and reloads on a change. The thread ends with the reloader (it holds it
+/// weakly), so a stopped server leaves nothing polling.
+pub fn watch_files(reloader: &Arc<Reloader>, interval: Duration) -> std::io::Result<()> {
+    let weak = Arc::downgrade(reloader);
+    let mut seen = snapshot(reloader.files());
+    thread::Builder::new()
+        .name("config-watch".to_owned())
+        .spawn(move || loop {
+            thread::sleep(interval);
+            let Some(reloader) = weak.upgrade() else {
+                return;
+            };
+            let mut now = snapshot(reloader.files());
+            if now == seen {
+                continue;
+            }
+            // Wait for the writer to finish.
+            loop {
+                thread::sleep(SETTLE);
+                let again = snapshot(reloader.files());
+                if again == now {
+                    break;
+                }
+                now = again;
+            }
+            reloader.reload(Trigger::FileChange);
+            // The files of the generation now serving (a reload may name
+            // others), as they are now.
+            seen = snapshot(reloader.files());
+        })
+        .map(drop)
+}
+
+/// Reloads on every `SIGHUP` (which would otherwise end the process), on
+/// a blocking thread, for as long as the reloader lives. Call within the
+/// server's runtime.
+pub fn listen_for_sighup(reloader: Weak<Reloader>) -> std::io::Result<()> {
+    use actix_rt::signal::unix::{signal, SignalKind};
+    let mut hangups = signal(SignalKind::hangup())?;
+    actix_rt::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let Some(reloader) = reloader.upgrade() else {
+                return;
+            };
+            let reloaded =
+                actix_rt::task::spawn_blocking(move || reloader.reload(Trigger::Signal)).await;
+            if reloaded.is_err() {
+                log::error!("the reload on SIGHUP did not finish");
+            }
+        }
+    });
+    Ok(())
+}
