@@ -13,6 +13,7 @@ mod hostile;
 mod keys;
 mod operator;
 mod pools;
+mod reload;
 mod revocation;
 mod routes;
 mod tokens;

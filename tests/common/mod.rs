@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod guard_process;
 pub mod helpers;
 pub mod machine;
 pub mod pools;

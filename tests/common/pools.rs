@@ -218,8 +218,15 @@ impl Setup {
 
     /// Starts the server with one in-memory directory for every pool.
     pub async fn start(self) -> TwoPools {
+        let settings = self.settings();
+        self.start_from(settings).await
+    }
+
+    /// As [`Setup::start`], with settings already read (and their file
+    /// known to the test).
+    pub async fn start_from(self, settings: Settings) -> TwoPools {
         let directory: Arc<dyn UserDirectory> = Arc::new(InMemoryDirectory::new());
-        let app = Application::build_with_directories(self.settings(), |_| Arc::clone(&directory))
+        let app = Application::build_with_directories(settings, |_| Arc::clone(&directory))
             .await
             .expect("two-pool server starts");
         self.serve(app)

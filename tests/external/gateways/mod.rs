@@ -7,7 +7,6 @@ mod checks;
 mod client;
 mod files;
 mod gateway;
-mod guard;
 mod paths;
 mod routers;
 mod stack;

@@ -9,8 +9,8 @@ use serde_json::json;
 use super::client::{raw_request, RawResponse};
 use super::files::{assert_replaceable, copy_example, ScratchDir};
 use super::gateway::{Gateway, GatewayProcess};
-use super::guard::GuardProcess;
 use super::upstream::{Received, RecordingUpstream};
+use crate::common::guard_process::GuardProcess;
 use crate::common::helpers::*;
 use crate::idp::standin::{IdpStandIn, ACCESS_KEY, SECRET_KEY};
 

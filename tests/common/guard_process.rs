@@ -1,14 +1,15 @@
 //! The real cognito-guard binary with a rules file, in its own process
-//! group, on a port the kernel picked for it.
+//! group, on a port the kernel picked for it, until dropped: what it
+//! logs, and signals sent to it as an operator would.
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::files::ScratchDir;
+use super::binary::temp_dir;
 
 /// How long the guard may take to start on a machine busy compiling.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -19,7 +20,7 @@ pub struct GuardProcess {
     child: Child,
     pub port: u16,
     log: Arc<Mutex<String>>,
-    _dir: ScratchDir,
+    config: PathBuf,
 }
 
 impl GuardProcess {
@@ -27,9 +28,8 @@ impl GuardProcess {
     /// file at `config`) and waits for the port it reports: the kernel
     /// picked it, so it is the child's and nobody else's.
     pub fn start(config: &Path, vars: &[(&str, String)]) -> GuardProcess {
-        let dir = ScratchDir::new("guard");
         let mut child = Command::new(env!("CARGO_BIN_EXE_cognito-guard"))
-            .current_dir(&dir.0)
+            .current_dir(temp_dir("guard"))
             .env_clear()
             .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
             .env("HOST", "127.0.0.1")
@@ -82,13 +82,32 @@ impl GuardProcess {
             child,
             port,
             log,
-            _dir: dir,
+            config: config.to_path_buf(),
         }
     }
 
     /// Everything the guard logged so far.
     pub fn log(&self) -> String {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Its rules file (`GUARD_CONFIG`).
+    pub fn config(&self) -> &Path {
+        &self.config
+    }
+
+    /// Sends it `SIGHUP`, as an operator reloading the configuration.
+    pub fn hang_up(&self) {
+        let status = Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "SIGHUP sent");
+    }
+
+    /// Whether it still runs.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 }
 
