@@ -152,6 +152,11 @@ run_wrk() { # name
     pools_hit)     wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "Origin: $BENCH_ORIGIN" "http://127.0.0.1:$PORT_POOLS/messages/private" ;;
     pools_miss)    wrk "${common[@]}" -s bench/cycle_tokens.lua "http://127.0.0.1:$PORT_POOLS" -- "$TOKENS" "$RANDOM" ;;
     auth_hit)      wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original-Method: GET" -H "X-Original-URI: /api/items/42?view=full" "$url_cache/auth" ;;
+    auth_reload)   # The same, while the server reloads its configuration every 100 ms.
+                   (while kill -HUP "$PID_CACHE" 2>/dev/null; do sleep 0.1; done) &
+                   local reloading=$!
+                   wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original-Method: GET" -H "X-Original-URI: /api/items/42?view=full" "$url_cache/auth"
+                   kill "$reloading"; wait "$reloading" 2>/dev/null || true ;;
     nginx_none)    wrk "${common[@]}" "http://127.0.0.1:$PORT_NGINX_NONE/api/orders" ;;
     nginx_zero)    wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_ZERO/api/orders" ;;
     nginx_guard)   wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_GUARD/api/orders" ;;
@@ -180,7 +185,7 @@ curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original
 curl -fsS -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_POOLS/users/me" \
   | grep -q '"pool":"bench"' || { echo "the two-pool server does not admit the bench token" >&2; exit 1; }
 
-SCENARIOS=(public hit miss pools_hit pools_miss nocache_same nocache_fresh hit_redis auth_hit nginx_none nginx_zero nginx_zero_id nginx_guard envoy_zero envoy_zero_id envoy_guard envoy_jwt)
+SCENARIOS=(public hit miss pools_hit pools_miss nocache_same nocache_fresh hit_redis auth_hit auth_reload nginx_none nginx_zero nginx_zero_id nginx_guard envoy_zero envoy_zero_id envoy_guard envoy_jwt)
 if [ -n "${BENCH_SCENARIOS:-}" ]; then
   chosen=(public)
   for s in $BENCH_SCENARIOS; do
@@ -262,7 +267,7 @@ done
 # total requests over its total time, side by side.
 PAIR_SLICES=${BENCH_PAIR_SLICES:-10}
 PAIR_SECS=${BENCH_PAIR_SECS:-2}
-PAIRS=("nginx_guard nginx_zero" "envoy_guard envoy_zero" "auth_hit public" "hit public"
+PAIRS=("nginx_guard nginx_zero" "envoy_guard envoy_zero" "auth_hit public" "auth_reload auth_hit" "hit public"
   "hit_redis public" "miss public" "pools_miss miss")
 export BENCH_PAIR_SLICES=$PAIR_SLICES BENCH_PAIR_SECS=$PAIR_SECS
 rm -f "$OUT"/*.slices
@@ -287,6 +292,11 @@ rss_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 RSS_CACHE=$(rss_kb "$PID_CACHE"); RSS_NOCACHE=$(rss_kb "$PID_NOCACHE")
 CACHED_ENTRIES=$(curl -fs "http://127.0.0.1:$PORT_CACHE/metrics" | awk '/^cognito_guard_verified_tokens_cached / {print $2}')
 echo "verified-token cache after the run: ${CACHED_ENTRIES:-?} entries" >&2
+# Each reload that loaded is one more generation: the reloading scenario's
+# SIGHUPs must have been taken, and none refused.
+GENERATIONS=$(curl -fs "http://127.0.0.1:$PORT_CACHE/metrics" | awk '/^cognito_guard_config_generation / {print $2}')
+RELOAD_FAILURES=$(curl -fs "http://127.0.0.1:$PORT_CACHE/metrics" | awk '/^cognito_guard_config_reload_failures_total / {print $2}')
+export GENERATIONS RELOAD_FAILURES
 
 python3 - "$OUT" "$RSS_CACHE" "$RSS_NOCACHE" "$SECS" "$ROUNDS" "$CONNS" "$NTOKENS" <<'PY'
 import statistics, sys, os, platform
@@ -307,6 +317,7 @@ names = {
     "pools_miss": "/messages/private, fresh token each request (cache misses), two pools",
     "hit_redis": "/messages/private, one token (cache hits), REDIS_URL set",
     "auth_hit": "/auth (forward-auth, nginx headers), one token (cache hits)",
+    "auth_reload": "/auth on cache hits, the configuration reloaded (SIGHUP) every 100 ms",
     "nginx_none": "nginx -> upstream, no auth",
     "nginx_zero": "nginx auth_request -> zero-cost guard (return 200) -> upstream",
     "nginx_zero_id": "nginx auth_request -> zero-cost guard (return 200, the same identity headers) -> upstream",
@@ -435,6 +446,11 @@ checks = [
      lambda v: abs(v[0] - v[1]) <= 0.05, lambda v: f"{v[0]:.2f}x vs {v[1]:.2f}x"),
     ("two pools: cache misses >= 0.95x one pool's misses", judged("pools_miss", "miss"), at_least(0.95), judged_shown),
     ("/auth on cache hits >= 0.85x public req/s", judged("auth_hit", "public"), at_least(0.85), judged_shown),
+    ("/auth reloading every 100 ms >= 0.9x /auth without reloads, none refused",
+     (judged("auth_reload", "auth_hit") + (int(float(os.environ.get("RELOAD_FAILURES") or 0)),))
+     if judged("auth_reload", "auth_hit") else None,
+     lambda v: v[0] >= 0.9 and v[2] == 0,
+     lambda v: f"{judged_shown(v[:2])}; {os.environ.get('GENERATIONS')} generations served, {v[2]} reloads refused"),
     ("p99 on cache hits within 1.5x of public (best rounds)", p99r, lambda v: v <= 1.5,
      lambda v: f"{v:.2f}x (medians: {rows['hit'][2] / base_p99:.2f}x)"),
     ("peak RSS < 30 MB with the default cache", int(rss_cache) * 1024, lambda v: v < 30_000_000,

@@ -2,11 +2,12 @@
 //! typed [`Claims`] a verified token yields.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
 use crate::auth::errors::TokenRejection;
+use crate::auth::header_values::HeaderIdentity;
 use crate::auth::jose::ClaimSet;
 use crate::pools::{PoolSettings, PoolTag, TokenUsePolicy};
 
@@ -73,6 +74,9 @@ pub struct ClaimsInner {
     /// as text because a parsed map would cost several times the memory in
     /// the verified-token cache.
     pub raw_json: Box<str>,
+    /// The claims as identity header values, built on first use and kept
+    /// with the cached token (boxed: most tokens never need them).
+    header_identity: OnceLock<Box<HeaderIdentity>>,
 }
 
 impl std::ops::Deref for Claims {
@@ -109,14 +113,23 @@ impl Claims {
     }
 
     /// Heap bytes held, roughly; the verified-token cache's weight.
+    /// Counts the identity header values as if built (they are built
+    /// after the token is cached, when a gateway first asks), so the cache
+    /// stays within its byte budget either way.
     pub fn approximate_bytes(&self) -> usize {
-        self.raw_json.len()
-            + self.sub.len()
+        let claims = self.sub.len()
             + self.email.as_ref().map_or(0, String::len)
             + self.username.as_ref().map_or(0, String::len)
             + self.groups.iter().map(|g| g.len() + 24).sum::<usize>()
             + self.client_id.len()
-            + self.scope.as_ref().map_or(0, |s| s.len())
+            + self.scope.as_ref().map_or(0, |s| s.len());
+        self.raw_json.len() + claims + HeaderIdentity::bytes_for(claims)
+    }
+
+    /// The claims as identity header values, built once.
+    pub fn header_identity(&self) -> &HeaderIdentity {
+        self.header_identity
+            .get_or_init(|| Box::new(HeaderIdentity::of(&self.0)))
     }
 }
 
@@ -272,6 +285,7 @@ pub fn check_claims(
         admitted_for_users: allowed,
         pool: Arc::clone(&rules.pool),
         raw_json: payload.json.into_boxed_str(),
+        header_identity: OnceLock::new(),
     })))
 }
 

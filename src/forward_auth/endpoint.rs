@@ -10,11 +10,12 @@
 
 use std::time::Instant;
 
-use actix_web::http::{header, Method};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::errors::{closed, no_rule, ForwardAuthError};
-use super::identity::identity_headers;
+use super::identity::{identity_headers, HEADERS};
 use super::live::LiveRules;
 use super::normalise::normalise;
 use super::original::original;
@@ -31,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The forward-auth decision for one gateway subrequest.
 async fn forward_auth(req: HttpRequest) -> HttpResponse {
-    let started = Instant::now();
+    let started = Started::now();
     let Some(live) = req.app_data::<web::Data<LiveRules>>() else {
         log::error!("LiveRules missing from app data");
         return AuthError::NotConfigured.error_response();
@@ -55,7 +56,7 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
         rules.unmatched.count(Outcome::Forbidden);
         log::info!(
             "forward-auth rule={NO_RULE} outcome=forbidden reason=no_rule method={method} path={path:?} {}us",
-            started.elapsed().as_micros()
+            started.micros()
         );
         return no_rule();
     };
@@ -66,7 +67,7 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
             log::info!(
                 "forward-auth rule={} outcome=forbidden reason=closed method={method} path={path:?} {}us",
                 rule.name,
-                started.elapsed().as_micros()
+                started.micros()
             );
             return closed();
         }
@@ -98,16 +99,36 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
         rule.name,
         outcome.label(),
         caller.as_ref().map_or("-", |caller| &*caller.claims().pool.name),
-        started.elapsed().as_micros()
+        started.micros()
     );
     response
 }
 
+/// `200`, empty, with every identity header: written straight into a map
+/// sized for them (no builder, no header parsed or grown).
+/// When the decision started, read only when its log line is written
+/// (the clock is not free, and `info` is often off under load).
+#[derive(Clone, Copy)]
+struct Started(Option<Instant>);
+
+impl Started {
+    fn now() -> Self {
+        Started(log::log_enabled!(log::Level::Info).then(Instant::now))
+    }
+
+    /// Microseconds since; 0 when not measured.
+    fn micros(self) -> u128 {
+        self.0.map_or(0, |started| started.elapsed().as_micros())
+    }
+}
+
 fn allowed(caller: Option<&Caller>, rule: &Rule) -> HttpResponse {
-    let mut builder = HttpResponse::Ok();
-    builder.insert_header((header::CACHE_CONTROL, "no-store"));
-    identity_headers(&mut builder, caller, rule);
-    builder.finish()
+    let mut response = HttpResponse::new(StatusCode::OK);
+    let headers = response.headers_mut();
+    headers.reserve(HEADERS.len() + 1);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    identity_headers(headers, caller, rule);
+    response
 }
 
 fn caller_kind(caller: Option<&Caller>) -> &'static str {
@@ -127,12 +148,12 @@ fn outcome_of(refused: &AuthError) -> Outcome {
     }
 }
 
-fn bad_request(rules: &ForwardAuth, refused: ForwardAuthError, started: Instant) -> HttpResponse {
+fn bad_request(rules: &ForwardAuth, refused: ForwardAuthError, started: Started) -> HttpResponse {
     rules.unmatched.count(Outcome::BadRequest);
     log::info!(
         "forward-auth rule={NO_RULE} outcome=bad_request reason={} {}us",
         refused.label(),
-        started.elapsed().as_micros()
+        started.micros()
     );
     refused.error_response()
 }
@@ -144,7 +165,7 @@ fn ambiguous(
     ambiguity: PathAmbiguity<'_>,
     method: &Method,
     path: &str,
-    started: Instant,
+    started: Started,
 ) -> HttpResponse {
     let refused = ForwardAuthError::AmbiguousPath;
     ambiguity
@@ -157,7 +178,7 @@ fn ambiguous(
         refused.label(),
         ambiguity.reading,
         PathAmbiguity::name(ambiguity.other),
-        started.elapsed().as_micros()
+        started.micros()
     );
     refused.error_response()
 }
