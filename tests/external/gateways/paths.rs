@@ -21,7 +21,8 @@ pub fn as_an_upstream_might_read(target: &str) -> String {
     format!("/{}{trailing}", segments.join("/"))
 }
 
-fn percent_decode(text: &str) -> String {
+/// `text` with every valid `%XX` escape decoded, once; the rest kept.
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

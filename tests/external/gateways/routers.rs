@@ -6,7 +6,7 @@
 //! resolved. `exact` routes the decoded path as written. A request the
 //! rules refuse must reach neither router's protected handler.
 
-use super::paths::as_an_upstream_might_read;
+use super::paths::{as_an_upstream_might_read, percent_decode};
 
 /// The API's handlers, in the order its router tries them: `(name,
 /// pattern)`, where `/*` at the end is a mount (the prefix and below) and
@@ -41,7 +41,7 @@ impl Served {
             _ => lenient,
         };
         let path = target.split('?').next().unwrap_or_default();
-        let exact = percent_decoded(path);
+        let exact = percent_decode(path);
         Served {
             lenient: route(&lenient),
             exact: route(&exact),
@@ -77,30 +77,6 @@ fn matches(pattern: &str, path: &str) -> bool {
             _ => return false,
         }
     }
-}
-
-fn percent_decoded(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let byte = bytes
-            .get(i + 1..i + 3)
-            .filter(|_| bytes[i] == b'%')
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match byte {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[test]
