@@ -305,6 +305,7 @@ fn schemas() -> Vec<(String, RefOr<utoipa::openapi::schema::Schema>)> {
         named::<health::Alive>(),
         named::<health::Ready>(),
         named::<health::NotReady>(),
+        named::<health::ConfigState>(),
     ]
 }
 
