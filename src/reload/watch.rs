@@ -34,9 +34,13 @@ fn snapshot(files: Vec<PathBuf>) -> Snapshot {
 }
 
 /// Watches the reloader's files on a thread of its own, every `interval`,
-/// and reloads on a change. The thread ends with the reloader (it holds it
-/// weakly), so a stopped server leaves nothing polling.
+/// and reloads on a change; no thread when there is no file. The thread
+/// ends with the reloader (it holds it weakly), so a stopped server leaves
+/// nothing polling.
 pub fn watch_files(reloader: &Arc<Reloader>, interval: Duration) -> std::io::Result<()> {
+    if reloader.files().is_empty() {
+        return Ok(());
+    }
     let weak = Arc::downgrade(reloader);
     let mut seen = snapshot(reloader.files());
     thread::Builder::new()
@@ -60,9 +64,10 @@ pub fn watch_files(reloader: &Arc<Reloader>, interval: Duration) -> std::io::Res
                 now = again;
             }
             reloader.reload(Trigger::FileChange);
-            // The files of the generation now serving (a reload may name
-            // others), as they are now.
-            seen = snapshot(reloader.files());
+            // What was loaded, not what is there now: a change landing
+            // during the reload differs from it, and is loaded at the next
+            // poll. (A reload naming other files differs too, once.)
+            seen = now;
         })
         .map(drop)
 }
