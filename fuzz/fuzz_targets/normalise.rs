@@ -64,6 +64,7 @@ fn check_readings_agree(text: &str) {
     };
     let settings = ForwardAuthSettings {
         gateway: Gateway::Nginx,
+        trusted_peers: Vec::new(),
         rules,
     };
     let rules = ForwardAuth::new(&settings, None);

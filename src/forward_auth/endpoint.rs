@@ -14,7 +14,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use super::errors::{closed, no_rule, ForwardAuthError};
+use super::errors::{closed, no_rule, untrusted_peer, ForwardAuthError};
 use super::identity::{identity_headers, HEADERS};
 use super::live::LiveRules;
 use super::normalise::normalise;
@@ -39,6 +39,20 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
     };
     let rules = live.load();
     let rules: &ForwardAuth = &rules;
+    // The TCP peer, never a forwarded-for header; none (not TCP): refused.
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    if !peer.is_some_and(|peer| rules.peers.admit(peer)) {
+        rules.unmatched.count(Outcome::UntrustedPeer);
+        let now = Instant::now();
+        match peer {
+            Some(peer) if rules.peers.should_log(peer, now) => log::warn!(
+                "forward-auth refused a decision request from {peer}: not in trusted_peers (logged once a minute per address)"
+            ),
+            None => log::warn!("forward-auth refused a decision request with no TCP peer"),
+            Some(_) => {}
+        }
+        return untrusted_peer();
+    }
     let original = match original(&req, rules.gateway) {
         Ok(original) => original,
         Err(refused) => return bad_request(rules, refused, started),

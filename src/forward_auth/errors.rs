@@ -70,6 +70,13 @@ pub fn no_rule() -> HttpResponse {
     })
 }
 
+/// The peer is not in `trusted_peers`: `403`, and nothing decided.
+pub fn untrusted_peer() -> HttpResponse {
+    error_response(StatusCode::FORBIDDEN).json(Detail {
+        detail: "this address may not ask for decisions (trusted_peers)",
+    })
+}
+
 /// A rule with `allow = "deny"` matched: `403`, whatever the token.
 pub fn closed() -> HttpResponse {
     error_response(StatusCode::FORBIDDEN).json(Detail {

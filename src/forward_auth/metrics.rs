@@ -13,7 +13,7 @@ pub struct ForwardAuthLabels {
     /// `(none)` when no rule was reached.
     pub rule: String,
     /// `allowed`, `unauthorized`, `forbidden`, `unavailable`,
-    /// `bad_request` or `error`.
+    /// `bad_request`, `ambiguous`, `untrusted_peer` or `error`.
     pub outcome: &'static str,
 }
 

@@ -12,6 +12,7 @@ use prometheus_client::metrics::counter::Counter;
 
 use super::metrics::ForwardAuthMetrics;
 use super::pattern::PathPattern;
+use super::peers::TrustedPeers;
 use super::readings::{fold, without_trailing_slash};
 use super::settings::{ForwardAuthSettings, Gateway, RuleAccess};
 
@@ -25,17 +26,20 @@ pub enum Outcome {
     BadRequest,
     /// A `400` because readings of the path find different rules.
     Ambiguous,
+    /// A `403` to a peer not in `trusted_peers`, undecided.
+    UntrustedPeer,
     Error,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 7] = [
+    const ALL: [Outcome; 8] = [
         Outcome::Allowed,
         Outcome::Unauthorized,
         Outcome::Forbidden,
         Outcome::Unavailable,
         Outcome::BadRequest,
         Outcome::Ambiguous,
+        Outcome::UntrustedPeer,
         Outcome::Error,
     ];
 
@@ -48,6 +52,7 @@ impl Outcome {
             Outcome::Unavailable => "unavailable",
             Outcome::BadRequest => "bad_request",
             Outcome::Ambiguous => "ambiguous",
+            Outcome::UntrustedPeer => "untrusted_peer",
             Outcome::Error => "error",
         }
     }
@@ -55,7 +60,7 @@ impl Outcome {
 
 /// One counter per outcome, for one rule (or for no rule).
 #[derive(Debug, Clone)]
-pub(super) struct Counters([Counter; 7]);
+pub(super) struct Counters([Counter; 8]);
 
 impl Counters {
     fn new(metrics: Option<&ForwardAuthMetrics>, rule: &str) -> Self {
@@ -122,6 +127,8 @@ impl PathAmbiguity<'_> {
 #[derive(Debug)]
 pub struct ForwardAuth {
     pub(super) gateway: Gateway,
+    /// Who may ask.
+    pub(super) peers: TrustedPeers,
     rules: Vec<Rule>,
     /// Some pattern changes when folded: every path needs its folded
     /// reading, not only one holding a capital.
@@ -153,6 +160,7 @@ impl ForwardAuth {
             .collect::<Vec<_>>();
         ForwardAuth {
             gateway: settings.gateway,
+            peers: TrustedPeers::new(settings.trusted_peers.clone()),
             patterns_fold: rules.iter().any(|rule| rule.folded != rule.path),
             rules,
             unmatched: Counters::new(metrics, NO_RULE),

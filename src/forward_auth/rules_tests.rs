@@ -18,6 +18,7 @@ fn compiled(rules: &[(&str, &str, Option<&[Method]>)]) -> ForwardAuth {
         .collect();
     let settings = ForwardAuthSettings {
         gateway: Gateway::Nginx,
+        trusted_peers: crate::forward_auth::loopback(),
         rules,
     };
     ForwardAuth::new(&settings, None)

@@ -2,6 +2,7 @@
 //! gives the original request, and the rules in order.
 
 use actix_web::http::Method;
+use ipnet::IpNet;
 use serde::Deserialize;
 
 use super::PathPattern;
@@ -27,6 +28,8 @@ pub enum Gateway {
 pub struct ForwardAuthSettings {
     /// Whose convention gives the original method and path.
     pub gateway: Gateway,
+    /// The TCP peers that may ask `/auth` (default: loopback only).
+    pub trusted_peers: Vec<IpNet>,
     /// In file order; the first that matches decides. Never empty.
     pub rules: Vec<RuleSettings>,
 }

@@ -95,10 +95,16 @@ pub(super) async fn build(
     );
     // Forward-auth: `/auth` exists only when GUARD_CONFIG has rules.
     let forward_auth = settings.forward_auth.as_ref().map(|rules| {
+        let peers: Vec<String> = rules
+            .trusted_peers
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         log::info!(
-            "forward-auth: /auth answers {:?} with {} rule(s)",
+            "forward-auth: /auth answers {:?} with {} rule(s), to peers in {} only",
             rules.gateway,
-            rules.rules.len()
+            rules.rules.len(),
+            peers.join(", ")
         );
         web::Data::new(LiveRules::new(ForwardAuth::new(
             rules,

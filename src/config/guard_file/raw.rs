@@ -48,6 +48,7 @@ pub(super) enum RawTokenUse {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawForwardAuth {
     pub gateway: Option<Spanned<Gateway>>,
+    pub trusted_peers: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// One `[[rule]]`.

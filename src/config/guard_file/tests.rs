@@ -441,3 +441,42 @@ fn a_deny_rule_closes_its_path_after_the_rules_that_admit() {
     let (line, key, reason) = error_at(&shadowed);
     assert_eq!((line, key.as_str()), (7, "rule.path"), "{reason}");
 }
+
+#[test]
+fn trusted_peers_are_networks_in_cidr_form_and_default_to_loopback() {
+    let with = |peers: &str| {
+        format!("[forward_auth]\ngateway = \"nginx\"\n{peers}\n[[rule]]\npath = \"/x\"\n")
+    };
+    let peers = |text: &str| {
+        let file = parse(text).expect("valid");
+        let settings = file.forward_auth.expect("rules");
+        settings
+            .trusted_peers
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(peers(&with("")), ["127.0.0.0/8", "::1/128"]);
+    assert_eq!(
+        peers(&with(
+            "trusted_peers = [\"10.0.0.0/8\", \"fd00::/8\", \"192.168.1.7/32\"]"
+        )),
+        ["10.0.0.0/8", "fd00::/8", "192.168.1.7/32"]
+    );
+    for (value, reason) in [
+        ("[]", "empty list"),
+        ("[\"10.0.0.1\"]", "CIDR"),
+        ("[\"10.0.0.0/33\"]", "CIDR"),
+        ("[\"gateway.internal/32\"]", "CIDR"),
+        ("[\"10.0.0.1/8\"]", "write 10.0.0.0/8"),
+        ("[\"10.0.0.0/8\", \"10.0.0.0/8\"]", "twice"),
+    ] {
+        let (line, key, why) = error_at(&with(&format!("trusted_peers = {value}")));
+        assert_eq!(
+            (line, key.as_str()),
+            (3, "forward_auth.trusted_peers"),
+            "{value}"
+        );
+        assert!(why.contains(reason), "{value}: {why}");
+    }
+}

@@ -56,7 +56,9 @@ fn forward_auth(
         return Ok(None);
     };
     let table = forward_auth.span();
-    let Some(gateway) = forward_auth.into_inner().gateway else {
+    let forward_auth = forward_auth.into_inner();
+    let trusted_peers = super::peers::trusted_peers(forward_auth.trusted_peers, at)?;
+    let Some(gateway) = forward_auth.gateway else {
         return Err(at.error(
             table,
             "forward_auth.gateway",
@@ -79,6 +81,7 @@ fn forward_auth(
     }
     Ok(Some(ForwardAuthSettings {
         gateway: *gateway.get_ref(),
+        trusted_peers,
         rules: rules.into_iter().map(|(rule, _)| rule).collect(),
     }))
 }
