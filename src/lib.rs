@@ -13,6 +13,7 @@
 //! `config`.
 #![forbid(unsafe_code)]
 
+pub mod assertion;
 pub mod auth;
 pub mod cli;
 pub mod clock;

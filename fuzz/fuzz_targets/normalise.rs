@@ -56,6 +56,7 @@ fn check_readings_agree(text: &str) {
             methods: None,
             path,
             access: RuleAccess::Policy(Policy::public()),
+            audience: None,
         });
         lowered_patterns.push(lower);
     }
@@ -65,6 +66,7 @@ fn check_readings_agree(text: &str) {
     let settings = ForwardAuthSettings {
         gateway: Gateway::Nginx,
         trusted_peers: Vec::new(),
+        assertion: None,
         rules,
     };
     let rules = ForwardAuth::new(&settings, None);

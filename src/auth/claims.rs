@@ -2,7 +2,7 @@
 //! typed [`Claims`] a verified token yields.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 use serde_json::{Map, Value};
 
@@ -124,6 +124,23 @@ impl Claims {
             + self.client_id.len()
             + self.scope.as_ref().map_or(0, |s| s.len());
         self.raw_json.len() + claims + HeaderIdentity::bytes_for(claims)
+    }
+
+    /// Where these claims live: the same for every clone, so it keys what
+    /// is remembered about one verified token (with [`Claims::downgrade`]
+    /// held beside it, the address cannot be reused meanwhile).
+    pub fn identity_address(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+
+    /// A weak handle to these claims.
+    pub fn downgrade(&self) -> Weak<ClaimsInner> {
+        Arc::downgrade(&self.0)
+    }
+
+    /// Whether `other` is these very claims (not merely equal ones).
+    pub fn is(&self, other: &Arc<ClaimsInner>) -> bool {
+        Arc::ptr_eq(&self.0, other)
     }
 
     /// The claims as identity header values, built once.

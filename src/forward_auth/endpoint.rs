@@ -14,13 +14,15 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use super::errors::{closed, no_rule, untrusted_peer, ForwardAuthError};
-use super::identity::{identity_headers, HEADERS};
+use super::errors::{assertion_refused, closed, no_rule, untrusted_peer, ForwardAuthError};
+use super::identity::{identity_headers, ASSERTION, HEADERS};
 use super::live::LiveRules;
 use super::normalise::normalise;
 use super::original::original;
+use super::published_keys::published_keys;
 use super::rules::{ForwardAuth, Outcome, PathAmbiguity, Rule, NO_RULE};
 use super::settings::RuleAccess;
+use crate::assertion::{AssertionError, Audience};
 use crate::auth::{authenticate, decide, Allow, AuthError, Authentication, Caller};
 
 /// Registers `/auth` and `/auth/{anything}` for every method: a scope's
@@ -28,6 +30,11 @@ use crate::auth::{authenticate, decide, Allow, AuthError, Authentication, Caller
 /// regex on every subrequest).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/auth").default_service(web::to(forward_auth)));
+    cfg.service(
+        web::resource("/.well-known/jwks.json")
+            .route(web::get().to(published_keys))
+            .route(web::head().to(published_keys)),
+    );
 }
 
 /// The forward-auth decision for one gateway subrequest.
@@ -93,14 +100,24 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
             Authentication::Pending(pending) => decide(policy, pending.await),
         },
     };
+    let decided = decided.map_err(Refusal::Auth).and_then(|caller| {
+        let assertion = assertion_for(rules, caller.as_ref(), rule).map_err(Refusal::Assertion)?;
+        Ok((caller, assertion))
+    });
     let (outcome, reason, response, caller) = match decided {
-        Ok(caller) => (
+        Ok((caller, assertion)) => (
             Outcome::Allowed,
             caller_kind(caller.as_ref()),
-            allowed(caller.as_ref(), rule),
+            allowed(caller.as_ref(), rule, assertion),
             caller,
         ),
-        Err(refused) => (
+        Err(Refusal::Assertion(refused)) => (
+            Outcome::Forbidden,
+            refused.label(),
+            assertion_refused(refused),
+            None,
+        ),
+        Err(Refusal::Auth(refused)) => (
             outcome_of(&refused),
             refused.label(),
             refused.error_response(),
@@ -136,13 +153,40 @@ impl Started {
     }
 }
 
-fn allowed(caller: Option<&Caller>, rule: &Rule) -> HttpResponse {
+fn allowed(caller: Option<&Caller>, rule: &Rule, assertion: HeaderValue) -> HttpResponse {
     let mut response = HttpResponse::new(StatusCode::OK);
     let headers = response.headers_mut();
-    headers.reserve(HEADERS.len() + 1);
+    headers.reserve(HEADERS.len() + 2);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     identity_headers(headers, caller, rule);
+    // Always sent, empty without one, so the gateway overwrites a
+    // client's copy rather than passing it on.
+    headers.insert(ASSERTION, assertion);
     response
+}
+
+/// Why an allowed caller is refused after all.
+enum Refusal {
+    Auth(AuthError),
+    Assertion(AssertionError),
+}
+
+/// The identity assertion for `caller` under `rule`: empty without a
+/// caller or without `[forward_auth.assertion]`.
+fn assertion_for(
+    rules: &ForwardAuth,
+    caller: Option<&Caller>,
+    rule: &Rule,
+) -> Result<HeaderValue, AssertionError> {
+    let (Some(minter), Some(caller)) = (&rules.minter, caller) else {
+        return Ok(HeaderValue::from_static(""));
+    };
+    let now = crate::clock::unix_now().ok_or(AssertionError::Signing)?;
+    let audience = Audience {
+        rule: &rule.name,
+        aud: &rule.audience,
+    };
+    minter.assertion(caller, rule.index, audience, now)
 }
 
 fn caller_kind(caller: Option<&Caller>) -> &'static str {

@@ -10,6 +10,7 @@ use thiserror::Error;
 use crate::auth::{error_response, Detail};
 
 use super::normalise::PathRefusal;
+use crate::assertion::AssertionError;
 
 /// A request to `/auth` that says no usable original request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
@@ -74,6 +75,14 @@ pub fn no_rule() -> HttpResponse {
 pub fn untrusted_peer() -> HttpResponse {
     error_response(StatusCode::FORBIDDEN).json(Detail {
         detail: "this address may not ask for decisions (trusted_peers)",
+    })
+}
+
+/// No identity assertion could be made for an allowed caller (one larger
+/// than 8 KiB): `403`, never a truncated identity.
+pub fn assertion_refused(refused: AssertionError) -> HttpResponse {
+    error_response(StatusCode::FORBIDDEN).json(Detail {
+        detail: &refused.to_string(),
     })
 }
 

@@ -25,6 +25,9 @@ pub const HEADERS: [HeaderName; 10] = [
     HeaderName::from_static("x-auth-request-rule"),
 ];
 
+/// The signed identity assertion, with `[forward_auth.assertion]`.
+pub const ASSERTION: HeaderName = HeaderName::from_static("x-auth-request-assertion");
+
 /// Sets every identity header in `headers` for `caller` under `rule`.
 pub(super) fn identity_headers(headers: &mut HeaderMap, caller: Option<&Caller>, rule: &Rule) {
     let empty = || HeaderValue::from_static("");

@@ -6,6 +6,8 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 
+use crate::assertion::AssertionMetrics;
+
 /// Labels of the forward-auth decision counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ForwardAuthLabels {
@@ -21,6 +23,8 @@ pub struct ForwardAuthLabels {
 #[derive(Debug, Default, Clone)]
 pub struct ForwardAuthMetrics {
     decisions: Family<ForwardAuthLabels, Counter>,
+    /// The identity assertions' counter.
+    pub assertions: AssertionMetrics,
 }
 
 impl ForwardAuthMetrics {
@@ -31,6 +35,7 @@ impl ForwardAuthMetrics {
             "Answers of /auth to the gateway, by deciding rule and outcome",
             self.decisions.clone(),
         );
+        self.assertions.register(registry);
     }
 
     /// The counter of `/auth` answers of `outcome` decided by `rule`,

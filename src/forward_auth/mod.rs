@@ -19,6 +19,7 @@ pub mod normalise;
 mod original;
 mod pattern;
 mod peers;
+mod published_keys;
 mod readings;
 mod rules;
 mod settings;

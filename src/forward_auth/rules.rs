@@ -15,6 +15,7 @@ use super::pattern::PathPattern;
 use super::peers::TrustedPeers;
 use super::readings::{fold, without_trailing_slash};
 use super::settings::{ForwardAuthSettings, Gateway, RuleAccess};
+use crate::assertion::Minter;
 
 /// What `/auth` answered, as the metric and the log line name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +81,10 @@ impl Counters {
 #[derive(Debug)]
 pub struct Rule {
     pub(super) name: Box<str>,
+    /// Its place in the rule set (keys its reused assertions).
+    pub(super) index: usize,
+    /// Its assertions' `aud`: its `audience`, else its name.
+    pub(super) audience: Box<str>,
     /// `name`, as `X-Auth-Request-Rule` carries it.
     pub(super) header: HeaderValue,
     /// `None`: any method.
@@ -129,6 +134,8 @@ pub struct ForwardAuth {
     pub(super) gateway: Gateway,
     /// Who may ask.
     pub(super) peers: TrustedPeers,
+    /// Signs the identity assertions, when configured.
+    pub(super) minter: Option<Minter>,
     rules: Vec<Rule>,
     /// Some pattern changes when folded: every path needs its folded
     /// reading, not only one holding a capital.
@@ -146,8 +153,11 @@ impl ForwardAuth {
         let rules = settings
             .rules
             .iter()
-            .map(|rule| Rule {
+            .enumerate()
+            .map(|(index, rule)| Rule {
                 name: rule.name.as_str().into(),
+                index,
+                audience: rule.audience.as_deref().unwrap_or(&rule.name).into(),
                 // Rule names are validated as visible ASCII at start.
                 header: HeaderValue::from_str(&rule.name)
                     .unwrap_or_else(|_| HeaderValue::from_static("")),
@@ -161,6 +171,10 @@ impl ForwardAuth {
         ForwardAuth {
             gateway: settings.gateway,
             peers: TrustedPeers::new(settings.trusted_peers.clone()),
+            minter: settings.assertion.clone().map(|assertion| {
+                let counter = metrics.map(|m| m.assertions.clone()).unwrap_or_default();
+                Minter::new(assertion, counter)
+            }),
             patterns_fold: rules.iter().any(|rule| rule.folded != rule.path),
             rules,
             unmatched: Counters::new(metrics, NO_RULE),

@@ -14,11 +14,13 @@ fn compiled(rules: &[(&str, &str, Option<&[Method]>)]) -> ForwardAuth {
             methods: methods.map(<[Method]>::to_vec),
             path: PathPattern::parse(path).expect("valid pattern"),
             access: RuleAccess::Policy(Policy::authenticated()),
+            audience: None,
         })
         .collect();
     let settings = ForwardAuthSettings {
         gateway: Gateway::Nginx,
         trusted_peers: crate::forward_auth::loopback(),
+        assertion: None,
         rules,
     };
     ForwardAuth::new(&settings, None)

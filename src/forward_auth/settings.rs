@@ -6,6 +6,7 @@ use ipnet::IpNet;
 use serde::Deserialize;
 
 use super::PathPattern;
+use crate::assertion::AssertionSettings;
 use crate::auth::Policy;
 
 /// Whose headers say what the original request was.
@@ -30,6 +31,9 @@ pub struct ForwardAuthSettings {
     pub gateway: Gateway,
     /// The TCP peers that may ask `/auth` (default: loopback only).
     pub trusted_peers: Vec<IpNet>,
+    /// `[forward_auth.assertion]`: sign an identity assertion on each
+    /// allowing answer.
+    pub assertion: Option<AssertionSettings>,
     /// In file order; the first that matches decides. Never empty.
     pub rules: Vec<RuleSettings>,
 }
@@ -45,6 +49,8 @@ pub struct RuleSettings {
     pub path: PathPattern,
     /// What the rule does with the requests it matches.
     pub access: RuleAccess,
+    /// The `aud` of its assertions (`None`: the rule's name).
+    pub audience: Option<String>,
 }
 
 /// What a rule does with a request it matches.

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use actix_web::web;
+use parking_lot::RwLock;
 
 use crate::config::{Settings, SettingsSource};
 use crate::forward_auth::{
@@ -55,11 +56,30 @@ fn admits_machines(rules: Option<&ForwardAuthSettings>) -> bool {
     rules.is_some_and(ForwardAuthSettings::admits_machines)
 }
 
+/// The files `settings` are read from: `GUARD_CONFIG` and the assertion
+/// keys it names.
+fn files_of(settings: &Settings) -> Vec<PathBuf> {
+    let keys = settings
+        .forward_auth
+        .as_ref()
+        .and_then(|rules| rules.assertion.as_ref())
+        .map(|assertion| assertion.key_files.clone())
+        .unwrap_or_default();
+    settings
+        .source
+        .guard_config()
+        .into_iter()
+        .chain(keys)
+        .collect()
+}
+
 /// The server's configuration, reloadable.
 pub(super) struct ConfigReload {
     source: SettingsSource,
     started: NeedsRestart,
     rules: Option<(web::Data<LiveRules>, ForwardAuthMetrics)>,
+    /// The files of the configuration serving.
+    files: RwLock<Vec<PathBuf>>,
 }
 
 impl ConfigReload {
@@ -73,6 +93,7 @@ impl ConfigReload {
             source: settings.source.clone(),
             started: NeedsRestart::of(settings),
             rules,
+            files: RwLock::new(files_of(settings)),
         }
     }
 }
@@ -83,16 +104,19 @@ impl Reload for ConfigReload {
         if let Some(change) = self.started.changed_by(&new) {
             return Err(format!("{change}: a restart is needed to apply it"));
         }
-        match (&self.rules, &new.forward_auth) {
+        let serving = match (&self.rules, &new.forward_auth) {
             (Some((live, metrics)), Some(settings)) => {
                 live.store(ForwardAuth::new(settings, Some(metrics)));
-                Ok(format!("{} rule(s)", settings.rules.len()))
+                let keys = settings.assertion.as_ref().map_or(0, |a| a.keys.len());
+                format!("{} rule(s), {keys} assertion key(s)", settings.rules.len())
             }
-            _ => Ok("no rules".to_owned()),
-        }
+            _ => "no rules".to_owned(),
+        };
+        *self.files.write() = files_of(&new);
+        Ok(serving)
     }
 
     fn files(&self) -> Vec<PathBuf> {
-        self.source.guard_config().into_iter().collect()
+        self.files.read().clone()
     }
 }

@@ -5,6 +5,7 @@
 //! and the gateway rules (`[forward_auth]`, `[[rule]]`; their terms in
 //! `terms`).
 
+mod assertion;
 mod peers;
 mod pools;
 mod position;

@@ -17,6 +17,11 @@ impl<'a> Locator<'a> {
         Locator { file, text }
     }
 
+    /// The file, as named in errors.
+    pub fn file(&self) -> &'a str {
+        self.file
+    }
+
     /// The 1-based line holding byte `offset`.
     pub fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());

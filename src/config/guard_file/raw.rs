@@ -49,6 +49,16 @@ pub(super) enum RawTokenUse {
 pub(super) struct RawForwardAuth {
     pub gateway: Option<Spanned<Gateway>>,
     pub trusted_peers: Option<Spanned<Vec<Spanned<String>>>>,
+    pub assertion: Option<Spanned<RawAssertion>>,
+}
+
+/// `[forward_auth.assertion]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAssertion {
+    pub issuer: Spanned<String>,
+    pub signing_keys: Spanned<Vec<Spanned<String>>>,
+    pub lifetime_secs: Option<Spanned<u64>>,
 }
 
 /// One `[[rule]]`.
@@ -65,6 +75,7 @@ pub(super) struct RawRule {
     pub scopes_any: Option<Spanned<Vec<Spanned<String>>>>,
     pub scopes_all: Option<Spanned<Vec<Spanned<String>>>>,
     pub pools: Option<Spanned<Vec<Spanned<String>>>>,
+    pub audience: Option<Spanned<String>>,
 }
 
 /// `allow`.

@@ -58,6 +58,8 @@ fn forward_auth(
     let table = forward_auth.span();
     let forward_auth = forward_auth.into_inner();
     let trusted_peers = super::peers::trusted_peers(forward_auth.trusted_peers, at)?;
+    let folder = super::assertion::folder_of(at.file());
+    let assertion = super::assertion::assertion(forward_auth.assertion, &folder, at)?;
     let Some(gateway) = forward_auth.gateway else {
         return Err(at.error(
             table,
@@ -75,13 +77,14 @@ fn forward_auth(
     let mut rules: Vec<(RuleSettings, usize)> = Vec::with_capacity(raw_rules.len());
     for (index, rule) in raw_rules.into_iter().enumerate() {
         let line = at.line(rule.span().start);
-        let checked = self::rule(index, rule, pool_names, at)?;
+        let checked = self::rule(index, rule, pool_names, assertion.is_some(), at)?;
         refuse_duplicate_or_shadowed(&checked.0, &checked.1, &rules, at)?;
         rules.push((checked.0, line));
     }
     Ok(Some(ForwardAuthSettings {
         gateway: *gateway.get_ref(),
         trusted_peers,
+        assertion,
         rules: rules.into_iter().map(|(rule, _)| rule).collect(),
     }))
 }
@@ -96,6 +99,7 @@ fn rule(
     index: usize,
     rule: Spanned<RawRule>,
     pool_names: &[&str],
+    signing: bool,
     at: &Locator<'_>,
 ) -> Result<(RuleSettings, RuleSpans), ConfigError> {
     let table = rule.span();
@@ -131,6 +135,7 @@ fn rule(
             methods,
             path,
             access,
+            audience: super::assertion::audience(rule.audience.as_ref(), signing, at)?,
         },
         RuleSpans {
             name: name_span,

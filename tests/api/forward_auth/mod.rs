@@ -5,6 +5,7 @@
 //! original request and the hostile spellings a gateway and the guard could
 //! read differently.
 
+mod assertion;
 mod peers;
 mod spellings;
 

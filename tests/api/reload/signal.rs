@@ -126,9 +126,9 @@ fn sighup_reloads(mut guard: GuardProcess) {
     assert!(wait_for_generation(guard.port, 2), "{}", guard.log());
     assert!(guard.is_running(), "SIGHUP ended the process");
     assert!(
-        guard
-            .log()
-            .contains("configuration reloaded (SIGHUP): generation 2 serves: 1 rule(s)"),
+        guard.log().contains(
+            "configuration reloaded (SIGHUP): generation 2 serves: 1 rule(s), 0 assertion key(s)"
+        ),
         "{}",
         guard.log()
     );

@@ -7,6 +7,31 @@ use super::stack::*;
 use crate::common::helpers::*;
 use crate::common::machine::machine_token;
 
+/// The claims of an assertion, verified with `jsonwebtoken` (not the
+/// guard's code) against the guard's `/.well-known/jwks.json`, for
+/// `audience`.
+async fn verify_assertion(jwt: &str, guard_port: u16, audience: &str) -> serde_json::Value {
+    use jsonwebtoken::{decode, decode_header, jwk::JwkSet, Algorithm, DecodingKey, Validation};
+    assert!(!jwt.is_empty(), "no assertion reached the upstream");
+    let mut response = awc::Client::default()
+        .get(format!(
+            "http://127.0.0.1:{guard_port}/.well-known/jwks.json"
+        ))
+        .send()
+        .await
+        .expect("the guard answers");
+    let keys: JwkSet = response.json().await.expect("a JWK set");
+    let kid = decode_header(jwt).ok().and_then(|h| h.kid).expect("a kid");
+    let jwk = keys.find(&kid).expect("the kid is published");
+    let mut validation = Validation::new(Algorithm::ES256);
+    validation.set_audience(&[audience]);
+    validation.set_issuer(&[ASSERTION_ISSUER]);
+    let key = DecodingKey::from_jwk(jwk).expect("a key");
+    decode::<serde_json::Value>(jwt, &key, &validation)
+        .expect("the assertion verifies")
+        .claims
+}
+
 pub async fn gateway_in_front_of_the_guard(gateway: Gateway) {
     let stack = Stack::start(gateway).await;
     let (alice, admin) = (alice(), admin());
@@ -85,6 +110,13 @@ pub async fn gateway_in_front_of_the_guard(gateway: Gateway) {
     ] {
         assert_eq!(got.one(name), value, "{name}: {got:?}");
     }
+    // The signed assertion reached the upstream, the client's copy did not,
+    // and it verifies against the guard's published keys.
+    let jwt = got.one("x-auth-request-assertion");
+    let claims = verify_assertion(&jwt, stack.guard.port, "api").await;
+    assert_eq!(claims["sub"], ALICE, "{claims}");
+    assert_eq!(claims["rule"], "api");
+
     // Spoofed headers describing another original request changed nothing.
     stack.upstream.clear();
     let mut headers = spoofed();

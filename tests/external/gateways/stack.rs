@@ -18,8 +18,9 @@ pub const ALICE: &str = "6b1f3c2a-0000-4000-8000-00000000a11c";
 pub const ADMIN: &str = "6b1f3c2a-0000-4000-8000-0000000ad010";
 pub const VICTIM: &str = "6b1f3c2a-0000-4000-8000-00000000dead";
 
-/// Every identity header the guard sends on a 200.
-pub const IDENTITY: [&str; 10] = [
+/// Every identity header the guard sends on a 200 (the assertion empty
+/// when there is no caller).
+pub const IDENTITY: [&str; 11] = [
     "x-auth-request-user",
     "x-auth-request-preferred-username",
     "x-auth-request-email",
@@ -30,6 +31,7 @@ pub const IDENTITY: [&str; 10] = [
     "x-auth-request-caller",
     "x-auth-request-pool",
     "x-auth-request-rule",
+    "x-auth-request-assertion",
 ];
 
 /// A guard, a gateway in front of an upstream, and the guard's JWKS.
@@ -51,9 +53,14 @@ impl Stack {
             {"username": "victim", "sub": VICTIM, "email": "victim@example.com", "groups": []}
         ]));
         let dir = ScratchDir::new("rules");
+        write_assertion_key(&dir.0.join("assert.pem"));
+        // The example's rules, for this gateway, with identity assertions.
         let rules = [(
             r#"gateway = "nginx""#.to_owned(),
-            format!(r#"gateway = "{}""#, gateway.name()),
+            format!(
+                "gateway = \"{}\"\n\n[forward_auth.assertion]\nissuer = \"{ASSERTION_ISSUER}\"\nsigning_keys = [\"assert.pem\"]\n",
+                gateway.name()
+            ),
         )];
         assert_replaceable(&["guard.toml"], &rules);
         let rules = copy_example("guard.toml", &dir.0, "guard.toml", &rules);
@@ -183,6 +190,20 @@ impl Stack {
         );
         response
     }
+}
+
+/// The `iss` of the stack's identity assertions.
+pub const ASSERTION_ISSUER: &str = "https://guard.test";
+
+/// A fresh P-256 signing key, PKCS#8 PEM, at `path`.
+fn write_assertion_key(path: &std::path::Path) {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let document =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .expect("a key");
+    let text = pem::encode(&pem::Pem::new("PRIVATE KEY", document.as_ref().to_vec()));
+    std::fs::write(path, text).expect("key file");
 }
 
 pub fn bearer(token: Option<&str>) -> Vec<(&'static str, String)> {
