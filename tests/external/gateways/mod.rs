@@ -11,6 +11,7 @@ mod paths;
 mod routers;
 mod stack;
 mod upstream;
+mod verifying;
 
 use checks::gateway_in_front_of_the_guard;
 use gateway::Gateway;
