@@ -140,8 +140,9 @@ PORT_ZERO_ID=$(free_port)
 ID_HEADERS=$(curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" \
     -H "X-Original-Method: GET" -H "X-Original-URI: /api/orders" "http://127.0.0.1:$PORT_GW_NGINX/auth" \
   | tr -d '\r' | awk -F': ' 'tolower($1) ~ /^x-auth-request-/ { v = $2; if (v == "") v = "-"; printf "add_header %s \"%s\" always; ", $1, v }')
-[ "$(grep -o add_header <<< "$ID_HEADERS" | wc -l)" = 10 ] \
-  || { echo "the guard's /auth answer does not carry the 10 identity headers" >&2; exit 1; }
+# Ten identity headers and the (empty, here) assertion.
+[ "$(grep -o add_header <<< "$ID_HEADERS" | wc -l)" = 11 ] \
+  || { echo "the guard's /auth answer does not carry the 11 identity headers" >&2; exit 1; }
 cat > "$GW/zero-id.conf" <<EOF
 daemon off; pid nginx.pid; error_log stderr warn; events {}
 http {
@@ -151,13 +152,36 @@ http {
 EOF
 start_nginx zero-id "$PWD/$GW/zero-id.conf"
 PORT_NGINX_ZERO_ID=$(free_port); nginx_front nginx-zero-id "$PORT_ZERO_ID" "$PORT_NGINX_ZERO_ID"
+
+# With identity assertions: a guard signing them (examples/guard.toml plus
+# the table), nginx in front of it, and a zero-cost guard answering the same
+# headers, its assertion included (a real one, read off the guard's answer).
+with_assertions "$PWD/examples/guard.toml" > "$GW/guard-assert.toml"
+PORT_GW_NGINX_ASSERT=$(free_port)
+PID_GW_NGINX_ASSERT=$(start_server gw-nginx-assert "$PORT_GW_NGINX_ASSERT" HTTP_WORKERS=1 GUARD_CONFIG="$PWD/$GW/guard-assert.toml"); PIDS+=("$PID_GW_NGINX_ASSERT")
+PORT_NGINX_GUARD_ASSERT=$(free_port); nginx_front nginx-guard-assert "$PORT_GW_NGINX_ASSERT" "$PORT_NGINX_GUARD_ASSERT"
+PORT_ZERO_ASSERT=$(free_port)
+ASSERT_HEADERS=$(curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" \
+    -H "X-Original-Method: GET" -H "X-Original-URI: /api/orders" "http://127.0.0.1:$PORT_GW_NGINX_ASSERT/auth" \
+  | tr -d '\r' | awk -F': ' 'tolower($1) ~ /^x-auth-request-/ { v = $2; if (v == "") v = "-"; printf "add_header %s \"%s\" always; ", $1, v }')
+grep -qi 'x-auth-request-assertion "ey' <<< "$ASSERT_HEADERS" \
+  || { echo "the asserting guard's /auth answer carries no assertion" >&2; exit 1; }
+cat > "$GW/zero-assert.conf" <<CONF
+daemon off; pid nginx.pid; error_log stderr warn; events {}
+http {
+  access_log off;
+  server { listen 127.0.0.1:$PORT_ZERO_ASSERT; location /auth { $ASSERT_HEADERS return 200; } }
+}
+CONF
+start_nginx zero-assert "$PWD/$GW/zero-assert.conf"
+PORT_NGINX_ZERO_ASSERT=$(free_port); nginx_front nginx-zero-assert "$PORT_ZERO_ASSERT" "$PORT_NGINX_ZERO_ASSERT"
 PORT_ENVOY_ZERO_ID=$(free_port); envoy_front envoy-zero-id "$PORT_ZERO_ID" "$PORT_ENVOY_ZERO_ID"
 
-for port in $PORT_NGINX_GUARD $PORT_NGINX_ZERO $PORT_NGINX_NONE $PORT_ENVOY_GUARD $PORT_ENVOY_ZERO $PORT_ENVOY_JWT $PORT_NGINX_ZERO_ID $PORT_ENVOY_ZERO_ID; do
+for port in $PORT_NGINX_GUARD $PORT_NGINX_ZERO $PORT_NGINX_NONE $PORT_ENVOY_GUARD $PORT_ENVOY_ZERO $PORT_ENVOY_JWT $PORT_NGINX_ZERO_ID $PORT_ENVOY_ZERO_ID $PORT_NGINX_GUARD_ASSERT $PORT_NGINX_ZERO_ASSERT; do
   wait_200 "http://127.0.0.1:$port/healthz" "the gateway on $port"
 done
 # Each auth really is consulted: no token, no entry (but where none asks).
-for port in $PORT_NGINX_GUARD $PORT_ENVOY_GUARD $PORT_ENVOY_JWT; do
+for port in $PORT_NGINX_GUARD $PORT_ENVOY_GUARD $PORT_ENVOY_JWT $PORT_NGINX_GUARD_ASSERT; do
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/orders")
   [ "$code" = 401 ] || { echo "the gateway on $port let a request without a token through ($code)" >&2; exit 1; }
 done

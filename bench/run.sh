@@ -132,6 +132,15 @@ PORT_NOCACHE=$(free_port); PID_NOCACHE=$(start_server nocache "$PORT_NOCACHE" VE
 PORT_REDIS=$(free_port); PID_REDIS=$(start_server redis "$PORT_REDIS" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"); PIDS+=("$PID_REDIS")
 PORT_POOLS=$(free_port); PID_POOLS=$(GUARD_POOLS=1 start_server pools "$PORT_POOLS" GUARD_CONFIG="$PWD/$GUARD_POOLS_FILE"); PIDS+=("$PID_POOLS")
 
+# Identity assertions: the same rule, signing with a key made for the run.
+ASSERT_KEY="$PWD/$OUT/assert.pem"
+openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out "$ASSERT_KEY"
+with_assertions() { # rules-file -> the same rules, signing assertions
+  cat "$1"; printf '\n[forward_auth.assertion]\nissuer = "https://bench.invalid"\nsigning_keys = ["%s"]\n' "$ASSERT_KEY"
+}
+with_assertions "$GUARD_RULES" > "$OUT/guard-assert.toml"
+PORT_ASSERT=$(free_port); PID_ASSERT=$(start_server assert "$PORT_ASSERT" GUARD_CONFIG="$PWD/$OUT/guard-assert.toml"); PIDS+=("$PID_ASSERT")
+
 # Gateways in front of an upstream (bench/gateways.sh): nginx auth_request and
 # Envoy ext_authz asking a guard with the rules of examples/guard.toml, the
 # same gateways asking a zero-cost guard, nginx without auth, and Envoy with
@@ -152,6 +161,7 @@ run_wrk() { # name
     pools_hit)     wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "Origin: $BENCH_ORIGIN" "http://127.0.0.1:$PORT_POOLS/messages/private" ;;
     pools_miss)    wrk "${common[@]}" -s bench/cycle_tokens.lua "http://127.0.0.1:$PORT_POOLS" -- "$TOKENS" "$RANDOM" ;;
     auth_hit)      wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original-Method: GET" -H "X-Original-URI: /api/items/42?view=full" "$url_cache/auth" ;;
+    auth_assert)   wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original-Method: GET" -H "X-Original-URI: /api/items/42?view=full" "http://127.0.0.1:$PORT_ASSERT/auth" ;;
     auth_reload)   # The same, while the server reloads its configuration every 100 ms.
                    (while kill -HUP "$PID_CACHE" 2>/dev/null; do sleep 0.1; done) &
                    local reloading=$!
@@ -160,6 +170,8 @@ run_wrk() { # name
     nginx_none)    wrk "${common[@]}" "http://127.0.0.1:$PORT_NGINX_NONE/api/orders" ;;
     nginx_zero)    wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_ZERO/api/orders" ;;
     nginx_guard)   wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_GUARD/api/orders" ;;
+    nginx_guard_assert) wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_GUARD_ASSERT/api/orders" ;;
+    nginx_zero_assert) wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_ZERO_ASSERT/api/orders" ;;
     nginx_zero_id) wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_NGINX_ZERO_ID/api/orders" ;;
     envoy_zero_id) wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_ENVOY_ZERO_ID/api/orders" ;;
     envoy_zero)    wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_ENVOY_ZERO/api/orders" ;;
@@ -185,7 +197,7 @@ curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original
 curl -fsS -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_POOLS/users/me" \
   | grep -q '"pool":"bench"' || { echo "the two-pool server does not admit the bench token" >&2; exit 1; }
 
-SCENARIOS=(public hit miss pools_hit pools_miss nocache_same nocache_fresh hit_redis auth_hit auth_reload nginx_none nginx_zero nginx_zero_id nginx_guard envoy_zero envoy_zero_id envoy_guard envoy_jwt)
+SCENARIOS=(public hit miss pools_hit pools_miss nocache_same nocache_fresh hit_redis auth_hit auth_assert auth_reload nginx_none nginx_zero nginx_zero_id nginx_guard nginx_zero_assert nginx_guard_assert envoy_zero envoy_zero_id envoy_guard envoy_jwt)
 if [ -n "${BENCH_SCENARIOS:-}" ]; then
   chosen=(public)
   for s in $BENCH_SCENARIOS; do
@@ -206,6 +218,8 @@ auth_pids() { # scenario
     nginx_zero|envoy_zero) echo "${PROCESS_PIDS[zero]}" ;;
     nginx_zero_id|envoy_zero_id) echo "${PROCESS_PIDS[zero_id]}" ;;
     nginx_guard) echo "$PID_GW_NGINX" ;;
+    nginx_guard_assert) echo "$PID_GW_NGINX_ASSERT" ;;
+    nginx_zero_assert) echo "${PROCESS_PIDS[zero_assert]}" ;;
     envoy_guard) echo "$PID_GW_ENVOY" ;;
   esac
 }
@@ -267,7 +281,7 @@ done
 # total requests over its total time, side by side.
 PAIR_SLICES=${BENCH_PAIR_SLICES:-10}
 PAIR_SECS=${BENCH_PAIR_SECS:-2}
-PAIRS=("nginx_guard nginx_zero" "envoy_guard envoy_zero" "auth_hit public" "auth_reload auth_hit" "hit public"
+PAIRS=("nginx_guard nginx_zero" "envoy_guard envoy_zero" "nginx_guard_assert nginx_zero_assert" "auth_hit public" "auth_assert auth_hit" "auth_reload auth_hit" "hit public"
   "hit_redis public" "miss public" "pools_miss miss")
 export BENCH_PAIR_SLICES=$PAIR_SLICES BENCH_PAIR_SECS=$PAIR_SECS
 rm -f "$OUT"/*.slices
@@ -317,11 +331,14 @@ names = {
     "pools_miss": "/messages/private, fresh token each request (cache misses), two pools",
     "hit_redis": "/messages/private, one token (cache hits), REDIS_URL set",
     "auth_hit": "/auth (forward-auth, nginx headers), one token (cache hits)",
+    "auth_assert": "/auth on cache hits, with identity assertions (signed once, then reused)",
     "auth_reload": "/auth on cache hits, the configuration reloaded (SIGHUP) every 100 ms",
     "nginx_none": "nginx -> upstream, no auth",
     "nginx_zero": "nginx auth_request -> zero-cost guard (return 200) -> upstream",
     "nginx_zero_id": "nginx auth_request -> zero-cost guard (return 200, the same identity headers) -> upstream",
     "nginx_guard": "nginx auth_request -> cognito-guard /auth (cache hits) -> upstream",
+    "nginx_zero_assert": "nginx auth_request -> zero-cost guard (the same identity headers and assertion) -> upstream",
+    "nginx_guard_assert": "nginx auth_request -> cognito-guard /auth with identity assertions -> upstream",
     "envoy_zero": "Envoy ext_authz -> zero-cost guard (return 200) -> upstream",
     "envoy_zero_id": "Envoy ext_authz -> zero-cost guard (return 200, the same identity headers) -> upstream",
     "envoy_guard": "Envoy ext_authz -> cognito-guard /auth (cache hits) -> upstream",
@@ -446,6 +463,9 @@ checks = [
      lambda v: abs(v[0] - v[1]) <= 0.05, lambda v: f"{v[0]:.2f}x vs {v[1]:.2f}x"),
     ("two pools: cache misses >= 0.95x one pool's misses", judged("pools_miss", "miss"), at_least(0.95), judged_shown),
     ("/auth on cache hits >= 0.85x public req/s", judged("auth_hit", "public"), at_least(0.85), judged_shown),
+    ("/auth with identity assertions >= 0.9x /auth without", judged("auth_assert", "auth_hit"), at_least(0.9), judged_shown),
+    ("nginx auth_request to the guard with assertions >= 0.9x nginx asking a zero-cost guard answering the same headers",
+     judged("nginx_guard_assert", "nginx_zero_assert"), at_least(0.9), judged_shown),
     ("/auth reloading every 100 ms >= 0.9x /auth without reloads, none refused",
      (judged("auth_reload", "auth_hit") + (int(float(os.environ.get("RELOAD_FAILURES") or 0)),))
      if judged("auth_reload", "auth_hit") else None,

@@ -218,3 +218,60 @@ async fn a_reload_that_changes_a_pool_is_refused_and_the_old_pools_keep_serving(
         (200, Some("staff".into()))
     );
 }
+
+#[actix_rt::test]
+async fn a_missing_assertion_key_is_refused_and_the_old_key_keeps_signing() {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let dir = temp_dir("reload-key");
+    let document =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .expect("a key");
+    let key = dir.join("k.pem");
+    let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", document.as_ref().to_vec()));
+    std::fs::write(&key, pem).expect("key");
+    let file = dir.join("guard.toml");
+    let text = "[forward_auth]\ngateway = \"nginx\"\n[forward_auth.assertion]\n\
+                issuer = \"https://g\"\nsigning_keys = [\"k.pem\"]\n\
+                [[rule]]\nname = \"signed\"\npath = \"/signed\"\n";
+    std::fs::write(&file, text).expect("rules");
+    let app = spawn_app_with(&[("GUARD_CONFIG", file.to_str().expect("path"))]).await;
+    let token = id_token("sub-signed", None, &[]);
+    let signed = |app: &TestApp| {
+        let token = token.clone();
+        let app_address = app.address.clone();
+        async move {
+            let response = patient_client()
+                .get(format!("{app_address}/auth"))
+                .insert_header(("X-Original-Method", "GET"))
+                .insert_header(("X-Original-URI", "/signed"))
+                .insert_header(("Authorization", format!("Bearer {token}")))
+                .send()
+                .await
+                .expect("answers");
+            response
+                .headers()
+                .get("x-auth-request-assertion")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .unwrap_or_default()
+        }
+    };
+    assert!(!signed(&app).await.is_empty(), "an assertion at start");
+    // The key file is watched: its removal is a reload, refused.
+    std::fs::remove_file(&key).expect("remove");
+    let mut refused = false;
+    for _ in 0..400 {
+        let state = config_state(&app).await;
+        if state["reload_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot read") && e.contains("k.pem"))
+        {
+            refused = true;
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(refused, "{}", config_state(&app).await);
+    assert!(!signed(&app).await.is_empty(), "the old key keeps signing");
+}
