@@ -37,6 +37,10 @@ pub enum AssertionError {
     /// The signature failed (should not happen with a valid key).
     #[error("the identity assertion could not be signed")]
     Signing,
+    /// The token is past its `exp` (accepted within the clock-skew
+    /// allowance): an assertion may not outlive it, so none can be valid.
+    #[error("the token has expired: no identity assertion can outlive it")]
+    TokenExpired,
 }
 
 impl AssertionError {
@@ -45,6 +49,7 @@ impl AssertionError {
         match self {
             AssertionError::TooLarge => "assertion_too_large",
             AssertionError::Signing => "assertion_signing",
+            AssertionError::TokenExpired => "expired",
         }
     }
 }
@@ -109,6 +114,9 @@ impl Minter {
                 return Ok(minted.value);
             }
         }
+        if claims.exp <= now {
+            return Err(AssertionError::TokenExpired);
+        }
         let exp = (now + self.settings.lifetime.as_secs()).min(claims.exp);
         let value = self.sign(caller, audience, now, exp).inspect_err(|e| {
             if *e == AssertionError::TooLarge {
@@ -122,7 +130,7 @@ impl Minter {
             Minted {
                 claims: claims.downgrade(),
                 value: value.clone(),
-                renew_at: exp - life / 10,
+                renew_at: exp - life.div_ceil(10),
             },
         );
         Ok(value)

@@ -53,11 +53,11 @@ impl HeaderIdentity {
         }
     }
 
-    /// About the bytes it holds for claims of `claim_bytes` bytes (plain
-    /// text mostly: encoding grows only what needs it), for the cache's
-    /// byte budget: the values, their six handles and the box.
+    /// At most the bytes it holds for claims of `claim_bytes` bytes, for
+    /// the cache's byte budget: percent-encoding at most triples a value,
+    /// plus the six handles and the box.
     pub(super) fn bytes_for(claim_bytes: usize) -> usize {
-        claim_bytes + 6 * 40 + 16
+        3 * claim_bytes + 6 * 40 + 16
     }
 }
 

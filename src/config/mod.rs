@@ -106,6 +106,34 @@ impl SettingsSource {
     pub fn guard_config(&self) -> Option<PathBuf> {
         non_blank(self.0.guard_config.as_deref()).map(PathBuf::from)
     }
+
+    /// The files the `GUARD_CONFIG` file names as it is now (its signing
+    /// keys), read leniently: a file that fails its checks still says which
+    /// files to watch, so that the missing key arriving reloads it.
+    pub fn named_files(&self) -> Vec<PathBuf> {
+        let Some(file) = self.guard_config() else {
+            return Vec::new();
+        };
+        let Some(table) = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+        else {
+            return Vec::new();
+        };
+        let folder = file.parent().map(PathBuf::from).unwrap_or_default();
+        table
+            .get("forward_auth")
+            .and_then(|f| f.get("assertion"))
+            .and_then(|a| a.get("signing_keys"))
+            .and_then(toml::Value::as_array)
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(toml::Value::as_str)
+                    .map(|key| folder.join(key))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 // The environment holds secrets: only the file is shown.

@@ -23,7 +23,7 @@ use super::published_keys::published_keys;
 use super::rules::{ForwardAuth, Outcome, PathAmbiguity, Rule, NO_RULE};
 use super::settings::RuleAccess;
 use crate::assertion::{AssertionError, Audience};
-use crate::auth::{authenticate, decide, Allow, AuthError, Authentication, Caller};
+use crate::auth::{authenticate, decide, Allow, AuthError, Authentication, Caller, TokenRejection};
 
 /// Registers `/auth` and `/auth/{anything}` for every method: a scope's
 /// static prefix, compared as a string (a `{tail:.*}` pattern would run a
@@ -101,7 +101,14 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
         },
     };
     let decided = decided.map_err(Refusal::Auth).and_then(|caller| {
-        let assertion = assertion_for(rules, caller.as_ref(), rule).map_err(Refusal::Assertion)?;
+        let assertion = assertion_for(rules, caller.as_ref(), rule).map_err(|e| match e {
+            // Expired for the assertion is expired for the client: a 401
+            // it answers by refreshing its token.
+            AssertionError::TokenExpired => {
+                Refusal::Auth(AuthError::InvalidToken(TokenRejection::Expired))
+            }
+            other => Refusal::Assertion(other),
+        })?;
         Ok((caller, assertion))
     });
     let (outcome, reason, response, caller) = match decided {

@@ -109,6 +109,12 @@ impl PathPattern {
         self.prefix || parts.next().is_none()
     }
 
+    /// Whether it matches only paths ending in `/` (`/api/x/`): a
+    /// non-strict router serves `/api/x` with such a route too.
+    pub fn wants_trailing_slash(&self) -> bool {
+        !self.prefix && self.text.len() > 1 && self.text.ends_with('/')
+    }
+
     /// This pattern as a case-insensitive router reads it (`readings::fold`
     /// on every literal segment), matched against folded paths.
     pub fn folded(&self) -> PathPattern {

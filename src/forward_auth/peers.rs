@@ -31,7 +31,16 @@ pub fn loopback() -> Vec<IpNet> {
 #[derive(Debug)]
 pub struct TrustedPeers {
     networks: Vec<IpNet>,
-    logged: Mutex<HashMap<IpAddr, Instant>>,
+    logged: Mutex<Logged>,
+}
+
+/// Refused addresses by when they were last logged, and when the full map
+/// was last swept (at most once a second: a spray of new addresses must
+/// not make every refusal walk the whole map).
+#[derive(Debug)]
+struct Logged {
+    at: HashMap<IpAddr, Instant>,
+    swept: Option<Instant>,
 }
 
 impl TrustedPeers {
@@ -39,7 +48,10 @@ impl TrustedPeers {
     pub fn new(networks: Vec<IpNet>) -> Self {
         TrustedPeers {
             networks,
-            logged: Mutex::new(HashMap::new()),
+            logged: Mutex::new(Logged {
+                at: HashMap::new(),
+                swept: None,
+            }),
         }
     }
 
@@ -54,17 +66,25 @@ impl TrustedPeers {
     /// minute for that address.
     pub fn should_log(&self, peer: IpAddr, now: Instant) -> bool {
         let mut logged = self.logged.lock();
-        if let Some(last) = logged.get(&peer) {
+        if let Some(last) = logged.at.get(&peer) {
             if now.duration_since(*last) < LOG_EVERY {
                 return false;
             }
-        } else if logged.len() >= LOGGED_ADDRESSES {
-            logged.retain(|_, last| now.duration_since(*last) < LOG_EVERY);
-            if logged.len() >= LOGGED_ADDRESSES {
+        } else if logged.at.len() >= LOGGED_ADDRESSES {
+            let due = logged
+                .swept
+                .is_none_or(|swept| now.duration_since(swept) >= Duration::from_secs(1));
+            if due {
+                logged.swept = Some(now);
+                logged
+                    .at
+                    .retain(|_, last| now.duration_since(*last) < LOG_EVERY);
+            }
+            if logged.at.len() >= LOGGED_ADDRESSES {
                 return false;
             }
         }
-        logged.insert(peer, now);
+        logged.at.insert(peer, now);
         true
     }
 }
@@ -131,6 +151,6 @@ mod tests {
         let new = ip("200.0.0.1");
         assert!(!peers.should_log(new, start + Duration::from_secs(1)));
         assert!(peers.should_log(new, start + Duration::from_secs(61)));
-        assert!(peers.logged.lock().len() <= LOGGED_ADDRESSES);
+        assert!(peers.logged.lock().at.len() <= LOGGED_ADDRESSES);
     }
 }

@@ -140,6 +140,9 @@ pub struct ForwardAuth {
     /// Some pattern changes when folded: every path needs its folded
     /// reading, not only one holding a capital.
     patterns_fold: bool,
+    /// Some exact pattern ends in `/`: a path without one needs its
+    /// reading with one (a non-strict router serves `/x` with `/x/`).
+    patterns_slash: bool,
     /// Answers given before, or without, any rule (400s, default deny).
     pub(super) unmatched: Counters,
 }
@@ -176,6 +179,7 @@ impl ForwardAuth {
                 Minter::new(assertion, counter)
             }),
             patterns_fold: rules.iter().any(|rule| rule.folded != rule.path),
+            patterns_slash: rules.iter().any(|rule| rule.path.wants_trailing_slash()),
             rules,
             unmatched: Counters::new(metrics, NO_RULE),
         }
@@ -192,8 +196,9 @@ impl ForwardAuth {
     /// The rule that decides the original `method` and normalised `path`
     /// (`None`: default deny), or the two readings that disagree. The path
     /// as sent, folded, and without its trailing `/` (folded too) must all
-    /// find the same first rule. The extra lookups are made only for a
-    /// path with something to fold or a trailing `/`.
+    /// find the same first rule; so must the path with a `/` added when a
+    /// pattern ends in one. The extra lookups are made only for a path with
+    /// something to fold or a trailing `/`, or with such patterns.
     pub fn rule_for(
         &self,
         method: &Method,
@@ -206,10 +211,14 @@ impl ForwardAuth {
         };
         let stripped = without_trailing_slash(path);
         let folded_stripped = folded.as_deref().and_then(without_trailing_slash);
+        let slashed = (self.patterns_slash && !path.ends_with('/')).then(|| format!("{path}/"));
+        let folded_slashed = slashed.as_deref().map(fold);
         let readings = [
             (folded.as_deref(), true, "folded"),
             (stripped, false, "no_trailing_slash"),
             (folded_stripped, true, "folded_no_trailing_slash"),
+            (slashed.as_deref(), false, "trailing_slash"),
+            (folded_slashed.as_deref(), true, "folded_trailing_slash"),
         ];
         for (reading, is_folded, name) in readings {
             let Some(reading) = reading else { continue };

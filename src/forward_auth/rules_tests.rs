@@ -175,3 +175,31 @@ fn a_pattern_with_capitals_is_also_read_folded() {
         Ok(Some("admin".to_owned()))
     );
 }
+
+#[test]
+fn a_pattern_ending_in_a_slash_is_also_read_without_it() {
+    // Express serves `/api/admin` with a route `/api/admin/`.
+    let rules = compiled(&[("closed", "/api/admin/", None), ("api", "/api/**", None)]);
+    assert_eq!(
+        rule_for(&rules, Method::GET, "/api/admin"),
+        Err(("api".to_owned(), "closed".to_owned(), "trailing_slash"))
+    );
+    assert_eq!(
+        rule_for(&rules, Method::GET, "/api/Admin"),
+        Err((
+            "api".to_owned(),
+            "closed".to_owned(),
+            "folded_trailing_slash"
+        ))
+    );
+    // And the path as the pattern spells it reads as `api`'s without its
+    // slash: refused too, as the contract's readings say.
+    assert_eq!(
+        rule_for(&rules, Method::GET, "/api/admin/"),
+        Err(("closed".to_owned(), "api".to_owned(), "no_trailing_slash"))
+    );
+    assert_eq!(
+        rule_for(&rules, Method::GET, "/api/other"),
+        Ok(Some("api".to_owned()))
+    );
+}

@@ -45,6 +45,17 @@ pub(super) fn trusted_peers(
                 ),
             ));
         }
+        // A dual-stack listener reports an IPv4 peer as IPv4 (it is read
+        // so); an IPv4-mapped network would never match it.
+        if let IpNet::V6(v6) = network {
+            if v6.network().to_ipv4_mapped().is_some() && v6.prefix_len() >= 96 {
+                return Err(at.error(
+                    span,
+                    KEY,
+                    format!("{text:?} is IPv4-mapped: write the IPv4 network it maps"),
+                ));
+            }
+        }
         if networks.contains(&network) {
             return Err(at.error(span, KEY, format!("{text:?} listed twice")));
         }

@@ -470,6 +470,7 @@ fn trusted_peers_are_networks_in_cidr_form_and_default_to_loopback() {
         ("[\"gateway.internal/32\"]", "CIDR"),
         ("[\"10.0.0.1/8\"]", "write 10.0.0.0/8"),
         ("[\"10.0.0.0/8\", \"10.0.0.0/8\"]", "twice"),
+        ("[\"::ffff:10.0.0.0/104\"]", "IPv4-mapped"),
     ] {
         let (line, key, why) = error_at(&with(&format!("trusted_peers = {value}")));
         assert_eq!(

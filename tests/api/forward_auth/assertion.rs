@@ -54,12 +54,18 @@ struct Signing {
 }
 
 async fn signing(lifetime: u64) -> Signing {
+    signing_with(lifetime, &[]).await
+}
+
+async fn signing_with(lifetime: u64, vars: &[(&str, &str)]) -> Signing {
     let dir = temp_dir("assertion");
     write_key(&dir, "first.pem");
     write_key(&dir, "second.pem");
     let file = dir.join("guard.toml");
     std::fs::write(&file, rules(&["first.pem", "second.pem"], lifetime)).expect("rules");
-    let app = spawn_app_with(&[("GUARD_CONFIG", file.to_str().expect("path"))]).await;
+    let mut all = vec![("GUARD_CONFIG", file.to_str().expect("path"))];
+    all.extend_from_slice(vars);
+    let app = spawn_app_with(&all).await;
     Signing { app, dir }
 }
 
@@ -315,4 +321,20 @@ async fn wait_for_keys(app: &TestApp, count: usize) -> JwkSet {
         actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("the server never published {count} key(s)");
+}
+
+#[actix_rt::test]
+async fn a_token_past_its_exp_within_the_leeway_gets_a_401_not_an_expired_assertion() {
+    let Signing { app, .. } = signing_with(60, &[("AUTH_LEEWAY_SECS", "60")]).await;
+    let mut late = id_claims("sub-late", None, &[]);
+    // Expired 30 s ago (the claims were issued 5 s ago).
+    let exp = late["iat"].as_u64().unwrap_or_default() - 25;
+    late["exp"] = json!(exp);
+    late["iat"] = json!(exp - 60);
+    let token = sign(&late, trusted_key());
+    // The API takes it (within the allowance); no assertion can be valid.
+    assert_eq!(app.get("/messages/private", Some(&token)).await.status, 200);
+    let refused = ask(&app, "GET", "/api/x", Some(&token)).await;
+    assert_invalid_token(&refused, &token);
+    assert!(refused.header("x-auth-request-assertion").is_none());
 }

@@ -275,3 +275,45 @@ async fn a_missing_assertion_key_is_refused_and_the_old_key_keeps_signing() {
     assert!(refused, "{}", config_state(&app).await);
     assert!(!signed(&app).await.is_empty(), "the old key keeps signing");
 }
+
+#[actix_rt::test]
+async fn a_key_that_arrives_after_its_configuration_is_loaded_when_it_does() {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let dir = temp_dir("late-key");
+    let file = dir.join("guard.toml");
+    std::fs::write(&file, rules("first")).expect("rules");
+    let app = spawn_app_with(&[("GUARD_CONFIG", file.to_str().expect("path"))]).await;
+    // A ConfigMap updated before the Secret: the file names a key not
+    // there yet.
+    let with_key = rules("first").replace(
+        "gateway = \"nginx\"\n",
+        "gateway = \"nginx\"\n[forward_auth.assertion]\nissuer = \"https://g\"\nsigning_keys = [\"late.pem\"]\n",
+    );
+    std::fs::write(&file, with_key).expect("rules");
+    let mut refused = false;
+    for _ in 0..400 {
+        let error = config_state(&app).await["reload_error"].clone();
+        if error.as_str().is_some_and(|e| e.contains("late.pem")) {
+            refused = true;
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(refused, "{}", config_state(&app).await);
+    let document =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .expect("a key");
+    let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", document.as_ref().to_vec()));
+    std::fs::write(dir.join("late.pem"), pem).expect("key");
+    let mut loaded = false;
+    for _ in 0..400 {
+        if app.get("/.well-known/jwks.json", None).await.status == 200 {
+            loaded = true;
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(loaded, "{}", config_state(&app).await);
+    assert!(config_state(&app).await.get("reload_error").is_none());
+}
