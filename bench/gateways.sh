@@ -136,21 +136,30 @@ start_envoy envoy-jwt "$GW/envoy-jwt.yaml"
 # does for the bench token (read off its /auth answer; an empty value as
 # `-`, since nginx's add_header drops empty ones): the floor of any auth
 # service that must send them, since the gateway copies each one.
-PORT_ZERO_ID=$(free_port)
-ID_HEADERS=$(curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" \
-    -H "X-Original-Method: GET" -H "X-Original-URI: /api/orders" "http://127.0.0.1:$PORT_GW_NGINX/auth" \
-  | tr -d '\r' | awk -F': ' 'tolower($1) ~ /^x-auth-request-/ { v = $2; if (v == "") v = "-"; printf "add_header %s \"%s\" always; ", $1, v }')
-# Ten identity headers and the (empty, here) assertion.
-[ "$(grep -o add_header <<< "$ID_HEADERS" | wc -l)" = 11 ] \
-  || { echo "the guard's /auth answer does not carry the 11 identity headers" >&2; exit 1; }
-cat > "$GW/zero-id.conf" <<EOF
+# The identity headers of the guard on port $1 for the bench token, as
+# nginx add_header lines.
+headers_of() { # guard-port
+  curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" \
+      -H "X-Original-Method: GET" -H "X-Original-URI: /api/orders" "http://127.0.0.1:$1/auth" \
+    | tr -d '\r' | awk -F': ' 'tolower($1) ~ /^x-auth-request-/ { v = $2; if (v == "") v = "-"; printf "add_header %s \"%s\" always; ", $1, v }'
+}
+# A zero-cost guard (nginx) on port $2 answering /auth with these headers.
+zero_guard() { # name port add_header-lines
+  cat > "$GW/$1.conf" <<CONF
 daemon off; pid nginx.pid; error_log stderr warn; events {}
 http {
   access_log off;
-  server { listen 127.0.0.1:$PORT_ZERO_ID; location /auth { $ID_HEADERS return 200; } }
+  server { listen 127.0.0.1:$2; location /auth { $3 return 200; } }
 }
-EOF
-start_nginx zero-id "$PWD/$GW/zero-id.conf"
+CONF
+  start_nginx "$1" "$PWD/$GW/$1.conf"
+}
+PORT_ZERO_ID=$(free_port)
+ID_HEADERS=$(headers_of "$PORT_GW_NGINX")
+# Ten identity headers and the (empty, here) assertion.
+[ "$(grep -o add_header <<< "$ID_HEADERS" | wc -l)" = 11 ] \
+  || { echo "the guard's /auth answer does not carry the 11 identity headers" >&2; exit 1; }
+zero_guard zero-id "$PORT_ZERO_ID" "$ID_HEADERS"
 PORT_NGINX_ZERO_ID=$(free_port); nginx_front nginx-zero-id "$PORT_ZERO_ID" "$PORT_NGINX_ZERO_ID"
 
 # With identity assertions: a guard signing them (examples/guard.toml plus
@@ -161,19 +170,10 @@ PORT_GW_NGINX_ASSERT=$(free_port)
 PID_GW_NGINX_ASSERT=$(start_server gw-nginx-assert "$PORT_GW_NGINX_ASSERT" HTTP_WORKERS=1 GUARD_CONFIG="$PWD/$GW/guard-assert.toml"); PIDS+=("$PID_GW_NGINX_ASSERT")
 PORT_NGINX_GUARD_ASSERT=$(free_port); nginx_front nginx-guard-assert "$PORT_GW_NGINX_ASSERT" "$PORT_NGINX_GUARD_ASSERT"
 PORT_ZERO_ASSERT=$(free_port)
-ASSERT_HEADERS=$(curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" \
-    -H "X-Original-Method: GET" -H "X-Original-URI: /api/orders" "http://127.0.0.1:$PORT_GW_NGINX_ASSERT/auth" \
-  | tr -d '\r' | awk -F': ' 'tolower($1) ~ /^x-auth-request-/ { v = $2; if (v == "") v = "-"; printf "add_header %s \"%s\" always; ", $1, v }')
+ASSERT_HEADERS=$(headers_of "$PORT_GW_NGINX_ASSERT")
 grep -qi 'x-auth-request-assertion "ey' <<< "$ASSERT_HEADERS" \
   || { echo "the asserting guard's /auth answer carries no assertion" >&2; exit 1; }
-cat > "$GW/zero-assert.conf" <<CONF
-daemon off; pid nginx.pid; error_log stderr warn; events {}
-http {
-  access_log off;
-  server { listen 127.0.0.1:$PORT_ZERO_ASSERT; location /auth { $ASSERT_HEADERS return 200; } }
-}
-CONF
-start_nginx zero-assert "$PWD/$GW/zero-assert.conf"
+zero_guard zero-assert "$PORT_ZERO_ASSERT" "$ASSERT_HEADERS"
 PORT_NGINX_ZERO_ASSERT=$(free_port); nginx_front nginx-zero-assert "$PORT_ZERO_ASSERT" "$PORT_NGINX_ZERO_ASSERT"
 PORT_ENVOY_ZERO_ID=$(free_port); envoy_front envoy-zero-id "$PORT_ZERO_ID" "$PORT_ENVOY_ZERO_ID"
 

@@ -126,3 +126,26 @@ fn kill_group(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// The single-pool variables of the test pool, its keys at `jwks_url`:
+/// what the binary needs beside its rules file.
+pub fn test_pool_vars(jwks_url: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_REGION", super::helpers::REGION.to_owned()),
+        ("COGNITO_USER_POOL_ID", super::helpers::POOL_ID.to_owned()),
+        ("COGNITO_CLIENT_ID", super::helpers::CLIENT_ID.to_owned()),
+        ("COGNITO_JWKS_URL", jwks_url),
+    ]
+}
+
+/// Writes a fresh EC P-256 private key (PKCS#8 PEM) at `path`: an
+/// identity-assertion signing key.
+pub fn write_signing_key(path: &Path) {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let document =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .expect("a key");
+    let text = pem::encode(&pem::Pem::new("PRIVATE KEY", document.as_ref().to_vec()));
+    std::fs::write(path, text).expect("key file");
+}

@@ -9,13 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
 
 use crate::common::binary::temp_dir;
+use crate::common::guard_process::write_signing_key;
 use crate::common::helpers::*;
 use crate::common::machine::machine_token;
 use crate::common::pools::metric;
@@ -24,12 +23,8 @@ const ISSUER: &str = "https://guard.internal.example";
 
 /// Writes a fresh P-256 key (PKCS#8 PEM) as `name` in `dir`.
 fn write_key(dir: &Path, name: &str) -> PathBuf {
-    let document =
-        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .expect("a key");
     let path = dir.join(name);
-    let text = pem::encode(&pem::Pem::new("PRIVATE KEY", document.as_ref().to_vec()));
-    std::fs::write(&path, text).expect("key file");
+    write_signing_key(&path);
     path
 }
 

@@ -11,7 +11,7 @@ use tokio::net::TcpSocket;
 
 use super::rules_file;
 use crate::common::binary::temp_dir;
-use crate::common::guard_process::GuardProcess;
+use crate::common::guard_process::{test_pool_vars, GuardProcess};
 use crate::common::helpers::*;
 
 const PUBLIC_RULE: &str = "[[rule]]\nname = \"open\"\npath = \"/**\"\nallow = \"public\"\n";
@@ -119,12 +119,7 @@ async fn a_thousand_refusals_of_one_address_are_one_log_line() {
     )
     .expect("write");
     let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
-    let vars: Vec<(&str, String)> = vec![
-        ("AWS_REGION", REGION.to_owned()),
-        ("COGNITO_USER_POOL_ID", POOL_ID.to_owned()),
-        ("COGNITO_CLIENT_ID", CLIENT_ID.to_owned()),
-        ("COGNITO_JWKS_URL", jwks.url()),
-    ];
+    let vars = test_pool_vars(jwks.url());
     let guard = actix_rt::task::spawn_blocking(move || GuardProcess::start(&file, &vars))
         .await
         .expect("started");

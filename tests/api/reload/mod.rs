@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::common::binary::temp_dir;
+use crate::common::guard_process::write_signing_key;
 use crate::common::helpers::*;
 use crate::common::pools::{metric, Setup};
 
@@ -221,15 +222,9 @@ async fn a_reload_that_changes_a_pool_is_refused_and_the_old_pools_keep_serving(
 
 #[actix_rt::test]
 async fn a_missing_assertion_key_is_refused_and_the_old_key_keeps_signing() {
-    use aws_lc_rs::rand::SystemRandom;
-    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
     let dir = temp_dir("reload-key");
-    let document =
-        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .expect("a key");
     let key = dir.join("k.pem");
-    let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", document.as_ref().to_vec()));
-    std::fs::write(&key, pem).expect("key");
+    write_signing_key(&key);
     let file = dir.join("guard.toml");
     let text = "[forward_auth]\ngateway = \"nginx\"\n[forward_auth.assertion]\n\
                 issuer = \"https://g\"\nsigning_keys = [\"k.pem\"]\n\
@@ -278,8 +273,6 @@ async fn a_missing_assertion_key_is_refused_and_the_old_key_keeps_signing() {
 
 #[actix_rt::test]
 async fn a_key_that_arrives_after_its_configuration_is_loaded_when_it_does() {
-    use aws_lc_rs::rand::SystemRandom;
-    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
     let dir = temp_dir("late-key");
     let file = dir.join("guard.toml");
     std::fs::write(&file, rules("first")).expect("rules");
@@ -301,11 +294,7 @@ async fn a_key_that_arrives_after_its_configuration_is_loaded_when_it_does() {
         actix_rt::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(refused, "{}", config_state(&app).await);
-    let document =
-        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .expect("a key");
-    let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", document.as_ref().to_vec()));
-    std::fs::write(dir.join("late.pem"), pem).expect("key");
+    write_signing_key(&dir.join("late.pem"));
     let mut loaded = false;
     for _ in 0..400 {
         if app.get("/.well-known/jwks.json", None).await.status == 200 {

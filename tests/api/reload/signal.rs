@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{rules, PATIENCE};
 use crate::common::binary::temp_dir;
-use crate::common::guard_process::GuardProcess;
+use crate::common::guard_process::{test_pool_vars, GuardProcess};
 use crate::common::helpers::*;
 
 /// Two versions of the same paths: `/a` is public in `one` and closed in
@@ -93,12 +93,7 @@ fn wait_for_generation(port: u16, at_least: u64) -> bool {
 /// The binary with the rules `file`, and the JWKS server it fetches from.
 fn start(file: &std::path::Path) -> (GuardProcess, JwksServer) {
     let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
-    let vars: Vec<(&str, String)> = vec![
-        ("AWS_REGION", REGION.to_owned()),
-        ("COGNITO_USER_POOL_ID", POOL_ID.to_owned()),
-        ("COGNITO_CLIENT_ID", CLIENT_ID.to_owned()),
-        ("COGNITO_JWKS_URL", jwks.url()),
-    ];
+    let vars = test_pool_vars(jwks.url());
     (GuardProcess::start(file, &vars), jwks)
 }
 

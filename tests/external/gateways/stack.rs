@@ -10,7 +10,7 @@ use super::client::{raw_request, RawResponse};
 use super::files::{assert_replaceable, copy_example, ScratchDir};
 use super::gateway::{Gateway, GatewayProcess};
 use super::upstream::{Received, RecordingUpstream};
-use crate::common::guard_process::GuardProcess;
+use crate::common::guard_process::{write_signing_key, GuardProcess};
 use crate::common::helpers::*;
 use crate::idp::standin::{IdpStandIn, ACCESS_KEY, SECRET_KEY};
 
@@ -53,7 +53,7 @@ impl Stack {
             {"username": "victim", "sub": VICTIM, "email": "victim@example.com", "groups": []}
         ]));
         let dir = ScratchDir::new("rules");
-        write_assertion_key(&dir.0.join("assert.pem"));
+        write_signing_key(&dir.0.join("assert.pem"));
         // The example's rules, for this gateway, with identity assertions.
         let rules = [(
             r#"gateway = "nginx""#.to_owned(),
@@ -194,17 +194,6 @@ impl Stack {
 
 /// The `iss` of the stack's identity assertions.
 pub const ASSERTION_ISSUER: &str = "https://guard.test";
-
-/// A fresh P-256 signing key, PKCS#8 PEM, at `path`.
-fn write_assertion_key(path: &std::path::Path) {
-    use aws_lc_rs::rand::SystemRandom;
-    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-    let document =
-        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .expect("a key");
-    let text = pem::encode(&pem::Pem::new("PRIVATE KEY", document.as_ref().to_vec()));
-    std::fs::write(path, text).expect("key file");
-}
 
 pub fn bearer(token: Option<&str>) -> Vec<(&'static str, String)> {
     token

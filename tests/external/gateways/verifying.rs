@@ -7,14 +7,12 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
 use super::client::raw_request;
 use super::files::ScratchDir;
-use crate::common::guard_process::GuardProcess;
+use crate::common::guard_process::{test_pool_vars, write_signing_key, GuardProcess};
 use crate::common::helpers::*;
 
 const ISSUER: &str = "https://guard.verifying.test";
@@ -91,11 +89,7 @@ fn upstream(port: u16, path: &str, assertion: Option<&str>) -> (u16, String) {
 #[actix_rt::test]
 async fn the_example_upstream_takes_its_own_audience_only() {
     let dir = ScratchDir::new("verifying");
-    let document =
-        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .expect("a key");
-    let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", document.as_ref().to_vec()));
-    std::fs::write(dir.0.join("assert.pem"), pem).expect("key");
+    write_signing_key(&dir.0.join("assert.pem"));
     let rules = dir.0.join("guard.toml");
     std::fs::write(
         &rules,
@@ -108,12 +102,7 @@ async fn the_example_upstream_takes_its_own_audience_only() {
     )
     .expect("rules");
     let jwks = JwksServer::start(vec![trusted_key().jwk()], JwksMode::Serve);
-    let vars: Vec<(&str, String)> = vec![
-        ("AWS_REGION", REGION.to_owned()),
-        ("COGNITO_USER_POOL_ID", POOL_ID.to_owned()),
-        ("COGNITO_CLIENT_ID", CLIENT_ID.to_owned()),
-        ("COGNITO_JWKS_URL", jwks.url()),
-    ];
+    let vars = test_pool_vars(jwks.url());
     let checks = actix_rt::task::spawn_blocking(move || {
         let guard = GuardProcess::start(&rules, &vars);
         let keys = format!("http://127.0.0.1:{}/.well-known/jwks.json", guard.port);
