@@ -67,3 +67,6 @@ mod tests;
 
 #[cfg(test)]
 mod pool_tests;
+
+#[cfg(test)]
+mod gateway_tests;
