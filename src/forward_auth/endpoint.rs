@@ -46,19 +46,8 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
     };
     let rules = live.load();
     let rules: &ForwardAuth = &rules;
-    // The TCP peer, never a forwarded-for header; none (not TCP): refused.
-    let peer = req.peer_addr().map(|addr| addr.ip());
-    if !peer.is_some_and(|peer| rules.peers.admit(peer)) {
-        rules.unmatched.count(Outcome::UntrustedPeer);
-        let now = Instant::now();
-        match peer {
-            Some(peer) if rules.peers.should_log(peer, now) => log::warn!(
-                "forward-auth refused a decision request from {peer}: not in trusted_peers (logged once a minute per address)"
-            ),
-            None => log::warn!("forward-auth refused a decision request with no TCP peer"),
-            Some(_) => {}
-        }
-        return untrusted_peer();
+    if let Some(refused) = refuse_untrusted_peer(&req, rules) {
+        return refused;
     }
     let original = match original(&req, rules.gateway) {
         Ok(original) => original,
@@ -144,6 +133,25 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
 
 /// `200`, empty, with every identity header: written straight into a map
 /// sized for them (no builder, no header parsed or grown).
+/// `403` to a peer outside `trusted_peers`: the TCP peer, never a
+/// forwarded-for header (none, not TCP: refused). Counted, and logged once
+/// a minute per address.
+fn refuse_untrusted_peer(req: &HttpRequest, rules: &ForwardAuth) -> Option<HttpResponse> {
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    if peer.is_some_and(|peer| rules.peers.admit(peer)) {
+        return None;
+    }
+    rules.unmatched.count(Outcome::UntrustedPeer);
+    match peer {
+        Some(peer) if rules.peers.should_log(peer, Instant::now()) => log::warn!(
+            "forward-auth refused a decision request from {peer}: not in trusted_peers (logged once a minute per address)"
+        ),
+        None => log::warn!("forward-auth refused a decision request with no TCP peer"),
+        Some(_) => {}
+    }
+    Some(untrusted_peer())
+}
+
 /// When the decision started, read only when its log line is written
 /// (the clock is not free, and `info` is often off under load).
 #[derive(Clone, Copy)]
