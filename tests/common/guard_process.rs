@@ -117,7 +117,9 @@ impl Drop for GuardProcess {
     }
 }
 
-fn kill_group(child: &mut Child) {
+/// Kills the process group `child` leads (`process_group(0)` at spawn: the
+/// child and what it launched, nothing else), then reaps the child.
+pub fn kill_group(child: &mut Child) {
     let group = format!("-{}", child.id());
     let _ = Command::new("kill")
         .args(["-KILL", "--", &group])

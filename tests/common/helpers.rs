@@ -313,6 +313,21 @@ pub fn base_vars(jwks_url: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// Every identity header of an allowing `/auth` answer, as the contract
+/// names them.
+pub const IDENTITY_HEADERS: [&str; 10] = [
+    "x-auth-request-user",
+    "x-auth-request-preferred-username",
+    "x-auth-request-email",
+    "x-auth-request-groups",
+    "x-auth-request-scope",
+    "x-auth-request-client-id",
+    "x-auth-request-token-use",
+    "x-auth-request-caller",
+    "x-auth-request-pool",
+    "x-auth-request-rule",
+];
+
 /// Starts the server with the default test settings and a working JWKS.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await

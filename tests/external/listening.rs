@@ -33,6 +33,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::common::guard_process::kill_group;
+
 /// How long a child may take to listen: generous, since the machine may be
 /// busy compiling; a healthy start takes a fraction of it.
 pub const PATIENCE: Duration = Duration::from_secs(60);
@@ -147,18 +149,6 @@ impl Drop for Listening {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// Kills the process group `child` leads (process_group(0) at spawn: the
-/// child and what it launched, nothing else), then reaps the child.
-fn kill_group(child: &mut Child) {
-    let group = format!("-{}", child.id());
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &group])
-        .stderr(Stdio::null())
-        .status();
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Ports handed out in this process, and the state of its generator.

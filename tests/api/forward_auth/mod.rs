@@ -49,20 +49,6 @@ name = "api"
 path = "/api/**"
 "#;
 
-/// Every identity header, as the contract names them.
-const IDENTITY: [&str; 10] = [
-    "x-auth-request-user",
-    "x-auth-request-preferred-username",
-    "x-auth-request-email",
-    "x-auth-request-groups",
-    "x-auth-request-scope",
-    "x-auth-request-client-id",
-    "x-auth-request-token-use",
-    "x-auth-request-caller",
-    "x-auth-request-pool",
-    "x-auth-request-rule",
-];
-
 /// A rules file for `gateway`, in a directory of this test run.
 fn rules_file(gateway: &str, rules: &str) -> PathBuf {
     // A file of its own per call: tests run in parallel, and rewriting a
@@ -109,7 +95,10 @@ async fn ask(app: &TestApp, method: &str, uri: &str, token: Option<&str>) -> Tes
 
 /// The identity headers of an answer, in the contract's order.
 fn identity(response: &TestResponse) -> Vec<Option<&str>> {
-    IDENTITY.iter().map(|name| response.header(name)).collect()
+    IDENTITY_HEADERS
+        .iter()
+        .map(|name| response.header(name))
+        .collect()
 }
 
 fn allowed_anonymously(rule: &str) -> Vec<Option<&str>> {
