@@ -3,7 +3,8 @@
 //! Imports point one way, along the request path: `http` (routes,
 //! handlers, error answers, CORS, OpenAPI, the metrics registry) →
 //! `forward_auth` (a gateway's auth subrequests, `/auth`, decided with the
-//! same verifier and policies) → `auth` (bearer token, JOSE, Cognito claim
+//! same verifier and policies) → `policies` (the Cedar policy set of the
+//! `allow = "policy"` rules) → `auth` (bearer token, JOSE, Cognito claim
 //! rules, the verifier and the pools it serves, extractors, guards) →
 //! `pools` (what one user pool is) → `keys` (the JWKS caches), `users` (the
 //! user directories) and `revocation` (users locked out); `dev` is the
@@ -23,6 +24,7 @@ pub mod forward_auth;
 pub mod http;
 pub mod keys;
 pub mod logging;
+pub mod policies;
 pub mod pools;
 pub mod reload;
 pub mod revocation;

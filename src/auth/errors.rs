@@ -127,6 +127,9 @@ pub enum Missing {
     /// A caller of a pool the policy does not admit (a gateway rule's
     /// `pools`).
     Pool,
+    /// A request no Cedar policy permits (or one forbids): a gateway
+    /// rule with `allow = "policy"`.
+    Permit,
 }
 
 /// Why a policy refused a valid token, and the scopes that would have
@@ -147,6 +150,7 @@ impl fmt::Display for PolicyRefusal {
             Missing::Scope => f.write_str("the token lacks a scope this route requires")?,
             Missing::Caller => f.write_str("this route does not admit this kind of caller")?,
             Missing::Pool => f.write_str("this route does not admit callers of this user pool")?,
+            Missing::Permit => f.write_str("the policies do not permit this request")?,
         }
         match &self.scope {
             Some(scope) => write!(f, " (scopes that pass: {scope})"),

@@ -23,7 +23,11 @@ use super::published_keys::published_keys;
 use super::rules::{ForwardAuth, Outcome, PathAmbiguity, Rule, NO_RULE};
 use super::settings::RuleAccess;
 use crate::assertion::{AssertionError, Audience};
-use crate::auth::{authenticate, decide, Allow, AuthError, Authentication, Caller, TokenRejection};
+use crate::auth::{
+    authenticate, decide, Allow, AuthError, Authentication, Caller, Missing, PolicyRefusal,
+    TokenRejection,
+};
+use crate::policies::RequestFacts;
 
 /// Registers `/auth` and `/auth/{anything}` for every method: a scope's
 /// static prefix, compared as a string (a `{tail:.*}` pattern would run a
@@ -71,7 +75,7 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
         return no_rule();
     };
     let policy = match &rule.access {
-        RuleAccess::Policy(policy) => policy,
+        RuleAccess::Policy(policy) | RuleAccess::Cedar { policy, .. } => policy,
         RuleAccess::Deny => {
             rule.counters.count(Outcome::Forbidden);
             log::info!(
@@ -89,7 +93,11 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
             Authentication::Pending(pending) => decide(policy, pending.await),
         },
     };
+    let mut explanation = None;
     let decided = decided.map_err(Refusal::Auth).and_then(|caller| {
+        if let Some(caller) = &caller {
+            permitted(rules, rule, caller, method, &path, &mut explanation)?;
+        }
         let assertion = assertion_for(rules, caller.as_ref(), rule).map_err(|e| match e {
             // Expired for the assertion is expired for the client: a 401
             // it answers by refreshing its token.
@@ -122,17 +130,55 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
     };
     rule.counters.count(outcome);
     log::info!(
-        "forward-auth rule={} outcome={} reason={reason} pool={} method={method} path={path:?} {}us",
+        "forward-auth rule={} outcome={} reason={reason} pool={} method={method} path={path:?}{} {}us",
         rule.name,
         outcome.label(),
         caller.as_ref().map_or("-", |caller| &*caller.claims().pool.name),
+        explanation.map_or_else(String::new, |e| format!(" policies={e:?}")),
         started.micros()
     );
     response
 }
 
-/// `200`, empty, with every identity header: written straight into a map
-/// sized for them (no builder, no header parsed or grown).
+/// For an `allow = "policy"` rule, whether the policy set permits
+/// `caller`'s request; `explanation` gets what decided, for the log line.
+/// A rule with no policy set to ask (never configured so) refuses.
+fn permitted(
+    rules: &ForwardAuth,
+    rule: &Rule,
+    caller: &Caller,
+    method: &Method,
+    path: &str,
+    explanation: &mut Option<String>,
+) -> Result<(), Refusal> {
+    if !matches!(rule.access, RuleAccess::Cedar { .. }) {
+        return Ok(());
+    }
+    let refusal = || {
+        Refusal::Auth(AuthError::Forbidden(PolicyRefusal {
+            missing: Missing::Permit,
+            scope: None,
+        }))
+    };
+    let (Some(engine), Some(action)) = (rules.policies(), rule.cedar()) else {
+        *explanation = Some("no policy set loaded".to_owned());
+        return Err(refusal());
+    };
+    let captures = rule.captures(path);
+    let facts = RequestFacts {
+        method,
+        path,
+        rule: &rule.name,
+        captures: &captures,
+    };
+    let decision = engine.decide(caller.claims(), action, facts);
+    *explanation = Some(decision.explanation());
+    match decision.allowed {
+        true => Ok(()),
+        false => Err(refusal()),
+    }
+}
+
 /// `403` to a peer outside `trusted_peers`: the TCP peer, never a
 /// forwarded-for header (none, not TCP: refused). Counted, and logged once
 /// a minute per address.
@@ -168,6 +214,8 @@ impl Started {
     }
 }
 
+/// `200`, empty, with every identity header: written straight into a map
+/// sized for them (no builder, no header parsed or grown).
 fn allowed(caller: Option<&Caller>, rule: &Rule, assertion: HeaderValue) -> HttpResponse {
     let mut response = HttpResponse::new(StatusCode::OK);
     let headers = response.headers_mut();

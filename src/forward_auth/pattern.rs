@@ -1,6 +1,7 @@
 //! A rule's path pattern, compiled once at start: exact segments, `*` for
-//! exactly one (non-empty) segment, and a trailing `/**` for a prefix and
-//! everything below it. Patterns are matched against the normalised,
+//! exactly one (non-empty) segment, `{name}` for one segment captured
+//! under that name (for the policies), and a trailing `/**` for a prefix
+//! and everything below it. Patterns are matched against the normalised,
 //! decoded path (`normalise`), segment by segment, case-sensitively, with
 //! no allocation.
 
@@ -16,6 +17,8 @@ enum Segment {
     Literal(Box<str>),
     /// Any one non-empty segment.
     Any,
+    /// Any one non-empty segment, captured under this name.
+    Capture(Box<str>),
 }
 
 /// A compiled path pattern.
@@ -32,7 +35,9 @@ pub struct PathPattern {
 /// can hold others, but a pattern holding them is almost surely a mistake
 /// (a query, an escape, a control character) that would never match.
 fn pattern_char(c: char) -> bool {
-    !c.is_control() && !matches!(c, '?' | '#' | '%' | '\\' | '*' | '/') && !c.is_whitespace()
+    !c.is_control()
+        && !matches!(c, '?' | '#' | '%' | '\\' | '*' | '/' | '{' | '}')
+        && !c.is_whitespace()
 }
 
 impl PathPattern {
@@ -60,6 +65,15 @@ impl PathPattern {
                     .collect::<Result<_, _>>()?
             }
         };
+        let mut names: Vec<&str> = Vec::new();
+        for segment in &segments {
+            if let Segment::Capture(name) = segment {
+                if names.contains(&&**name) {
+                    return Err(format!("{{{name}}} is captured twice"));
+                }
+                names.push(name);
+            }
+        }
         Ok(PathPattern {
             text: text.into(),
             segments,
@@ -70,6 +84,19 @@ impl PathPattern {
     fn segment(part: &str, last: bool) -> Result<Segment, String> {
         match part {
             "*" => Ok(Segment::Any),
+            _ if part.starts_with('{') && part.ends_with('}') && part.len() > 2 => {
+                let name = &part[1..part.len() - 1];
+                let mut chars = name.chars();
+                let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+                if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') && name.len() <= 64 {
+                    Ok(Segment::Capture(name.into()))
+                } else {
+                    Err(format!("{{{name}}}: a capture's name is a letter or `_`, then letters, digits or `_` (at most 64)"))
+                }
+            }
+            _ if part.contains('{') || part.contains('}') => Err(
+                "`{name}` captures one whole segment: `/a/{name}/b`, not `/a/x{name}`".to_owned(),
+            ),
             "" if last => Ok(Segment::Literal("".into())),
             "" => Err("an empty segment (`//`) never matches: paths with one are refused".to_owned()),
             "." | ".." => Err(format!(
@@ -99,7 +126,7 @@ impl PathPattern {
             };
             let matched = match segment {
                 Segment::Literal(text) => **text == *part,
-                Segment::Any => !part.is_empty(),
+                Segment::Any | Segment::Capture(_) => !part.is_empty(),
             };
             if !matched {
                 return false;
@@ -125,7 +152,7 @@ impl PathPattern {
                 .iter()
                 .map(|segment| match segment {
                     Segment::Literal(text) => Segment::Literal(fold(text).into()),
-                    Segment::Any => Segment::Any,
+                    other => other.clone(),
                 })
                 .collect(),
             prefix: self.prefix,
@@ -148,11 +175,33 @@ impl PathPattern {
             .iter()
             .zip(&other.segments)
             .all(|(mine, theirs)| match (mine, theirs) {
-                (Segment::Any, Segment::Any) => true,
-                (Segment::Any, Segment::Literal(text)) => !text.is_empty(),
+                (Segment::Any | Segment::Capture(_), Segment::Any | Segment::Capture(_)) => true,
+                (Segment::Any | Segment::Capture(_), Segment::Literal(text)) => !text.is_empty(),
                 (Segment::Literal(a), Segment::Literal(b)) => a == b,
-                (Segment::Literal(_), Segment::Any) => false,
+                (Segment::Literal(_), Segment::Any | Segment::Capture(_)) => false,
             })
+    }
+
+    /// The names of its `{name}` captures, in order.
+    pub fn capture_names(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|segment| match segment {
+            Segment::Capture(name) => Some(&**name),
+            _ => None,
+        })
+    }
+
+    /// The captures of a `path` this pattern matches: each `{name}` and
+    /// the segment it stands for.
+    pub fn captures<'p>(&'p self, path: &'p str) -> Vec<(&'p str, &'p str)> {
+        let parts = path.get(1..).unwrap_or_default().split('/');
+        self.segments
+            .iter()
+            .zip(parts)
+            .filter_map(|(segment, part)| match segment {
+                Segment::Capture(name) => Some((&**name, part)),
+                _ => None,
+            })
+            .collect()
     }
 }
 

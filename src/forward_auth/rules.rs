@@ -15,7 +15,10 @@ use super::pattern::PathPattern;
 use super::peers::TrustedPeers;
 use super::readings::{fold, without_trailing_slash};
 use super::settings::{ForwardAuthSettings, Gateway, RuleAccess};
+use std::sync::Arc;
+
 use crate::assertion::Minter;
+use crate::policies::{PolicyEngine, RuleAction};
 
 /// What `/auth` answered, as the metric and the log line name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +96,8 @@ pub struct Rule {
     /// `path` folded, for the folded readings of a path.
     folded: PathPattern,
     pub(super) access: RuleAccess,
+    /// Its Cedar actions, for an `allow = "policy"` rule.
+    pub(super) cedar: Option<RuleAction>,
     pub(super) counters: Counters,
 }
 
@@ -105,6 +110,16 @@ impl Rule {
     /// The rule's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The `{name}` captures of a `path` it matched.
+    pub fn captures<'p>(&'p self, path: &'p str) -> Vec<(&'p str, &'p str)> {
+        self.path.captures(path)
+    }
+
+    /// Its Cedar actions, when the policy set decides it.
+    pub fn cedar(&self) -> Option<&RuleAction> {
+        self.cedar.as_ref()
     }
 }
 
@@ -136,6 +151,8 @@ pub struct ForwardAuth {
     pub(super) peers: TrustedPeers,
     /// Signs the identity assertions, when configured.
     pub(super) minter: Option<Minter>,
+    /// Decides the `allow = "policy"` rules.
+    pub(super) policies: Option<Arc<PolicyEngine>>,
     rules: Vec<Rule>,
     /// Some pattern changes when folded: every path needs its folded
     /// reading, not only one holding a capital.
@@ -168,6 +185,12 @@ impl ForwardAuth {
                 path: rule.path.clone(),
                 folded: rule.path.folded(),
                 access: rule.access.clone(),
+                cedar: match (&rule.access, &settings.policies) {
+                    (RuleAccess::Cedar { action, .. }, Some(engine)) => {
+                        Some(engine.rule_action(&rule.path.to_string(), action.as_deref()))
+                    }
+                    _ => None,
+                },
                 counters: Counters::new(metrics, &rule.name),
             })
             .collect::<Vec<_>>();
@@ -178,11 +201,17 @@ impl ForwardAuth {
                 let counter = metrics.map(|m| m.assertions.clone()).unwrap_or_default();
                 Minter::new(assertion, counter)
             }),
+            policies: settings.policies.clone(),
             patterns_fold: rules.iter().any(|rule| rule.folded != rule.path),
             patterns_slash: rules.iter().any(|rule| rule.path.wants_trailing_slash()),
             rules,
             unmatched: Counters::new(metrics, NO_RULE),
         }
+    }
+
+    /// The policy set deciding the `allow = "policy"` rules.
+    pub fn policies(&self) -> Option<&PolicyEngine> {
+        self.policies.as_deref()
     }
 
     /// The first rule matching the original `method` and normalised `path`

@@ -22,6 +22,8 @@ fn compiled(rules: &[(&str, &str, Option<&[Method]>)]) -> ForwardAuth {
         trusted_peers: crate::forward_auth::loopback(),
         assertion: None,
         rules,
+        policies: None,
+        policy_files: Vec::new(),
     };
     ForwardAuth::new(&settings, None)
 }

@@ -2,12 +2,16 @@
 //! gives the original request, and the rules in order.
 
 use actix_web::http::Method;
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use ipnet::IpNet;
 use serde::Deserialize;
 
 use super::PathPattern;
 use crate::assertion::AssertionSettings;
 use crate::auth::Policy;
+use crate::policies::PolicyEngine;
 
 /// Whose headers say what the original request was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -36,6 +40,11 @@ pub struct ForwardAuthSettings {
     pub assertion: Option<AssertionSettings>,
     /// In file order; the first that matches decides. Never empty.
     pub rules: Vec<RuleSettings>,
+    /// `[policies]`, loaded: decides the `allow = "policy"` rules.
+    pub policies: Option<Arc<PolicyEngine>>,
+    /// The files `[policies]` was read from (policies and schema), which a
+    /// change to reloads.
+    pub policy_files: Vec<PathBuf>,
 }
 
 /// One `[[rule]]`, validated: it can match some request.
@@ -64,6 +73,14 @@ pub enum RuleAccess {
     Deny,
     /// `allow`, `callers` and the terms, as one policy.
     Policy(Policy),
+    /// `allow = "policy"`: `callers` and `pools` as this policy, then the
+    /// Cedar policy set decides.
+    Cedar {
+        /// A valid token, of the callers and pools the rule admits.
+        policy: Policy,
+        /// The rule's `action`, else `"<method> <path>"`.
+        action: Option<String>,
+    },
 }
 
 impl RuleAccess {
@@ -71,7 +88,7 @@ impl RuleAccess {
     pub fn policy(&self) -> Option<&Policy> {
         match self {
             RuleAccess::Deny => None,
-            RuleAccess::Policy(policy) => Some(policy),
+            RuleAccess::Policy(policy) | RuleAccess::Cedar { policy, .. } => Some(policy),
         }
     }
 }

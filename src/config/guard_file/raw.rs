@@ -16,6 +16,19 @@ pub(super) struct RawGuardFile {
     pub forward_auth: Option<Spanned<RawForwardAuth>>,
     #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
+    pub policies: Option<Spanned<RawPolicies>>,
+}
+
+/// `[policies]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPolicies {
+    pub files: Spanned<Vec<Spanned<String>>>,
+    pub schema: Option<Spanned<String>>,
+    pub namespace: Spanned<String>,
+    pub principal_type: Option<Spanned<String>>,
+    pub group_type: Option<Spanned<String>>,
+    pub resource_id: Option<Spanned<String>>,
 }
 
 /// One `[[pool]]`.
@@ -76,6 +89,7 @@ pub(super) struct RawRule {
     pub scopes_all: Option<Spanned<Vec<Spanned<String>>>>,
     pub pools: Option<Spanned<Vec<Spanned<String>>>>,
     pub audience: Option<Spanned<String>>,
+    pub action: Option<Spanned<String>>,
 }
 
 /// `allow`.
@@ -86,6 +100,7 @@ pub(super) enum RawAllow {
     Optional,
     Authenticated,
     Deny,
+    Policy,
 }
 
 /// `callers`.

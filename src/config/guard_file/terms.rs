@@ -31,14 +31,19 @@ pub(super) fn access(
         let why = match allow {
             RawAllow::Public => "a public rule looks at no token",
             RawAllow::Deny => "a deny rule refuses every request",
+            RawAllow::Policy => "a policy rule is decided by the policy set",
             _ => "an optional rule refuses nobody",
+        };
+        let instead = match allow {
+            RawAllow::Policy => "write it as a condition of a policy",
+            _ => "use allow = \"authenticated\"",
         };
         for (key, value) in terms {
             if let Some(value) = value {
                 return Err(at.error(
                     value.span(),
                     key,
-                    format!("{why}: this term would never apply (use allow = \"authenticated\")"),
+                    format!("{why}: this term would never apply ({instead})"),
                 ));
             }
         }
@@ -89,15 +94,23 @@ pub(super) fn access(
         scopes_all,
         ..Terms::none()
     };
+    let cedar = allow == RawAllow::Policy;
     let allow = match allow {
         RawAllow::Optional => Allow::Optional,
         _ => Allow::Authenticated,
     };
-    Ok(RuleAccess::Policy(match callers {
+    let policy = match callers {
         RawCallers::Users => Policy::new(allow, Some(user_terms), None),
         RawCallers::Machines => Policy::new(allow, None, Some(machine_terms)),
         RawCallers::Any => Policy::new(allow, Some(user_terms), Some(machine_terms)),
-    }))
+    };
+    Ok(match cedar {
+        true => RuleAccess::Cedar {
+            policy,
+            action: None,
+        },
+        false => RuleAccess::Policy(policy),
+    })
 }
 
 /// `pools`: only on an authenticated rule (elsewhere it would admit or
@@ -126,7 +139,7 @@ pub(super) fn pools_term(
         }
         return Ok(None);
     };
-    if allow != RawAllow::Authenticated {
+    if !matches!(allow, RawAllow::Authenticated | RawAllow::Policy) {
         return Err(at.error(
             spanned.span(),
             "rule.pools",

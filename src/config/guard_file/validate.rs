@@ -8,6 +8,7 @@ use std::ops::Range;
 use actix_web::http::Method;
 use toml::Spanned;
 
+use super::policies::LoadedPolicies;
 use super::position::Locator;
 use super::raw::{RawAllow, RawGuardFile, RawRule};
 use super::terms::{access, pools_term};
@@ -15,6 +16,7 @@ use super::GuardFile;
 use crate::config::ConfigError;
 use crate::forward_auth::PathPattern;
 use crate::forward_auth::{ForwardAuthSettings, RuleAccess, RuleSettings};
+use crate::policies::PolicyEngine;
 
 /// The longest rule name: it is a header value, a log field and a metric
 /// label.
@@ -31,7 +33,8 @@ pub(super) fn guard_file(
     if pool_names.is_empty() {
         pool_names.push(crate::pools::DEFAULT_POOL);
     }
-    let forward_auth = forward_auth(raw.forward_auth, raw.rule, &pool_names, at)?;
+    let policies = super::policies::policies(raw.policies, at)?;
+    let forward_auth = forward_auth(raw.forward_auth, raw.rule, policies, &pool_names, at)?;
     Ok(GuardFile {
         pools,
         pools_at,
@@ -42,10 +45,22 @@ pub(super) fn guard_file(
 fn forward_auth(
     forward_auth: Option<Spanned<super::raw::RawForwardAuth>>,
     raw_rules: Vec<Spanned<RawRule>>,
+    loaded: Option<(Range<usize>, LoadedPolicies)>,
     pool_names: &[&str],
     at: &Locator<'_>,
 ) -> Result<Option<ForwardAuthSettings>, ConfigError> {
+    let (policies_span, policies, policy_files) = match loaded {
+        Some((span, loaded)) => (Some(span), Some(loaded.engine), loaded.files),
+        None => (None, None, Vec::new()),
+    };
     let Some(forward_auth) = forward_auth else {
+        if let Some(span) = policies_span {
+            return Err(at.error(
+                span,
+                "policies",
+                "[policies] decide the gateway rules with allow = \"policy\": they need a [forward_auth] table and rules",
+            ));
+        }
         if let Some(rule) = raw_rules.first() {
             return Err(at.error(
                 rule.span(),
@@ -77,15 +92,37 @@ fn forward_auth(
     let mut rules: Vec<(RuleSettings, usize)> = Vec::with_capacity(raw_rules.len());
     for (index, rule) in raw_rules.into_iter().enumerate() {
         let line = at.line(rule.span().start);
-        let checked = self::rule(index, rule, pool_names, assertion.is_some(), at)?;
+        let checked = self::rule(
+            index,
+            rule,
+            pool_names,
+            assertion.is_some(),
+            policies.as_deref(),
+            at,
+        )?;
         refuse_duplicate_or_shadowed(&checked.0, &checked.1, &rules, at)?;
         rules.push((checked.0, line));
+    }
+    let rules: Vec<RuleSettings> = rules.into_iter().map(|(rule, _)| rule).collect();
+    if let Some(span) = policies_span {
+        if !rules
+            .iter()
+            .any(|r| matches!(r.access, RuleAccess::Cedar { .. }))
+        {
+            return Err(at.error(
+                span,
+                "policies",
+                "no rule has allow = \"policy\": the policies would decide nothing",
+            ));
+        }
     }
     Ok(Some(ForwardAuthSettings {
         gateway: *gateway.get_ref(),
         trusted_peers,
         assertion,
-        rules: rules.into_iter().map(|(rule, _)| rule).collect(),
+        rules,
+        policies,
+        policy_files,
     }))
 }
 
@@ -100,6 +137,7 @@ fn rule(
     rule: Spanned<RawRule>,
     pool_names: &[&str],
     signing: bool,
+    policies: Option<&PolicyEngine>,
     at: &Locator<'_>,
 ) -> Result<(RuleSettings, RuleSpans), ConfigError> {
     let table = rule.span();
@@ -127,8 +165,22 @@ fn rule(
         pools_term(allow, &rule, &name, pool_names, at)?,
     ) {
         (RuleAccess::Policy(policy), Some(pools)) => RuleAccess::Policy(policy.with_pools(pools)),
+        (RuleAccess::Cedar { policy, action }, Some(pools)) => RuleAccess::Cedar {
+            policy: policy.with_pools(pools),
+            action,
+        },
         (access, _) => access,
     };
+    let allow_span = rule.allow.as_ref().map_or(table.clone(), Spanned::span);
+    let access = super::policies::rule_action(
+        access,
+        rule.action.as_ref(),
+        rule.path.get_ref(),
+        methods.as_deref(),
+        allow_span,
+        policies,
+        at,
+    )?;
     Ok((
         RuleSettings {
             name,

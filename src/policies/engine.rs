@@ -1,0 +1,344 @@
+//! The policy set one configuration loaded, and its decisions: the
+//! principal built once per verified token (kept while the token is, in a
+//! cache of this engine's own, so a reload starts afresh), the context
+//! per request, then Cedar's `is_authorized`. Every failure on the way (a
+//! claim the schema refuses, a request that does not validate) is a
+//! denial with its reason, never an error answer; a policy that errors is
+//! not satisfied (Cedar's own rule) and its error is reported.
+
+use std::sync::{Arc, Weak};
+
+use actix_web::http::Method;
+use cedar_policy::{Authorizer, Context, Decision, Request, RestrictedExpression};
+use quick_cache::sync::Cache;
+use serde_json::Value;
+
+use super::action::RuleAction;
+use super::errors::PolicyLoadError;
+use super::load::{load, Loaded, PolicySources};
+use super::principal::Principal;
+use super::values::to_cedar;
+use crate::auth::claims::ClaimsInner;
+use crate::auth::Claims;
+
+/// Principals remembered (one per verified token asking a policy rule).
+const PRINCIPALS: usize = 4096;
+
+/// What a request is, beyond the token: the per-request context.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestFacts<'a> {
+    /// The original method, as sent.
+    pub method: &'a Method,
+    /// The normalised path.
+    pub path: &'a str,
+    /// The rule's name.
+    pub rule: &'a str,
+    /// The rule's `{name}` captures, in order.
+    pub captures: &'a [(&'a str, &'a str)],
+}
+
+/// Cedar's answer for one request, with what decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyDecision {
+    /// Cedar said Allow.
+    pub allowed: bool,
+    /// The deciding policies: the permits that allowed, or the forbids
+    /// that denied (empty: no policy permits).
+    pub policies: Vec<String>,
+    /// Policies that erred (not satisfied), with Cedar's message.
+    pub errors: Vec<String>,
+    /// Why no request could be put to Cedar (denied without asking).
+    pub refused: Option<String>,
+}
+
+impl PolicyDecision {
+    fn refused(why: String) -> Self {
+        PolicyDecision {
+            allowed: false,
+            policies: Vec::new(),
+            errors: Vec::new(),
+            refused: Some(why),
+        }
+    }
+
+    /// What the log line says: the deciding policy ids, or why none.
+    pub fn explanation(&self) -> String {
+        let mut text = match (&self.refused, self.allowed, self.policies.is_empty()) {
+            (Some(why), _, _) => format!("denied before evaluation: {why}"),
+            (None, true, _) => format!("permitted by {}", self.policies.join(",")),
+            (None, false, true) => "no policy permits".to_owned(),
+            (None, false, false) => format!("forbidden by {}", self.policies.join(",")),
+        };
+        if !self.errors.is_empty() {
+            text.push_str(&format!("; erred: {}", self.errors.join("; ")));
+        }
+        text
+    }
+}
+
+/// A principal kept for a verified token.
+#[derive(Clone)]
+struct Kept {
+    /// Held weakly, so the cache key (its address) is not reused meanwhile.
+    claims: Weak<ClaimsInner>,
+    principal: Arc<Result<Principal, String>>,
+}
+
+/// A loaded policy set, ready to decide.
+pub struct PolicyEngine {
+    loaded: Loaded,
+    files: Vec<String>,
+    authorizer: Authorizer,
+    principals: Cache<usize, Kept>,
+}
+
+impl std::fmt::Debug for PolicyEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyEngine")
+            .field("files", &self.files)
+            .field("policies", &self.loaded.policies.policies().count())
+            .finish()
+    }
+}
+
+/// The parts of one Cedar request, for `policy explain`.
+pub struct Explained {
+    /// The request as Cedar was asked it, or why it could not be.
+    pub request: Result<Request, String>,
+    /// The principal's entity, as JSON, or why it could not be built.
+    pub principal: Result<Value, String>,
+    /// The decision.
+    pub decision: PolicyDecision,
+}
+
+impl PolicyEngine {
+    /// Parses and validates `sources`.
+    pub fn load(sources: &PolicySources) -> Result<Self, PolicyLoadError> {
+        Ok(PolicyEngine {
+            loaded: load(sources)?,
+            files: sources.files.iter().map(|f| f.name.clone()).collect(),
+            authorizer: Authorizer::new(),
+            principals: Cache::new(PRINCIPALS),
+        })
+    }
+
+    /// How many policies were loaded.
+    pub fn policy_count(&self) -> usize {
+        self.loaded.policies.policies().count()
+    }
+
+    /// The policy files read, in order.
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    /// The file and line where policy `id` is written.
+    pub fn origin(&self, id: &str) -> Option<(String, usize)> {
+        let origin = self.loaded.origins.get(&cedar_policy::PolicyId::new(id))?;
+        Some((self.files.get(origin.file)?.clone(), origin.line))
+    }
+
+    /// The actions of a rule whose path is `template` (`fixed`: its
+    /// `action`).
+    pub fn rule_action(&self, template: &str, fixed: Option<&str>) -> RuleAction {
+        RuleAction::new(&self.loaded.types, template, fixed)
+    }
+
+    /// Whether the schema (when there is one) declares `action`: a rule
+    /// whose action it does not declare would deny every request.
+    pub fn declares_action(&self, action: &str) -> bool {
+        let Some(schema) = &self.loaded.schema else {
+            return true;
+        };
+        let wanted = self.loaded.types.action(action);
+        schema
+            .action_entities()
+            .is_ok_and(|actions| actions.iter().any(|entity| entity.uid() == wanted))
+    }
+
+    /// Cedar's decision for `claims` asking `action` with `facts`.
+    pub fn decide(
+        &self,
+        claims: &Claims,
+        action: &RuleAction,
+        facts: RequestFacts<'_>,
+    ) -> PolicyDecision {
+        let principal = self.principal(claims);
+        let principal = match &*principal {
+            Ok(principal) => principal,
+            Err(why) => return PolicyDecision::refused(why.clone()),
+        };
+        match self.request(principal, claims, action, facts) {
+            Ok(request) => self.evaluate(&request, principal),
+            Err(why) => PolicyDecision::refused(why),
+        }
+    }
+
+    /// What `decide` asks and answers, spelled out.
+    pub fn explain(
+        &self,
+        claims: &Claims,
+        action: &RuleAction,
+        facts: RequestFacts<'_>,
+    ) -> Explained {
+        let built = self.principal(claims);
+        let principal = match &*built {
+            Ok(principal) => principal,
+            Err(why) => {
+                return Explained {
+                    request: Err(why.clone()),
+                    principal: Err(why.clone()),
+                    decision: PolicyDecision::refused(why.clone()),
+                }
+            }
+        };
+        let entity = principal
+            .entities
+            .to_json_value()
+            .map_err(|e| e.to_string());
+        let request = self.request(principal, claims, action, facts);
+        let decision = match &request {
+            Ok(request) => self.evaluate(request, principal),
+            Err(why) => PolicyDecision::refused(why.clone()),
+        };
+        Explained {
+            request,
+            principal: entity,
+            decision,
+        }
+    }
+
+    fn evaluate(&self, request: &Request, principal: &Principal) -> PolicyDecision {
+        let response =
+            self.authorizer
+                .is_authorized(request, &self.loaded.policies, &principal.entities);
+        let mut policies: Vec<String> = response
+            .diagnostics()
+            .reason()
+            .map(ToString::to_string)
+            .collect();
+        policies.sort();
+        let mut errors: Vec<String> = response
+            .diagnostics()
+            .errors()
+            .map(ToString::to_string)
+            .collect();
+        errors.sort();
+        PolicyDecision {
+            allowed: response.decision() == Decision::Allow,
+            policies,
+            errors,
+            refused: None,
+        }
+    }
+
+    /// The principal of `claims`, built once per verified token.
+    fn principal(&self, claims: &Claims) -> Arc<Result<Principal, String>> {
+        let key = claims.identity_address();
+        if let Some(kept) = self.principals.get(&key) {
+            if kept.claims.upgrade().is_some_and(|held| claims.is(&held)) {
+                return kept.principal;
+            }
+        }
+        let loaded = &self.loaded;
+        let principal = Arc::new(Principal::of(
+            claims,
+            &loaded.types,
+            loaded.schema.as_ref(),
+            loaded.shapes.as_ref().map(|shapes| &shapes.principal),
+        ));
+        self.principals.insert(
+            key,
+            Kept {
+                claims: claims.downgrade(),
+                principal: Arc::clone(&principal),
+            },
+        );
+        principal
+    }
+
+    /// The Cedar request: principal, action, resource and the context.
+    fn request(
+        &self,
+        principal: &Principal,
+        claims: &Claims,
+        action: &RuleAction,
+        facts: RequestFacts<'_>,
+    ) -> Result<Request, String> {
+        let (action_id, action_uid) = action.for_method(facts.method);
+        let context = self.context(principal, claims, &action_id, facts)?;
+        Request::new(
+            principal.uid.clone(),
+            action_uid.into_owned(),
+            self.loaded.types.resource.clone(),
+            context,
+            self.loaded.schema.as_ref(),
+        )
+        .map_err(|e| format!("the request does not fit the schema: {e}"))
+    }
+
+    /// `context`: `token` (access tokens), `pathParameters` (when the rule
+    /// captures), `guard`; with a schema, what the action declares.
+    fn context(
+        &self,
+        principal: &Principal,
+        claims: &Claims,
+        action: &str,
+        facts: RequestFacts<'_>,
+    ) -> Result<Context, String> {
+        let shape = self
+            .loaded
+            .shapes
+            .as_ref()
+            .map(|shapes| shapes.context(action));
+        let wants = |name: &str| shape.as_ref().is_none_or(|shape| shape.declares(name));
+        let keep = |name: &str, value: Value| match &shape {
+            Some(shape) => shape.field(name).keep(&value),
+            None => value,
+        };
+        let mut pairs: Vec<(String, RestrictedExpression)> = Vec::with_capacity(3);
+        if let (Some(token), true) = (&principal.token, wants("token")) {
+            let mut token = token.clone();
+            if let Some(Value::String(scope)) = token.get("scope") {
+                let scopes = scope
+                    .split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Value::String(s.to_owned()))
+                    .collect();
+                token.insert("scope".to_owned(), Value::Array(scopes));
+            }
+            let token = keep("token", Value::Object(token));
+            pairs.push((
+                "token".to_owned(),
+                to_cedar(&token).map_err(|why| format!("context.token: {why}"))?,
+            ));
+        }
+        if !facts.captures.is_empty() && wants("pathParameters") {
+            let captures = facts
+                .captures
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), Value::String((*value).to_owned())))
+                .collect();
+            let captures = keep("pathParameters", Value::Object(captures));
+            pairs.push((
+                "pathParameters".to_owned(),
+                to_cedar(&captures).map_err(|why| format!("context.pathParameters: {why}"))?,
+            ));
+        }
+        if wants("guard") {
+            let guard = serde_json::json!({
+                "method": facts.method.as_str(),
+                "path": facts.path,
+                "rule": facts.rule,
+                "pool": &*claims.pool.name,
+                "callerKind": if claims.is_machine() { "machine" } else { "user" },
+                "tokenUse": claims.token_use.as_str(),
+            });
+            pairs.push((
+                "guard".to_owned(),
+                to_cedar(&keep("guard", guard)).map_err(|why| format!("context.guard: {why}"))?,
+            ));
+        }
+        Context::from_pairs(pairs).map_err(|e| e.to_string())
+    }
+}
