@@ -9,15 +9,25 @@ use crate::dev::TokenRequest;
 pub const USAGE: &str = "\
 usage: cognito-guard [--env-file FILE] [serve]
        cognito-guard [--env-file FILE] jwks
+       cognito-guard [--env-file FILE] policy check|explain|schema [options]
        cognito-guard [--env-file FILE] token [--sub ID] [--username NAME] [--email ADDR | --no-email]
                                           [--group NAME]... [--ttl SECS] [--access] [--count N]
                                           [--issuer URL] [--client-credentials] [--scope SCOPES]
+                                          [--attribute custom:NAME=VALUE]...
 
 serve   run the server (settings from the environment, a .env file, or --env-file)
 token   print a token signed by the dev issuer (AUTH_MODE=dev), for trying the API with curl;
         --count N prints N distinct tokens (sub and username get a -<i> suffix), one per line;
         --issuer URL sets `iss` (for a cognito-mode server trusting DEV_SIGNING_KEY_FILE's key);
-        --client-credentials --scope S prints a machine's access token (client-credentials grant)
+        --client-credentials --scope S prints a machine's access token (client-credentials grant);
+        --attribute custom:tenant_id=acme adds a custom attribute to an ID token
+policy check [--config FILE]
+        validate GUARD_CONFIG (rules, pools, policies, schema) offline; exit 2 with the start's message
+policy explain --token T --method M --path P [--unverified] [--config FILE]
+        the rule a request meets, the Cedar request the policies see, and what decided;
+        --unverified skips the signature (a token whose keys cannot be fetched), and says so
+policy schema [--config FILE]
+        print a Cedar schema for the configured policy rules, to start from
 jwks    print the JWKS of the dev signing key (DEV_SIGNING_KEY_FILE; a cognito-mode server
         refuses the committed dev key, so benchmarks serve one of their own)";
 
@@ -32,6 +42,33 @@ pub enum Command {
     Token(TokenRequest, usize),
     /// Print the dev signing key's JWKS.
     Jwks,
+    /// A `policy` command, with the `--config` file that overrides
+    /// `GUARD_CONFIG`.
+    Policy(PolicyCommand, Option<PathBuf>),
+}
+
+/// What `cognito-guard policy` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyCommand {
+    /// Validate the configuration offline.
+    Check,
+    /// Explain the decision on one request.
+    Explain(ExplainRequest),
+    /// Print a schema to start from.
+    Schema,
+}
+
+/// The request `policy explain` explains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExplainRequest {
+    /// The bearer token (without `Bearer `).
+    pub token: String,
+    /// The original method.
+    pub method: String,
+    /// The original path (a query is dropped, as at `/auth`).
+    pub path: String,
+    /// Skip the signature check.
+    pub unverified: bool,
 }
 
 /// The `--env-file` path and the command, or a usage error (`"help"` for
@@ -54,9 +91,57 @@ pub fn parse_args(
             parse_token_args(args).map(|(r, count)| (env_file, Command::Token(r, count)))
         }
         Some("jwks") => Ok((env_file, Command::Jwks)),
+        Some("policy") => {
+            parse_policy_args(args).map(|(c, config)| (env_file, Command::Policy(c, config)))
+        }
         Some("-h" | "--help" | "help") => Err("help".to_owned()),
         Some(other) => Err(format!("unknown command `{other}`")),
     }
+}
+
+fn parse_policy_args(
+    mut args: impl Iterator<Item = String>,
+) -> Result<(PolicyCommand, Option<PathBuf>), String> {
+    let which = args
+        .next()
+        .ok_or("policy needs a command: check, explain or schema")?;
+    let mut config = None;
+    let (mut token, mut method, mut path, mut unverified) = (None, None, None, false);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
+        match (which.as_str(), flag.as_str()) {
+            (_, "--config") => config = Some(PathBuf::from(value()?)),
+            ("explain", "--token") => token = Some(value()?),
+            ("explain", "--method") => method = Some(value()?),
+            ("explain", "--path") => path = Some(value()?),
+            ("explain", "--unverified") => unverified = true,
+            _ => return Err(format!("unknown policy {which} option `{flag}`")),
+        }
+    }
+    let command = match which.as_str() {
+        "check" => PolicyCommand::Check,
+        "schema" => PolicyCommand::Schema,
+        "explain" => {
+            let token = token.ok_or("policy explain needs --token")?;
+            let token = token
+                .strip_prefix("Bearer ")
+                .unwrap_or(&token)
+                .trim()
+                .to_owned();
+            PolicyCommand::Explain(ExplainRequest {
+                token,
+                method: method.ok_or("policy explain needs --method")?,
+                path: path.ok_or("policy explain needs --path")?,
+                unverified,
+            })
+        }
+        other => {
+            return Err(format!(
+                "unknown policy command `{other}` (check, explain or schema)"
+            ))
+        }
+    };
+    Ok((command, config))
 }
 
 fn parse_token_args(
@@ -81,6 +166,16 @@ fn parse_token_args(
             "--access" => request.access = true,
             "--client-credentials" => request.client_credentials = true,
             "--scope" => request.scope = Some(value()?),
+            "--attribute" => {
+                let pair = value()?;
+                let attribute = pair
+                    .split_once('=')
+                    .filter(|(name, _)| name.len() > "custom:".len() && name.starts_with("custom:"))
+                    .ok_or(format!("--attribute takes custom:NAME=VALUE, not `{pair}`"))?;
+                request
+                    .attributes
+                    .push((attribute.0.to_owned(), attribute.1.to_owned()));
+            }
             "--issuer" => request.issuer = value()?,
             "--count" => {
                 let n = value()?;

@@ -28,6 +28,10 @@ fn main() -> ExitCode {
         Command::Serve => serve(),
         Command::Token(request, count) => print_tokens(&request, count),
         Command::Jwks => print_jwks(),
+        Command::Policy(command, config) => {
+            cognito_guard::logging::init();
+            cognito_guard::startup::policy_command(&command, config.as_deref())
+        }
     }
 }
 

@@ -169,6 +169,9 @@ pub struct TokenRequest {
     /// `iss`: the dev issuer, unless the token is for a cognito-mode server
     /// with a key of its own (benchmarks), which refuses the dev issuer.
     pub issuer: String,
+    /// A user's custom attributes (`custom:tenant_id` = `acme`), in ID
+    /// tokens, as Cognito writes them: strings.
+    pub attributes: Vec<(String, String)>,
 }
 
 impl Default for TokenRequest {
@@ -183,6 +186,7 @@ impl Default for TokenRequest {
             client_credentials: false,
             scope: None,
             issuer: DEV_ISSUER.to_owned(),
+            attributes: Vec::new(),
         }
     }
 }
@@ -245,6 +249,9 @@ impl TokenRequest {
             });
             if let Some(email) = &self.email {
                 claims["email"] = json!(email);
+            }
+            for (name, value) in &self.attributes {
+                claims[name.as_str()] = json!(value);
             }
             claims
         };

@@ -87,6 +87,7 @@ struct Kept {
 /// A loaded policy set, ready to decide.
 pub struct PolicyEngine {
     loaded: Loaded,
+    names: super::CedarNames,
     files: Vec<String>,
     authorizer: Authorizer,
     principals: Cache<usize, Kept>,
@@ -116,10 +117,16 @@ impl PolicyEngine {
     pub fn load(sources: &PolicySources) -> Result<Self, PolicyLoadError> {
         Ok(PolicyEngine {
             loaded: load(sources)?,
+            names: sources.names.clone(),
             files: sources.files.iter().map(|f| f.name.clone()).collect(),
             authorizer: Authorizer::new(),
             principals: Cache::new(PRINCIPALS),
         })
+    }
+
+    /// The entity type names.
+    pub fn names(&self) -> &super::CedarNames {
+        &self.names
     }
 
     /// How many policies were loaded.

@@ -4,10 +4,13 @@
 //! binary and the integration tests both go through [`Application::build`].
 
 mod components;
+mod policy_commands;
 mod pools;
 mod reload;
 mod revocations;
 mod wire;
+
+pub use policy_commands::policy_command;
 
 use std::net::TcpListener;
 use std::sync::Arc;
