@@ -21,7 +21,7 @@ pub mod metrics;
 pub mod policy;
 pub mod pool_registry;
 #[cfg(test)]
-mod test_fixtures;
+pub(crate) mod test_fixtures;
 pub mod token_cache;
 mod verdict;
 pub mod verifier;

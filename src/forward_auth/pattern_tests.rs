@@ -86,3 +86,30 @@ fn covers_is_sound_on_the_usual_shapes() {
         assert!(!pattern(a).covers(&pattern(b)), "{a} does not cover {b}");
     }
 }
+
+#[test]
+fn captures_take_one_segment_under_their_name() {
+    let p = pattern("/tenants/{tenant}/reports/{report}");
+    assert!(p.matches("/tenants/acme/reports/q1"));
+    assert!(!p.matches("/tenants//reports/q1"));
+    assert!(!p.matches("/tenants/acme/reports/q1/x"));
+    assert_eq!(
+        p.captures("/tenants/acme/reports/q1"),
+        [("tenant", "acme"), ("report", "q1")]
+    );
+    assert_eq!(p.capture_names().collect::<Vec<_>>(), ["tenant", "report"]);
+    let prefix = pattern("/t/{tenant}/**");
+    assert_eq!(prefix.captures("/t/a/b/c"), [("tenant", "a")]);
+    assert!(pattern("/t/*").covers(&pattern("/t/{x}")));
+    assert!(pattern("/t/{x}").covers(&pattern("/t/y")));
+    for refused in [
+        "/t/{}",
+        "/t/x{a}",
+        "/t/{a}{b}",
+        "/t/{1a}",
+        "/t/{a}/{a}",
+        "/t/{a-b}",
+    ] {
+        assert!(PathPattern::parse(refused).is_err(), "{refused}");
+    }
+}

@@ -239,6 +239,11 @@ impl PolicyEngine {
         }
     }
 
+    #[cfg(test)]
+    pub(crate) fn principal_for_tests(&self, claims: &Claims) -> Arc<Result<Principal, String>> {
+        self.principal(claims)
+    }
+
     /// The principal of `claims`, built once per verified token.
     fn principal(&self, claims: &Claims) -> Arc<Result<Principal, String>> {
         let key = claims.identity_address();

@@ -71,3 +71,6 @@ mod pool_tests;
 
 #[cfg(test)]
 mod gateway_tests;
+
+#[cfg(test)]
+mod policies_tests;

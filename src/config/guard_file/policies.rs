@@ -217,8 +217,11 @@ pub(super) fn rule_action(
     let fixed = raw.map(|raw| raw.get_ref().clone());
     let asked: Vec<String> = match (&fixed, methods) {
         (Some(action), _) => vec![action.clone()],
+        // HEAD, which a GET rule covers, need not be declared: without it
+        // a HEAD request is denied (the request does not fit the schema).
         (None, Some(methods)) => methods
             .iter()
+            .filter(|m| **m != actix_web::http::Method::HEAD)
             .map(|m| format!("{} {template}", m.as_str().to_ascii_lowercase()))
             .collect(),
         // Any method: the schema need not declare every one.
