@@ -7,6 +7,7 @@
 
 mod assertion;
 mod peers;
+mod policies;
 mod spellings;
 
 use std::path::PathBuf;
