@@ -108,8 +108,9 @@ impl SettingsSource {
     }
 
     /// The files the `GUARD_CONFIG` file names as it is now (its signing
-    /// keys), read leniently: a file that fails its checks still says which
-    /// files to watch, so that the missing key arriving reloads it.
+    /// keys, its policy files and schema), read leniently: a file that
+    /// fails its checks still says which files to watch, so that the
+    /// missing file arriving reloads it.
     pub fn named_files(&self) -> Vec<PathBuf> {
         let Some(file) = self.guard_config() else {
             return Vec::new();
@@ -121,18 +122,37 @@ impl SettingsSource {
             return Vec::new();
         };
         let folder = file.parent().map(PathBuf::from).unwrap_or_default();
-        table
-            .get("forward_auth")
-            .and_then(|f| f.get("assertion"))
-            .and_then(|a| a.get("signing_keys"))
-            .and_then(toml::Value::as_array)
-            .map(|keys| {
-                keys.iter()
+        let strings = |value: Option<&toml::Value>| -> Vec<PathBuf> {
+            match value {
+                Some(toml::Value::String(one)) => vec![folder.join(one)],
+                Some(toml::Value::Array(many)) => many
+                    .iter()
                     .filter_map(toml::Value::as_str)
-                    .map(|key| folder.join(key))
-                    .collect()
-            })
-            .unwrap_or_default()
+                    .map(|path| folder.join(path))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let keys = strings(
+            table
+                .get("forward_auth")
+                .and_then(|f| f.get("assertion"))
+                .and_then(|a| a.get("signing_keys")),
+        );
+        let policies = table.get("policies");
+        let schema = strings(policies.and_then(|p| p.get("schema")));
+        let files = strings(policies.and_then(|p| p.get("files")))
+            .into_iter()
+            .flat_map(|path| {
+                // A glob names the files it matches now.
+                match path.to_str().and_then(|text| glob::glob(text).ok()) {
+                    Some(found) if path.to_string_lossy().contains(['*', '?', '[']) => {
+                        found.filter_map(Result::ok).collect()
+                    }
+                    _ => vec![path],
+                }
+            });
+        keys.into_iter().chain(schema).chain(files).collect()
     }
 }
 

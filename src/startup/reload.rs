@@ -56,20 +56,23 @@ fn admits_machines(rules: Option<&ForwardAuthSettings>) -> bool {
     rules.is_some_and(ForwardAuthSettings::admits_machines)
 }
 
-/// The files `settings` are read from: `GUARD_CONFIG` and the assertion
-/// keys it names.
+/// The files `settings` are read from: `GUARD_CONFIG`, the assertion keys
+/// and the policy files (and schema) it names.
 fn files_of(settings: &Settings) -> Vec<PathBuf> {
-    let keys = settings
-        .forward_auth
-        .as_ref()
+    let rules = settings.forward_auth.as_ref();
+    let keys = rules
         .and_then(|rules| rules.assertion.as_ref())
         .map(|assertion| assertion.key_files.clone())
+        .unwrap_or_default();
+    let policies = rules
+        .map(|rules| rules.policy_files.clone())
         .unwrap_or_default();
     settings
         .source
         .guard_config()
         .into_iter()
         .chain(keys)
+        .chain(policies)
         .collect()
 }
 
@@ -111,7 +114,12 @@ impl Reload for ConfigReload {
             (Some((live, metrics)), Some(settings)) => {
                 live.store(ForwardAuth::new(settings, Some(metrics)));
                 let keys = settings.assertion.as_ref().map_or(0, |a| a.keys.len());
-                format!("{} rule(s), {keys} assertion key(s)", settings.rules.len())
+                let policies = settings.policies.as_ref().map_or(0, |p| p.policy_count());
+                format!(
+                    "{} rule(s), {keys} assertion key(s), {policies} polic{}",
+                    settings.rules.len(),
+                    if policies == 1 { "y" } else { "ies" }
+                )
             }
             _ => "no rules".to_owned(),
         };

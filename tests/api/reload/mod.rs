@@ -5,6 +5,7 @@
 //! refused. `signal` sends `SIGHUP` to the real binary, and flips the
 //! rules under load.
 
+mod policies;
 mod signal;
 
 use std::path::{Path, PathBuf};
