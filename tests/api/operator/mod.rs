@@ -4,4 +4,5 @@
 mod config_docs;
 mod dev_mode;
 mod gateway_docs;
+mod policy_commands;
 mod process;
