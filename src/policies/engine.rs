@@ -199,9 +199,22 @@ impl PolicyEngine {
                 }
             }
         };
+        // With a schema the entities hold its actions too: only the
+        // principal explains the caller.
+        let principal_uid = serde_json::json!({
+            "type": principal.uid.type_name().to_string(),
+            "id": principal.uid.id().unescaped(),
+        });
         let entity = principal
             .entities
             .to_json_value()
+            .map(|all| match all {
+                Value::Array(entities) => entities
+                    .into_iter()
+                    .find(|e| e.get("uid") == Some(&principal_uid))
+                    .unwrap_or(Value::Null),
+                other => other,
+            })
             .map_err(|e| e.to_string());
         let request = self.request(principal, claims, action, facts);
         let decision = match &request {
