@@ -60,6 +60,7 @@ start_nginx zero "$PWD/$GW/zero.conf"
 
 # The guards: the bench servers' settings plus the example rules.
 sed 's/gateway = "nginx"/gateway = "envoy"/' examples/guard.toml > "$GW/guard-envoy.toml"
+cp -r examples/policies "$GW/"
 PORT_GW_NGINX=$(free_port)
 PID_GW_NGINX=$(start_server gw-nginx "$PORT_GW_NGINX" HTTP_WORKERS=1 GUARD_CONFIG="$PWD/examples/guard.toml"); PIDS+=("$PID_GW_NGINX")
 PORT_GW_ENVOY=$(free_port)

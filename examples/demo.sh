@@ -36,13 +36,14 @@ openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt 
 { cat examples/guard.toml
   printf '\n[forward_auth.assertion]\nissuer = "%s"\nsigning_keys = ["assert.pem"]\n' "$ISSUER"
 } > "$SCRATCH/guard.toml"
+cp -r examples/policies "$SCRATCH/"
 GUARD_CONFIG="$SCRATCH/guard.toml" RUST_LOG=${RUST_LOG:-info} \
   "$BIN" --env-file config/dev.env 2> "$SCRATCH/guard.log" &
 PIDS+=($!)
 # Every rule of examples/guard.toml that admits callers is one of its
 # audiences; /healthz and /api/public/ need no assertion.
 python3 examples/verifying_upstream.py 8080 --jwks http://127.0.0.1:6969/.well-known/jwks.json \
-  --issuer "$ISSUER" --audience api,admin,feed,reports-service --public /healthz,/api/public/,/api/feed &
+  --issuer "$ISSUER" --audience api,admin,feed,reports-service,tenant-data --public /healthz,/api/public/,/api/feed &
 PIDS+=($!)
 "$NGINX" -p "$SCRATCH" -c "$PWD/examples/nginx/nginx.conf" 2> "$SCRATCH/nginx.log" &
 PIDS+=($!)

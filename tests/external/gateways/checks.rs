@@ -241,6 +241,8 @@ pub async fn gateway_in_front_of_the_guard(gateway: Gateway) {
     );
     stack.allowed("/api/orders", Some(&alice), &[]).await;
 
+    tenants_reach_their_own_data_only(&stack).await;
+
     // No signing key for the token (a kid not cached, the JWKS failing):
     // 503 with Retry-After at the client, nothing upstream.
     stack.jwks.set_mode(JwksMode::Fail(500));
@@ -252,6 +254,50 @@ pub async fn gateway_in_front_of_the_guard(gateway: Gateway) {
     assert!(retry.parse::<u64>().is_ok_and(|s| s > 0), "{response:?}");
     // The cached key keeps serving.
     stack.allowed("/api/orders", Some(&alice), &[]).await;
+}
+
+/// The `tenant-data` rule, decided by `examples/policies/`: a tenant's user
+/// reaches their own tenant's paths and no other's, however the path is
+/// spelled (the normaliser runs before the captures); a forbid wins.
+async fn tenants_reach_their_own_data_only(stack: &Stack) {
+    let mut claims = id_claims(ALICE, None, &[]);
+    claims["custom:tenant_id"] = serde_json::json!("acme");
+    let acme = sign(&claims, trusted_key());
+    for target in ["/api/tenants/acme/orders", "/api/tenants/acme/orders/7?x=1"] {
+        let got = stack.allowed(target, Some(&acme), &[]).await;
+        assert_eq!(got.one("x-auth-request-rule"), "tenant-data", "{target}");
+        assert_eq!(got.one("x-auth-request-user"), ALICE);
+    }
+    let response = stack
+        .refused("GET", "/api/tenants/globex/orders", Some(&acme), 403)
+        .await;
+    let challenge = response.header("www-authenticate").unwrap_or_default();
+    assert!(challenge.contains("insufficient_scope"), "{response:?}");
+    stack
+        .refused("DELETE", "/api/tenants/acme/orders", Some(&acme), 403)
+        .await;
+    for target in [
+        "/api/tenants/ACME/orders",
+        "/api/tenants/globex/%2e%2e/acme/orders",
+        "/api/tenants/globex%2facme/orders",
+        "/api/tenants/acme%2f..%2fglobex/orders",
+        "/api/Tenants/globex/orders",
+        "/api/tenants//globex/orders",
+    ] {
+        stack.upstream.clear();
+        let response = stack.send("GET", target, &bearer(Some(&acme))).await;
+        let reached = stack.upstream.received();
+        // A gateway may refuse a spelling itself (400) or serve what it
+        // resolves to; globex's data must never be served.
+        let leaked = reached
+            .iter()
+            .any(|r| r.target.to_ascii_lowercase().contains("globex"));
+        assert!(
+            !leaked && (reached.is_empty() || response.status == 200),
+            "{target}: {response:?} {reached:?}\nguard log:\n{}",
+            stack.guard.log()
+        );
+    }
 }
 
 /// Express, Koa and the like route case-insensitively and ignore a trailing

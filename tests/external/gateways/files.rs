@@ -57,3 +57,15 @@ pub fn copy_example(from: &str, dir: &Path, to: &str, replace: &[(String, String
     std::fs::write(&path, text).expect("write the configuration");
     path
 }
+
+/// Copies `examples/policies/` into `dir`, beside a copied `guard.toml`
+/// that names them.
+pub fn copy_example_policies(dir: &Path) {
+    let to = dir.join("policies");
+    std::fs::create_dir_all(&to).expect("policies dir");
+    for entry in std::fs::read_dir(examples().join("policies")).expect("examples/policies") {
+        let from = entry.expect("entry").path();
+        let name = from.file_name().expect("a file name");
+        std::fs::copy(&from, to.join(name)).expect("copy a policy file");
+    }
+}

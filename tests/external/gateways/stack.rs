@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::client::{raw_request, RawResponse};
-use super::files::{assert_replaceable, copy_example, ScratchDir};
+use super::files::{assert_replaceable, copy_example, copy_example_policies, ScratchDir};
 use super::gateway::{Gateway, GatewayProcess};
 use super::upstream::{Received, RecordingUpstream};
 use crate::common::guard_process::{write_signing_key, GuardProcess};
@@ -52,6 +52,7 @@ impl Stack {
         )];
         assert_replaceable(&["guard.toml"], &rules);
         let rules = copy_example("guard.toml", &dir.0, "guard.toml", &rules);
+        copy_example_policies(&dir.0);
         let vars = [
             ("AWS_REGION", REGION.to_owned()),
             ("COGNITO_USER_POOL_ID", POOL_ID.to_owned()),
