@@ -132,6 +132,31 @@ PORT_NOCACHE=$(free_port); PID_NOCACHE=$(start_server nocache "$PORT_NOCACHE" VE
 PORT_REDIS=$(free_port); PID_REDIS=$(start_server redis "$PORT_REDIS" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"); PIDS+=("$PID_REDIS")
 PORT_POOLS=$(free_port); PID_POOLS=$(GUARD_POOLS=1 start_server pools "$PORT_POOLS" GUARD_CONFIG="$PWD/$GUARD_POOLS_FILE"); PIDS+=("$PID_POOLS")
 
+# Policies: one server, one rule decided by a 10-policy Cedar set and the
+# same rule decided by TOML terms, asked with the same token (cache hits).
+CEDAR_RULES="$OUT/guard-cedar.toml"
+mkdir -p "$OUT/policies" && cp bench/policies/ten.cedar "$OUT/policies/"
+cat > "$CEDAR_RULES" <<EOF
+[policies]
+files = ["policies/ten.cedar"]
+namespace = "Bench"
+
+[forward_auth]
+gateway = "nginx"
+
+[[rule]]
+name = "cedar"
+path = "/cedar/{tenant}/**"
+allow = "policy"
+
+[[rule]]
+name = "terms"
+path = "/terms/{tenant}/**"
+groups_any = ["staff"]
+EOF
+PORT_CEDAR=$(free_port); PID_CEDAR=$(start_server cedar "$PORT_CEDAR" GUARD_CONFIG="$PWD/$CEDAR_RULES"); PIDS+=("$PID_CEDAR")
+TENANT_TOKEN=$("$BIN" token --ttl 86400 --sub bench-tenant --group staff --attribute custom:tenant_id=acme --issuer "$ISSUER")
+
 # Identity assertions: the same rule, signing with a key made for the run.
 ASSERT_KEY="$PWD/$OUT/assert.pem"
 openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out "$ASSERT_KEY"
@@ -162,6 +187,8 @@ run_wrk() { # name
     pools_miss)    wrk "${common[@]}" -s bench/cycle_tokens.lua "http://127.0.0.1:$PORT_POOLS" -- "$TOKENS" "$RANDOM" ;;
     auth_hit)      wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original-Method: GET" -H "X-Original-URI: /api/items/42?view=full" "$url_cache/auth" ;;
     auth_assert)   wrk "${common[@]}" -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original-Method: GET" -H "X-Original-URI: /api/items/42?view=full" "http://127.0.0.1:$PORT_ASSERT/auth" ;;
+    auth_cedar)    wrk "${common[@]}" -H "Authorization: Bearer $TENANT_TOKEN" -H "X-Original-Method: GET" -H "X-Original-URI: /cedar/acme/orders/42?view=full" "http://127.0.0.1:$PORT_CEDAR/auth" ;;
+    auth_terms)    wrk "${common[@]}" -H "Authorization: Bearer $TENANT_TOKEN" -H "X-Original-Method: GET" -H "X-Original-URI: /terms/acme/orders/42?view=full" "http://127.0.0.1:$PORT_CEDAR/auth" ;;
     auth_reload)   # The same, while the server reloads its configuration every 100 ms.
                    (while kill -HUP "$PID_CACHE" 2>/dev/null; do sleep 0.1; done) &
                    local reloading=$!
@@ -193,11 +220,19 @@ curl -fsS -o /dev/null -D - -H "Authorization: Bearer $ONE_TOKEN" -H "X-Original
   | grep -qix "x-auth-request-user: bench-hit" \
   || { echo "/auth does not allow the bench token" >&2; exit 1; }
 
+# The policy rule must allow by its own-tenant policy, or it measures a refusal.
+for rule in cedar terms; do
+  curl -fsS -o /dev/null -D - -H "Authorization: Bearer $TENANT_TOKEN" -H "X-Original-Method: GET" \
+    -H "X-Original-URI: /$rule/acme/orders/42" "http://127.0.0.1:$PORT_CEDAR/auth" | tr -d '\r' \
+    | grep -qix "x-auth-request-rule: $rule" \
+    || { echo "/auth does not allow the tenant token under the $rule rule" >&2; exit 1; }
+done
+
 # The two-pool server must take the bench pool's token as that pool's.
 curl -fsS -H "Authorization: Bearer $ONE_TOKEN" "http://127.0.0.1:$PORT_POOLS/users/me" \
   | grep -q '"pool":"bench"' || { echo "the two-pool server does not admit the bench token" >&2; exit 1; }
 
-SCENARIOS=(public hit miss pools_hit pools_miss nocache_same nocache_fresh hit_redis auth_hit auth_assert auth_reload nginx_none nginx_zero nginx_zero_id nginx_guard nginx_zero_assert nginx_guard_assert envoy_zero envoy_zero_id envoy_guard envoy_jwt)
+SCENARIOS=(public hit miss pools_hit pools_miss nocache_same nocache_fresh hit_redis auth_hit auth_assert auth_reload auth_terms auth_cedar nginx_none nginx_zero nginx_zero_id nginx_guard nginx_zero_assert nginx_guard_assert envoy_zero envoy_zero_id envoy_guard envoy_jwt)
 if [ -n "${BENCH_SCENARIOS:-}" ]; then
   chosen=(public)
   for s in $BENCH_SCENARIOS; do
@@ -281,7 +316,7 @@ done
 # total requests over its total time, side by side.
 PAIR_SLICES=${BENCH_PAIR_SLICES:-10}
 PAIR_SECS=${BENCH_PAIR_SECS:-2}
-PAIRS=("nginx_guard nginx_zero" "envoy_guard envoy_zero" "nginx_guard_assert nginx_zero_assert" "auth_hit public" "auth_assert auth_hit" "auth_reload auth_hit" "hit public"
+PAIRS=("nginx_guard nginx_zero" "envoy_guard envoy_zero" "nginx_guard_assert nginx_zero_assert" "auth_hit public" "auth_assert auth_hit" "auth_reload auth_hit" "auth_cedar auth_terms" "hit public"
   "hit_redis public" "miss public" "pools_miss miss")
 export BENCH_PAIR_SLICES=$PAIR_SLICES BENCH_PAIR_SECS=$PAIR_SECS
 rm -f "$OUT"/*.slices
@@ -333,6 +368,8 @@ names = {
     "auth_hit": "/auth (forward-auth, nginx headers), one token (cache hits)",
     "auth_assert": "/auth on cache hits, with identity assertions (signed once, then reused)",
     "auth_reload": "/auth on cache hits, the configuration reloaded (SIGHUP) every 100 ms",
+    "auth_terms": "/auth on cache hits, a rule decided by TOML terms (groups_any)",
+    "auth_cedar": "/auth on cache hits, the same rule decided by a 10-policy Cedar set",
     "nginx_none": "nginx -> upstream, no auth",
     "nginx_zero": "nginx auth_request -> zero-cost guard (return 200) -> upstream",
     "nginx_zero_id": "nginx auth_request -> zero-cost guard (return 200, the same identity headers) -> upstream",
@@ -464,6 +501,8 @@ checks = [
     ("two pools: cache misses >= 0.95x one pool's misses", judged("pools_miss", "miss"), at_least(0.95), judged_shown),
     ("/auth on cache hits >= 0.85x public req/s", judged("auth_hit", "public"), at_least(0.85), judged_shown),
     ("/auth with identity assertions >= 0.9x /auth without", judged("auth_assert", "auth_hit"), at_least(0.9), judged_shown),
+    ("/auth decided by a 10-policy Cedar set >= 0.8x the same rule decided by TOML terms",
+     judged("auth_cedar", "auth_terms"), at_least(0.8), judged_shown),
     ("nginx auth_request to the guard with assertions >= 0.9x nginx asking a zero-cost guard answering the same headers",
      judged("nginx_guard_assert", "nginx_zero_assert"), at_least(0.9), judged_shown),
     ("/auth reloading every 100 ms >= 0.9x /auth without reloads, none refused",
@@ -488,4 +527,6 @@ if [ "${BENCH_SKIP_CRITERION:-0}" != 1 ]; then
   echo
   echo "criterion: one verification (hit, miss, the RSA check alone, jsonwebtoken::decode as a baseline)"
   cargo bench --locked --bench verify -- --noplot 2>&1 | grep -E '^[a-z_/ ]+time:|^verify' || true
+  echo "criterion: one Cedar decision, 10 policies (target <= 10 us, entity build included)"
+  cargo bench --locked --bench policy_decision -- --noplot 2>&1 | grep -E 'time:|^policy' || true
 fi

@@ -73,6 +73,9 @@ identity assertion. Try, in another shell:
   ADMIN=\$($BIN token --group admin)
   curl -i -H "Authorization: Bearer \$ADMIN" http://127.0.0.1:8000/api/admin/users   # 200
   curl -i -H "X-Auth-Request-User: root" http://127.0.0.1:8000/api/public/hello      # 200, no identity
+  ACME=\$($BIN token --sub acme-user --attribute custom:tenant_id=acme)
+  curl -i -H "Authorization: Bearer \$ACME" http://127.0.0.1:8000/api/tenants/acme/orders    # 200 (policy own-tenant)
+  curl -i -H "Authorization: Bearer \$ACME" http://127.0.0.1:8000/api/tenants/globex/orders  # 403 (no policy permits)
   curl -i -H "X-Auth-Request-User: root" http://127.0.0.1:8080/api/orders            # 401 past the gateway
 
 Ctrl-C stops the guard, nginx and the upstream.

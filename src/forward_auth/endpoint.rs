@@ -8,6 +8,7 @@
 //! document: it is the gateway's question, not part of the API clients
 //! call, and exists only with `GUARD_CONFIG`.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -27,7 +28,7 @@ use crate::auth::{
     authenticate, decide, Allow, AuthError, Authentication, Caller, Missing, PolicyRefusal,
     TokenRejection,
 };
-use crate::policies::RequestFacts;
+use crate::policies::{PolicyDecision, RequestFacts};
 
 /// Registers `/auth` and `/auth/{anything}` for every method: a scope's
 /// static prefix, compared as a string (a `{tail:.*}` pattern would run a
@@ -134,7 +135,7 @@ async fn forward_auth(req: HttpRequest) -> HttpResponse {
         rule.name,
         outcome.label(),
         caller.as_ref().map_or("-", |caller| &*caller.claims().pool.name),
-        explanation.map_or_else(String::new, |e| format!(" policies={e:?}")),
+        explanation.map_or_else(String::new, |d| format!(" policies={:?}", d.explanation())),
         started.micros()
     );
     response
@@ -149,7 +150,7 @@ fn permitted(
     caller: &Caller,
     method: &Method,
     path: &str,
-    explanation: &mut Option<String>,
+    explanation: &mut Option<Arc<PolicyDecision>>,
 ) -> Result<(), Refusal> {
     if !matches!(rule.access, RuleAccess::Cedar { .. }) {
         return Ok(());
@@ -161,7 +162,10 @@ fn permitted(
         }))
     };
     let (Some(engine), Some(action)) = (rules.policies(), rule.cedar()) else {
-        *explanation = Some("no policy set loaded".to_owned());
+        log::error!(
+            "rule {} is decided by policies, and none are loaded",
+            rule.name
+        );
         return Err(refusal());
     };
     let captures = rule.captures(path);
@@ -172,8 +176,9 @@ fn permitted(
         captures: &captures,
     };
     let decision = engine.decide(caller.claims(), action, facts);
-    *explanation = Some(decision.explanation());
-    match decision.allowed {
+    let allowed = decision.allowed;
+    *explanation = Some(decision);
+    match allowed {
         true => Ok(()),
         false => Err(refusal()),
     }

@@ -76,6 +76,60 @@ impl PolicyDecision {
     }
 }
 
+/// Decisions remembered (token and request pairs); each holds its path.
+const DECISIONS: usize = 8192;
+
+/// The longest path whose decision is remembered, so the cache's memory
+/// stays bounded (a path may be 8 KiB).
+const MAX_REMEMBERED_PATH: usize = 256;
+
+impl RequestFacts<'_> {
+    /// A hash of everything but the token that a decision depends on: the
+    /// rule, the method, the path (the captures follow from the two).
+    fn key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (self.rule, self.method.as_str(), self.path).hash(&mut hasher);
+        hasher.finish()
+    }
+}
+
+/// What a remembered decision was asked, compared on a hit (the key is a
+/// hash).
+#[derive(Clone, PartialEq, Eq)]
+struct Asked {
+    rule: Box<str>,
+    method: Method,
+    path: Box<str>,
+}
+
+impl Asked {
+    fn of(facts: RequestFacts<'_>) -> Self {
+        Asked {
+            rule: facts.rule.into(),
+            method: facts.method.clone(),
+            path: facts.path.into(),
+        }
+    }
+}
+
+impl PartialEq<RequestFacts<'_>> for Asked {
+    fn eq(&self, facts: &RequestFacts<'_>) -> bool {
+        *self.rule == *facts.rule && self.method == facts.method && *self.path == *facts.path
+    }
+}
+
+/// A decision kept for a verified token and a request. Only the token
+/// and the request decide (the context holds nothing else, no clock), a
+/// revoked token is refused before the policies are asked, and a reload
+/// builds a new engine: a kept decision is never stale.
+#[derive(Clone)]
+struct Decided {
+    claims: Weak<ClaimsInner>,
+    asked: Asked,
+    decision: Arc<PolicyDecision>,
+}
+
 /// A principal kept for a verified token.
 #[derive(Clone)]
 struct Kept {
@@ -91,6 +145,7 @@ pub struct PolicyEngine {
     files: Vec<String>,
     authorizer: Authorizer,
     principals: Cache<usize, Kept>,
+    decisions: Cache<(usize, u64), Decided>,
 }
 
 impl std::fmt::Debug for PolicyEngine {
@@ -121,6 +176,7 @@ impl PolicyEngine {
             files: sources.files.iter().map(|f| f.name.clone()).collect(),
             authorizer: Authorizer::new(),
             principals: Cache::new(PRINCIPALS),
+            decisions: Cache::new(DECISIONS),
         })
     }
 
@@ -169,14 +225,52 @@ impl PolicyEngine {
         claims: &Claims,
         action: &RuleAction,
         facts: RequestFacts<'_>,
-    ) -> PolicyDecision {
+    ) -> Arc<PolicyDecision> {
+        let remembered = facts.path.len() <= MAX_REMEMBERED_PATH;
+        let key = (claims.identity_address(), facts.key());
+        if remembered {
+            if let Some(kept) = self.decisions.get(&key) {
+                let same_token = kept.claims.upgrade().is_some_and(|held| claims.is(&held));
+                if same_token && kept.asked == facts {
+                    return kept.decision;
+                }
+            }
+        }
         let principal = self.principal(claims);
-        let principal = match &*principal {
-            Ok(principal) => principal,
-            Err(why) => return PolicyDecision::refused(why.clone()),
-        };
-        match self.request(principal, claims, action, facts) {
-            Ok(request) => self.evaluate(&request, principal),
+        let decision = Arc::new(match &*principal {
+            Ok(principal) => match self.request(principal, claims, action, facts) {
+                Ok(request) => self.evaluate(&request, principal),
+                Err(why) => PolicyDecision::refused(why),
+            },
+            Err(why) => PolicyDecision::refused(why.clone()),
+        });
+        if remembered {
+            self.decisions.insert(
+                key,
+                Decided {
+                    claims: claims.downgrade(),
+                    asked: Asked::of(facts),
+                    decision: Arc::clone(&decision),
+                },
+            );
+        }
+        decision
+    }
+
+    /// [`PolicyEngine::decide`] for a token seen for the first time: the
+    /// principal built anew and not kept (what a decision costs on a
+    /// token's first request; the benchmarks measure it).
+    pub fn decide_first_time(
+        &self,
+        claims: &Claims,
+        action: &RuleAction,
+        facts: RequestFacts<'_>,
+    ) -> PolicyDecision {
+        match self.build_principal(claims) {
+            Ok(principal) => match self.request(&principal, claims, action, facts) {
+                Ok(request) => self.evaluate(&request, &principal),
+                Err(why) => PolicyDecision::refused(why),
+            },
             Err(why) => PolicyDecision::refused(why),
         }
     }
@@ -265,13 +359,7 @@ impl PolicyEngine {
                 return kept.principal;
             }
         }
-        let loaded = &self.loaded;
-        let principal = Arc::new(Principal::of(
-            claims,
-            &loaded.types,
-            loaded.schema.as_ref(),
-            loaded.shapes.as_ref().map(|shapes| &shapes.principal),
-        ));
+        let principal = Arc::new(self.build_principal(claims));
         self.principals.insert(
             key,
             Kept {
@@ -280,6 +368,16 @@ impl PolicyEngine {
             },
         );
         principal
+    }
+
+    fn build_principal(&self, claims: &Claims) -> Result<Principal, String> {
+        let loaded = &self.loaded;
+        Principal::of(
+            claims,
+            &loaded.types,
+            loaded.schema.as_ref(),
+            loaded.shapes.as_ref().map(|shapes| &shapes.principal),
+        )
     }
 
     /// The Cedar request: principal, action, resource and the context.

@@ -68,7 +68,7 @@ fn allowed(engine: &PolicyEngine, claims: &Claims, method: Method, path: &str) -
     let action = engine.rule_action(template, None);
     let tenant = path.split('/').nth(2).unwrap_or_default();
     let captures = [("tenant", tenant)];
-    engine.decide(
+    let decision = engine.decide(
         claims,
         &action,
         RequestFacts {
@@ -77,7 +77,8 @@ fn allowed(engine: &PolicyEngine, claims: &Claims, method: Method, path: &str) -
             rule: "tenants",
             captures: &captures,
         },
-    )
+    );
+    (*decision).clone()
 }
 
 #[test]
@@ -185,6 +186,7 @@ fn the_action_is_the_method_lower_case_and_the_template() {
         captures: &[("tenant", "a")],
     };
     assert!(fixed.decide(&claims, &action, facts).allowed);
+    assert!(fixed.decide_first_time(&claims, &action, facts).allowed);
 }
 
 #[test]
@@ -285,6 +287,53 @@ fn huge_group_lists_are_decided_not_crashed() {
     ));
     let claims = id_token(json!({"cognito:groups": groups}));
     assert!(allowed(&engine, &claims, Method::GET, "/tenants/a/x").allowed);
+}
+
+#[test]
+fn a_decision_is_kept_per_token_and_request_only() {
+    let engine = engine(
+        r#"permit (principal, action, resource) when { principal["custom:tenant_id"] == context.pathParameters.tenant };"#,
+    );
+    let acme = id_token(json!({"custom:tenant_id": "acme"}));
+    let action = engine.rule_action("/tenants/{tenant}/**", None);
+    let ask = |claims: &Claims, method: &Method, path: &'static str, rule: &'static str| {
+        let tenant = path.split('/').nth(2).unwrap_or_default();
+        let captures = [("tenant", tenant)];
+        let facts = RequestFacts {
+            method,
+            path,
+            rule,
+            captures: &captures,
+        };
+        engine.decide(claims, &action, facts)
+    };
+    let first = ask(&acme, &Method::GET, "/tenants/acme/x", "tenants");
+    assert!(first.allowed);
+    assert!(std::sync::Arc::ptr_eq(
+        &first,
+        &ask(&acme.clone(), &Method::GET, "/tenants/acme/x", "tenants")
+    ));
+    // Another path, method, rule or token is decided anew.
+    assert!(!ask(&acme, &Method::GET, "/tenants/globex/x", "tenants").allowed);
+    assert!(!std::sync::Arc::ptr_eq(
+        &first,
+        &ask(&acme, &Method::POST, "/tenants/acme/x", "tenants")
+    ));
+    assert!(!std::sync::Arc::ptr_eq(
+        &first,
+        &ask(&acme, &Method::GET, "/tenants/acme/x", "other")
+    ));
+    let globex = id_token(json!({"custom:tenant_id": "globex"}));
+    assert!(!ask(&globex, &Method::GET, "/tenants/acme/x", "tenants").allowed);
+    // A long path is decided every time, not kept.
+    let long: &'static str =
+        Box::leak(format!("/tenants/acme/{}", "x".repeat(300)).into_boxed_str());
+    let once = ask(&acme, &Method::GET, long, "tenants");
+    assert!(once.allowed);
+    assert!(!std::sync::Arc::ptr_eq(
+        &once,
+        &ask(&acme, &Method::GET, long, "tenants")
+    ));
 }
 
 #[test]
