@@ -1,7 +1,8 @@
 //! One Cedar decision of an `allow = "policy"` rule, in isolation: the
 //! bench's 10-policy set (`bench/policies/ten.cedar`) on a verified ID
-//! token, with the principal kept from an earlier request (every request
-//! after a token's first) and built anew (its first request).
+//! token: the decision kept (the same token asking the same request
+//! again), the principal kept from an earlier request (a new request of a
+//! token seen before), and everything built anew (a token's first).
 
 use std::sync::Arc;
 
@@ -79,8 +80,12 @@ fn bench(c: &mut Criterion) {
     assert!(engine.decide_first_time(&claims, &action, facts).allowed);
 
     c.bench_function(
-        "policy/decide, 10 policies, principal kept (token cache hit)",
+        "policy/decide, 10 policies, decision kept (same token and request)",
         |b| b.iter(|| engine.decide(std::hint::black_box(&claims), &action, facts)),
+    );
+    c.bench_function(
+        "policy/decide, 10 policies, principal kept (a new request)",
+        |b| b.iter(|| engine.decide_new_request(std::hint::black_box(&claims), &action, facts)),
     );
     c.bench_function(
         "policy/decide, 10 policies, principal built (entity build included)",

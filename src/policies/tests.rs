@@ -437,3 +437,26 @@ fn the_schema_to_start_from_validates_policies_of_its_rules() {
         "the request fits the schema: {decision:?}"
     );
 }
+
+#[test]
+fn with_several_pools_the_principal_and_groups_carry_the_token_s_pool_id() {
+    const OTHER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other";
+    let other_rules = ClaimRules {
+        issuers: vec![OTHER.to_owned()],
+        pool: std::sync::Arc::new(crate::pools::PoolTag::new(1, "other", "admin", None, true)),
+        ..rules()
+    };
+    let mut claims = id_claims();
+    claims["iss"] = json!(OTHER);
+    let from_other = check(claims, &other_rules).expect("valid claims");
+    let engine = engine(
+        r#"permit (principal == Api::User::"eu-west-1_Other|u-1", action, resource) when { context.guard.pool == "other" };
+           permit (principal in Api::UserGroup::"us-east-1_Pool|admin", action, resource);"#,
+    );
+    // The same sub and group name in the other pool: another principal,
+    // another group.
+    assert!(allowed(&engine, &from_other, Method::GET, "/tenants/a/x").allowed);
+    let only_group = engine_of(r#"permit (principal in Api::UserGroup::"us-east-1_Pool|admin", action, resource);"#);
+    assert!(!allowed(&only_group, &from_other, Method::GET, "/tenants/a/x").allowed);
+    assert!(allowed(&only_group, &id_token(json!({})), Method::GET, "/tenants/a/x").allowed);
+}
