@@ -130,6 +130,25 @@ struct Decided {
     decision: Arc<PolicyDecision>,
 }
 
+/// A record of strings, made directly (no JSON on the way); with a
+/// declared shape, its declared fields only.
+fn strings<'a>(
+    fields: impl Iterator<Item = (&'a str, &'a str)>,
+    declared: Option<super::shape::Shape>,
+) -> Result<RestrictedExpression, String> {
+    RestrictedExpression::new_record(
+        fields
+            .filter(|(name, _)| declared.as_ref().is_none_or(|shape| shape.declares(name)))
+            .map(|(name, value)| {
+                (
+                    name.to_owned(),
+                    RestrictedExpression::new_string(value.to_owned()),
+                )
+            }),
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// A principal kept for a verified token.
 #[derive(Clone)]
 struct Kept {
@@ -433,10 +452,7 @@ impl PolicyEngine {
             .as_ref()
             .map(|shapes| shapes.context(action));
         let wants = |name: &str| shape.as_ref().is_none_or(|shape| shape.declares(name));
-        let keep = |name: &str, value: Value| match &shape {
-            Some(shape) => shape.field(name).keep(&value),
-            None => value,
-        };
+        let field = |name: &str| shape.as_ref().map(|shape| shape.field(name));
         let mut pairs: Vec<(String, RestrictedExpression)> = Vec::with_capacity(3);
         if let (Some(token), true) = (&principal.token, wants("token")) {
             let mut token = token.clone();
@@ -448,36 +464,38 @@ impl PolicyEngine {
                     .collect();
                 token.insert("scope".to_owned(), Value::Array(scopes));
             }
-            let token = keep("token", Value::Object(token));
+            let token = match field("token") {
+                Some(shape) => shape.keep(Value::Object(token)),
+                None => Value::Object(token),
+            };
             pairs.push((
                 "token".to_owned(),
-                to_cedar(&token).map_err(|why| format!("context.token: {why}"))?,
+                to_cedar(token).map_err(|why| format!("context.token: {why}"))?,
             ));
         }
         if !facts.captures.is_empty() && wants("pathParameters") {
-            let captures = facts
-                .captures
-                .iter()
-                .map(|(name, value)| ((*name).to_owned(), Value::String((*value).to_owned())))
-                .collect();
-            let captures = keep("pathParameters", Value::Object(captures));
-            pairs.push((
-                "pathParameters".to_owned(),
-                to_cedar(&captures).map_err(|why| format!("context.pathParameters: {why}"))?,
-            ));
+            let captures = strings(facts.captures.iter().copied(), field("pathParameters"))?;
+            pairs.push(("pathParameters".to_owned(), captures));
         }
         if wants("guard") {
-            let guard = serde_json::json!({
-                "method": facts.method.as_str(),
-                "path": facts.path,
-                "rule": facts.rule,
-                "pool": &*claims.pool.name,
-                "callerKind": if claims.is_machine() { "machine" } else { "user" },
-                "tokenUse": claims.token_use.as_str(),
-            });
+            let guard = [
+                ("method", facts.method.as_str()),
+                ("path", facts.path),
+                ("rule", facts.rule),
+                ("pool", &*claims.pool.name),
+                (
+                    "callerKind",
+                    if claims.is_machine() {
+                        "machine"
+                    } else {
+                        "user"
+                    },
+                ),
+                ("tokenUse", claims.token_use.as_str()),
+            ];
             pairs.push((
                 "guard".to_owned(),
-                to_cedar(&keep("guard", guard)).map_err(|why| format!("context.guard: {why}"))?,
+                strings(guard.into_iter(), field("guard"))?,
             ));
         }
         Context::from_pairs(pairs).map_err(|e| e.to_string())

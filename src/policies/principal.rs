@@ -51,7 +51,7 @@ impl Principal {
         principal: Option<&Shape>,
     ) -> Result<Self, String> {
         let all = claims.all_claims();
-        let pool = pool_id(&all);
+        let pool = pool_id(&all).to_owned();
         let uid = EntityUid::from_type_name_and_id(
             types.principal.clone(),
             EntityId::new(format!("{pool}|{}", claims.sub)),
@@ -67,7 +67,7 @@ impl Principal {
             })
             .collect();
         let (attributes, token) = match claims.token_use {
-            TokenUse::Id => (attributes(&all, principal)?, None),
+            TokenUse::Id => (attributes(all, principal)?, None),
             TokenUse::Access => (HashMap::new(), Some(without_groups(all))),
         };
         let entity = Entity::new(uid.clone(), attributes, parents)
@@ -91,21 +91,22 @@ fn without_groups(mut claims: Map<String, Value>) -> Map<String, Value> {
 /// An ID token's attributes: every claim but the groups (with a schema,
 /// those it declares).
 fn attributes(
-    claims: &Map<String, Value>,
+    claims: Map<String, Value>,
     declared: Option<&Shape>,
 ) -> Result<HashMap<String, cedar_policy::RestrictedExpression>, String> {
     claims
-        .iter()
-        .filter(|(name, _)| *name != GROUPS)
+        .into_iter()
+        .filter(|(name, _)| name != GROUPS)
         .filter(|(name, _)| declared.is_none_or(|shape| shape.declares(name)))
         .map(|(name, value)| {
             let value = match declared {
-                Some(shape) => shape.field(name).keep(value),
-                None => value.clone(),
+                Some(shape) => shape.field(&name).keep(value),
+                None => value,
             };
-            to_cedar(&value)
-                .map(|value| (name.clone(), value))
-                .map_err(|why| format!("the claim {name:?}: {why}"))
+            match to_cedar(value) {
+                Ok(value) => Ok((name, value)),
+                Err(why) => Err(format!("the claim {name:?}: {why}")),
+            }
         })
         .collect()
 }

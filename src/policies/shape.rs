@@ -112,19 +112,18 @@ fn common_shape(name: &str, common: &Map<String, Value>, depth: usize) -> Shape 
 
 impl Shape {
     /// `value` with only what this shape declares (records recursively).
-    pub fn keep(&self, value: &Value) -> Value {
+    pub fn keep(&self, value: Value) -> Value {
         match (self, value) {
             (Shape::Record(declared), Value::Object(fields)) => Value::Object(
                 fields
-                    .iter()
+                    .into_iter()
                     .filter_map(|(name, value)| {
-                        declared
-                            .get(name)
-                            .map(|shape| (name.clone(), shape.keep(value)))
+                        let value = declared.get(&name)?.keep(value);
+                        Some((name, value))
                     })
                     .collect(),
             ),
-            _ => value.clone(),
+            (_, value) => value,
         }
     }
 

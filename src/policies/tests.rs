@@ -456,7 +456,17 @@ fn with_several_pools_the_principal_and_groups_carry_the_token_s_pool_id() {
     // The same sub and group name in the other pool: another principal,
     // another group.
     assert!(allowed(&engine, &from_other, Method::GET, "/tenants/a/x").allowed);
-    let only_group = engine_of(r#"permit (principal in Api::UserGroup::"us-east-1_Pool|admin", action, resource);"#);
+    let only_group = engine_of(
+        r#"permit (principal in Api::UserGroup::"us-east-1_Pool|admin", action, resource);"#,
+    );
     assert!(!allowed(&only_group, &from_other, Method::GET, "/tenants/a/x").allowed);
-    assert!(allowed(&only_group, &id_token(json!({})), Method::GET, "/tenants/a/x").allowed);
+    assert!(
+        allowed(
+            &only_group,
+            &id_token(json!({})),
+            Method::GET,
+            "/tenants/a/x"
+        )
+        .allowed
+    );
 }
