@@ -11,6 +11,15 @@ use actix_web::http::Method;
 use prometheus_client::metrics::family::Family;
 
 use super::pools::pool_keys;
+
+/// `println!` that ends quietly when stdout is closed (`| head`) instead
+/// of panicking: an explanation cut short is the reader's choice.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 use crate::auth::claims::check_claims;
 use crate::auth::jose::{parse_payload, unverified_issuer, TokenParts};
 use crate::auth::{ClaimRules, Claims, Verifier};
@@ -66,7 +75,7 @@ fn check(settings: &Settings, file: &Path) -> ExitCode {
         ),
         None => "no policies".to_owned(),
     };
-    println!(
+    say!(
         "ok: {}: {} pool(s), {count} rule(s) ({decided} decided by the policies), {policies}",
         file.display(),
         settings.pools.len()
@@ -96,7 +105,8 @@ fn schema(settings: &Settings) -> ExitCode {
             _ => None,
         })
         .collect();
-    print!("{}", schema_start(engine.names(), &schema_rules));
+    let schema = schema_start(engine.names(), &schema_rules);
+    say!("{}", schema.trim_end());
     ExitCode::SUCCESS
 }
 
@@ -106,9 +116,7 @@ fn explain(settings: &Settings, request: &ExplainRequest) -> ExitCode {
         return ExitCode::from(2);
     };
     if request.unverified {
-        println!(
-            "UNVERIFIED: the token's signature was not checked; its claims are taken as written"
-        );
+        say!("UNVERIFIED: the token's signature was not checked; its claims are taken as written");
     }
     let method = match Method::from_bytes(request.method.as_bytes()) {
         Ok(method) => method,
@@ -121,18 +129,18 @@ fn explain(settings: &Settings, request: &ExplainRequest) -> ExitCode {
     let path = match normalise(&request.path) {
         Ok(path) => path,
         Err(refused) => {
-            println!("path: refused with 400 before any rule: {refused}");
+            say!("path: refused with 400 before any rule: {refused}");
             return ExitCode::from(1);
         }
     };
     let rule = match rules.rule_for(&method, &path) {
         Ok(Some(rule)) => rule,
         Ok(None) => {
-            println!("rule: none matches {method} {path}: 403 (default deny)");
+            say!("rule: none matches {method} {path}: 403 (default deny)");
             return ExitCode::from(1);
         }
         Err(ambiguity) => {
-            println!(
+            say!(
                 "rule: ambiguous, 400: the path as sent meets {}, its {} reading meets {}",
                 crate::forward_auth::PathAmbiguity::name(ambiguity.as_sent),
                 ambiguity.reading,
@@ -141,15 +149,15 @@ fn explain(settings: &Settings, request: &ExplainRequest) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    println!("rule: {} ({method} {path})", rule.name());
+    say!("rule: {} ({method} {path})", rule.name());
     let (Some(engine), Some(action)) = (rules.policies(), rule.cedar()) else {
-        println!("decision: this rule is not decided by the policies (allow is not \"policy\")");
+        say!("decision: this rule is not decided by the policies (allow is not \"policy\")");
         return ExitCode::SUCCESS;
     };
     let claims = match token_claims(settings, rule_settings, &request.token, request.unverified) {
         Ok(claims) => claims,
         Err(why) => {
-            println!("token: refused (401 at /auth): {why}");
+            say!("token: refused (401 at /auth): {why}");
             return ExitCode::from(1);
         }
     };
@@ -162,26 +170,26 @@ fn explain(settings: &Settings, request: &ExplainRequest) -> ExitCode {
     };
     let explained = engine.explain(&claims, action, facts);
     match &explained.principal {
-        Ok(entity) => println!(
+        Ok(entity) => say!(
             "principal entity (with its parents and attributes):\n{}",
             serde_json::to_string_pretty(entity).unwrap_or_default()
         ),
-        Err(why) => println!("principal: cannot be built: {why}"),
+        Err(why) => say!("principal: cannot be built: {why}"),
     }
     match &explained.request {
         Ok(cedar) => {
             let show = |uid: Option<&cedar_policy::EntityUid>| {
                 uid.map_or("?".to_owned(), ToString::to_string)
             };
-            println!("principal: {}", show(cedar.principal()));
-            println!("action: {}", show(cedar.action()));
-            println!("resource: {}", show(cedar.resource()));
+            say!("principal: {}", show(cedar.principal()));
+            say!("action: {}", show(cedar.action()));
+            say!("resource: {}", show(cedar.resource()));
             match cedar.context() {
-                Some(context) => println!("context: {context}"),
-                None => println!("context: (none)"),
+                Some(context) => say!("context: {context}"),
+                None => say!("context: (none)"),
             }
         }
-        Err(why) => println!("request: cannot be made: {why}"),
+        Err(why) => say!("request: cannot be made: {why}"),
     }
     let decision = &explained.decision;
     let verdict = if decision.allowed {
@@ -189,10 +197,10 @@ fn explain(settings: &Settings, request: &ExplainRequest) -> ExitCode {
     } else {
         "DENY (403 insufficient_scope)"
     };
-    println!("decision: {verdict}: {}", decision.explanation());
+    say!("decision: {verdict}: {}", decision.explanation());
     for id in &decision.policies {
         if let Some((file, line)) = engine.origin(id) {
-            println!("  {id}: {file}:{line}");
+            say!("  {id}: {file}:{line}");
         }
     }
     match decision.allowed {
