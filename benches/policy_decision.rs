@@ -4,54 +4,23 @@
 //! again), the principal kept from an earlier request (a new request of a
 //! token seen before), and everything built anew (a token's first).
 
-use std::sync::Arc;
+// Shared with the verification bench, which uses all of it.
+#[allow(dead_code)]
+mod support;
 
 use actix_web::http::Method;
-use cognito_guard::auth::{Verdict, Verifier};
-use cognito_guard::keys::{JwksCache, JwksPolicy};
+use cognito_guard::auth::Verdict;
 use cognito_guard::policies::{CedarNames, PolicyEngine, PolicySources, RequestFacts, SourceFile};
-use cognito_guard::Settings;
 use criterion::{criterion_group, criterion_main, Criterion};
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
-
-const ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench01";
+use support::{bench_key, id_token, verifier};
 
 fn bench(c: &mut Criterion) {
     let root = env!("CARGO_MANIFEST_DIR");
-    let pem = std::fs::read(format!("{root}/tests/fixtures/trusted.pem")).expect("test key");
-    let key = EncodingKey::from_rsa_pem(&pem).expect("pem");
-    let jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).expect("jwk");
-    let AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
-        panic!("rsa")
-    };
-    let jwks = json!({"keys": [{"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig", "n": rsa.n, "e": rsa.e}]});
-    let settings = Settings::from_vars([
-        ("AWS_REGION", "us-east-1"),
-        ("COGNITO_USER_POOL_ID", "us-east-1_Bench01"),
-        ("COGNITO_CLIENT_ID", "benchclient"),
-        ("COGNITO_JWKS_URL", "http://127.0.0.1:9/jwks.json"),
-    ])
-    .expect("bench settings");
-    let url = settings.pools[0].jwks.url().expect("a JWKS URL");
-    let cache = Arc::new(JwksCache::new(url, JwksPolicy::default()));
-    cache
-        .store_document(jwks.to_string().as_bytes())
-        .expect("bench JWKS");
-    let verifier = Verifier::for_pools(&settings.pools, vec![cache], &settings.token_cache, false);
-
-    let now = jsonwebtoken::get_current_timestamp();
-    let claims = json!({
-        "sub": "4f6a2c1e-0000-4000-8000-000000000001", "email_verified": true, "iss": ISSUER,
-        "cognito:username": "bench-user", "origin_jti": "0e4a2c9d-0000-4000-8000-000000000002",
-        "aud": "benchclient", "event_id": "5b0d9d4a-0000-4000-8000-000000000003", "token_use": "id",
-        "auth_time": now, "exp": now + 3600, "iat": now, "jti": "8f1c7b2e-0000-4000-8000-000000000004",
-        "email": "bench@example.com", "cognito:groups": ["staff", "auditor"], "custom:tenant_id": "acme",
-    });
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some("k1".into());
-    let token = jsonwebtoken::encode(&header, &claims, &key).expect("sign");
+    let key = bench_key();
+    let verifier = verifier("10000", &key.jwks);
+    let extra = json!({"cognito:groups": ["staff", "auditor"], "custom:tenant_id": "acme"});
+    let token = id_token(&key.key, extra);
     let Verdict::Decided(Ok(claims)) = verifier.check(&token) else {
         panic!("the bench token verifies")
     };

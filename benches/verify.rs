@@ -2,58 +2,18 @@
 //! (signature check and claims parse), and `jsonwebtoken::decode` on the
 //! same token as the baseline the issue measured (~23 µs).
 
-use std::sync::Arc;
+mod support;
 
-use cognito_guard::auth::{Verdict, Verifier};
-use cognito_guard::keys::{JwksCache, JwksPolicy};
-use cognito_guard::Settings;
+use cognito_guard::auth::Verdict;
 use criterion::{criterion_group, criterion_main, Criterion};
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::json;
-
-const ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench01";
-
-fn verifier(cache_entries: &str, jwks: &serde_json::Value) -> Verifier {
-    let settings = Settings::from_vars([
-        ("AWS_REGION", "us-east-1"),
-        ("COGNITO_USER_POOL_ID", "us-east-1_Bench01"),
-        ("COGNITO_CLIENT_ID", "benchclient"),
-        ("COGNITO_JWKS_URL", "http://127.0.0.1:9/jwks.json"),
-        ("VERIFIED_TOKEN_CACHE_ENTRIES", cache_entries),
-    ])
-    .expect("bench settings");
-    let url = settings.pools[0].jwks.url().expect("a JWKS URL");
-    let cache = Arc::new(JwksCache::new(url, JwksPolicy::default()));
-    cache
-        .store_document(jwks.to_string().as_bytes())
-        .expect("bench JWKS");
-    Verifier::for_pools(&settings.pools, vec![cache], &settings.token_cache, false)
-}
+use support::{bench_key, id_token, verifier, ISSUER};
 
 fn bench(c: &mut Criterion) {
-    let pem = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/trusted.pem"
-    ))
-    .expect("test key");
-    let key = EncodingKey::from_rsa_pem(&pem).expect("pem");
-    let jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).expect("jwk");
-    let AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
-        panic!("rsa")
-    };
-    let jwks = json!({"keys": [{"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig", "n": rsa.n, "e": rsa.e}]});
-    let now = jsonwebtoken::get_current_timestamp();
-    let claims = json!({
-        "sub": "4f6a2c1e-0000-4000-8000-000000000001", "email_verified": true, "iss": ISSUER,
-        "cognito:username": "bench-user", "origin_jti": "0e4a2c9d-0000-4000-8000-000000000002",
-        "aud": "benchclient", "event_id": "5b0d9d4a-0000-4000-8000-000000000003", "token_use": "id",
-        "auth_time": now, "exp": now + 3600, "iat": now, "jti": "8f1c7b2e-0000-4000-8000-000000000004",
-        "email": "bench@example.com", "cognito:groups": ["staff"],
-    });
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some("k1".into());
-    let token = jsonwebtoken::encode(&header, &claims, &key).expect("sign");
+    let key = bench_key();
+    let jwks = key.jwks.clone();
+    let token = id_token(&key.key, json!({"cognito:groups": ["staff"]}));
 
     let cached = verifier("10000", &jwks);
     let uncached = verifier("0", &jwks);
@@ -80,7 +40,7 @@ fn bench(c: &mut Criterion) {
             cognito_guard::auth::jose::verify_signature(std::hint::black_box(&parts), &parsed_key)
         })
     });
-    let decoding = DecodingKey::from_rsa_components(&rsa.n, &rsa.e).expect("key");
+    let decoding = DecodingKey::from_rsa_components(&key.n, &key.e).expect("key");
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&["benchclient"]);

@@ -68,6 +68,8 @@ fn check_readings_agree(text: &str) {
         trusted_peers: Vec::new(),
         assertion: None,
         rules,
+        policies: None,
+        policy_files: Vec::new(),
     };
     let rules = ForwardAuth::new(&settings, None);
     let Ok(Some(rule)) = rules.rule_for(&Method::GET, &path) else {

@@ -8,8 +8,9 @@ use cedar_policy::EntityUid;
 use super::names::CedarTypes;
 
 /// The methods a rule is most often asked with, whose actions are made at
-/// start; any other is made when asked.
-const COMMON: [Method; 7] = [
+/// start (any other is made when asked), and that `policy schema` declares
+/// for a rule without `methods`.
+pub(crate) const COMMON: [Method; 7] = [
     Method::GET,
     Method::HEAD,
     Method::POST,

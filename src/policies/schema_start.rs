@@ -6,7 +6,7 @@
 
 use actix_web::http::Method;
 
-use super::action::action_id;
+use super::action::{action_id, COMMON};
 use super::names::CedarNames;
 
 /// What the schema needs of one `allow = "policy"` rule.
@@ -21,17 +21,6 @@ pub struct SchemaRule {
     /// Its `{name}` captures.
     pub captures: Vec<String>,
 }
-
-/// The methods a rule without `methods` gets actions for.
-const ANY_METHOD: [Method; 7] = [
-    Method::GET,
-    Method::HEAD,
-    Method::POST,
-    Method::PUT,
-    Method::PATCH,
-    Method::DELETE,
-    Method::OPTIONS,
-];
 
 /// The ID token claims Cognito always or usually writes.
 const ID_CLAIMS: &[(&str, &str)] = &[
@@ -96,7 +85,7 @@ pub fn schema_start(names: &CedarNames, rules: &[SchemaRule]) -> String {
                 .iter()
                 .map(|m| action_id(m, &rule.template))
                 .collect(),
-            (None, None) => ANY_METHOD
+            (None, None) => COMMON
                 .iter()
                 .map(|m| action_id(m, &rule.template))
                 .collect(),
