@@ -3,15 +3,19 @@
 //! crate on the entities Amazon Verified Permissions builds from a Cognito
 //! token, so the same policies run here and in AVP. Along the request:
 //! `principal` (the token's entity, built once per verified token, its
-//! claims converted by `values`) → `engine` (the context per request, the
-//! action of `action`, then `is_authorized`). `load` reads and validates
+//! claims converted by `values`) → `engine` (the context of `context`
+//! per request, the action of `action`, then `is_authorized`; what it
+//! keeps between requests in `kept`; `decision` the request and answer). `load` reads and validates
 //! the set at start and reload (`shape`: what a schema declares;
 //! `names`: the entity types), `errors` says where a set is wrong, and
 //! `schema_start` writes a schema to begin from.
 
 mod action;
+mod context;
+mod decision;
 mod engine;
 mod errors;
+mod kept;
 mod load;
 mod names;
 mod principal;
@@ -20,7 +24,8 @@ mod shape;
 mod values;
 
 pub use action::RuleAction;
-pub use engine::{Explained, PolicyDecision, PolicyEngine, RequestFacts};
+pub use decision::{PolicyDecision, RequestFacts};
+pub use engine::{Explained, PolicyEngine};
 pub use errors::PolicyLoadError;
 pub use load::{PolicySources, SourceFile};
 pub use names::CedarNames;
