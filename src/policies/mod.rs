@@ -33,3 +33,6 @@ pub use schema_start::{schema_start, SchemaRule};
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod load_tests;

@@ -11,7 +11,7 @@ use crate::pools::TokenUsePolicy;
 
 const POOL_ID: &str = "us-east-1_Pool";
 
-fn sources(policies: &str, schema: Option<&str>) -> PolicySources {
+pub(super) fn sources(policies: &str, schema: Option<&str>) -> PolicySources {
     PolicySources {
         files: vec![SourceFile {
             name: "policies/a.cedar".to_owned(),
@@ -25,7 +25,7 @@ fn sources(policies: &str, schema: Option<&str>) -> PolicySources {
     }
 }
 
-fn engine(policies: &str) -> PolicyEngine {
+pub(super) fn engine(policies: &str) -> PolicyEngine {
     PolicyEngine::load(&sources(policies, None)).expect("policies load")
 }
 
@@ -37,7 +37,7 @@ fn access_rules() -> ClaimRules {
     }
 }
 
-fn id_token(extra: Value) -> Claims {
+pub(super) fn id_token(extra: Value) -> Claims {
     let mut claims = id_claims();
     for (k, v) in extra.as_object().expect("object") {
         claims[k] = v.clone();
@@ -63,7 +63,12 @@ fn machine_token(scope: &str) -> Claims {
 }
 
 /// Whether `claims` may `method` `path` under a rule `/tenants/{tenant}/**`.
-fn allowed(engine: &PolicyEngine, claims: &Claims, method: Method, path: &str) -> PolicyDecision {
+pub(super) fn allowed(
+    engine: &PolicyEngine,
+    claims: &Claims,
+    method: Method,
+    path: &str,
+) -> PolicyDecision {
     let template = "/tenants/{tenant}/**";
     let action = engine.rule_action(template, None);
     let tenant = path.split('/').nth(2).unwrap_or_default();
@@ -248,7 +253,7 @@ fn claims_cedar_cannot_hold_deny_with_a_reason() {
     );
 }
 
-const SCHEMA: &str = r#"namespace Api {
+pub(super) const SCHEMA: &str = r#"namespace Api {
   entity UserGroup;
   entity User in [UserGroup] { "custom:tenant_id": String, email?: String };
   entity Application;
@@ -349,93 +354,6 @@ fn the_principal_is_built_once_per_verified_token() {
         &first,
         &engine.principal_for_tests(&other)
     ));
-}
-
-fn load_error(policies: &str, schema: Option<&str>) -> PolicyLoadError {
-    PolicyEngine::load(&sources(policies, schema)).expect_err("refused")
-}
-
-#[test]
-fn a_parse_error_names_its_file_and_line() {
-    let error = load_error(
-        "permit (principal, action, resource);\n\npermit (principal action);",
-        None,
-    );
-    assert_eq!(
-        (error.file.as_str(), error.line),
-        ("policies/a.cedar", 3),
-        "{error}"
-    );
-}
-
-#[test]
-fn a_validation_error_names_the_policy_and_its_line() {
-    let policy = "permit (principal, action, resource);\n@id(\"bad\")\npermit (principal, action, resource) when {\n  principal.nickname == \"x\"\n};";
-    let error = load_error(policy, Some(SCHEMA));
-    assert_eq!(error.what, "policy \"bad\"", "{error}");
-    assert_eq!(error.line, 4, "{error}");
-}
-
-#[test]
-fn duplicate_ids_and_templates_are_refused() {
-    let twice = "@id(\"a\") permit (principal, action, resource);\n@id(\"a\") forbid (principal, action, resource);";
-    let error = load_error(twice, None);
-    assert!(error.reason.contains("already taken"), "{error}");
-    assert_eq!(error.line, 2, "{error}");
-    let template = "permit (principal == ?principal, action, resource);";
-    assert!(load_error(template, None).reason.contains("template"));
-}
-
-#[test]
-fn a_schema_that_does_not_parse_is_refused_at_its_line() {
-    let error = load_error(
-        "permit (principal, action, resource);",
-        Some("namespace Api {\n  entity User = ;\n}"),
-    );
-    assert_eq!(error.file, "policies/api.cedarschema");
-    assert_eq!(error.what, "schema");
-    assert_eq!(error.line, 2, "{error}");
-}
-
-#[test]
-fn ids_count_on_across_files_in_order() {
-    let mut two = sources("permit (principal, action, resource);", None);
-    two.files.push(SourceFile {
-        name: "policies/b.cedar".to_owned(),
-        text: "\n\nforbid (principal, action, resource) when { principal has locked };".to_owned(),
-    });
-    let engine = PolicyEngine::load(&two).expect("loads");
-    assert_eq!(
-        engine.origin("policy0"),
-        Some(("policies/a.cedar".to_owned(), 1))
-    );
-    assert_eq!(
-        engine.origin("policy1"),
-        Some(("policies/b.cedar".to_owned(), 3))
-    );
-}
-
-#[test]
-fn the_schema_to_start_from_validates_policies_of_its_rules() {
-    let rules = [SchemaRule {
-        template: "/tenants/{tenant}/**".to_owned(),
-        methods: Some(vec![Method::GET, Method::HEAD]),
-        action: None,
-        captures: vec!["tenant".to_owned()],
-    }];
-    let schema = schema_start(&CedarNames::avp("Api"), &rules);
-    let policy = r#"permit (principal, action == Api::Action::"get /tenants/{tenant}/**", resource)
-        when { context.pathParameters.tenant == "a" && context.guard.callerKind == "user" &&
-               context has token && context.token has scope && context.token.scope.contains("x") &&
-               principal has email && principal.email == "e" };"#;
-    let engine = PolicyEngine::load(&sources(policy, Some(&schema))).expect("the schema validates");
-    assert!(engine.declares_action("head /tenants/{tenant}/**"));
-    let claims = id_token(json!({}));
-    let decision = allowed(&engine, &claims, Method::GET, "/tenants/a/x");
-    assert!(
-        decision.refused.is_none(),
-        "the request fits the schema: {decision:?}"
-    );
 }
 
 #[test]
