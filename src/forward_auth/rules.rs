@@ -5,6 +5,7 @@
 //! another reading of the path (`readings`) finds another first rule.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use actix_web::http::header::HeaderValue;
 use actix_web::http::Method;
@@ -15,8 +16,6 @@ use super::pattern::PathPattern;
 use super::peers::TrustedPeers;
 use super::readings::{fold, without_trailing_slash};
 use super::settings::{ForwardAuthSettings, Gateway, RuleAccess};
-use std::sync::Arc;
-
 use crate::assertion::Minter;
 use crate::policies::{PolicyEngine, RuleAction};
 
