@@ -35,4 +35,9 @@ impl ReloadMetrics {
     pub(super) fn count_failure(&self) {
         self.failures.inc();
     }
+
+    #[cfg(test)]
+    pub(super) fn failures(&self) -> u64 {
+        self.failures.get()
+    }
 }

@@ -98,6 +98,14 @@ impl Reloader {
 
     /// Reloads now; whether a new generation serves.
     pub fn reload(&self, trigger: Trigger) -> bool {
+        self.reload_unless_moved(trigger, || false)
+    }
+
+    /// Reloads now, but a refusal is not reported when `moved` says the
+    /// files changed again while they were read: what was refused may be a
+    /// write caught halfway, and the watcher reads what they became next.
+    /// Whether a new generation serves.
+    pub fn reload_unless_moved(&self, trigger: Trigger, moved: impl FnOnce() -> bool) -> bool {
         let _one_at_a_time = self.running.lock();
         match self.reload.reload() {
             Ok(serving) => {
@@ -108,6 +116,10 @@ impl Reloader {
                     "configuration reloaded ({trigger}): generation {generation} serves: {serving}"
                 );
                 true
+            }
+            Err(reason) if moved() => {
+                log::debug!("configuration reload ({trigger}) read files still being written, reading them again: {reason}");
+                false
             }
             Err(reason) => {
                 self.metrics.count_failure();
@@ -166,5 +178,24 @@ mod tests {
         assert!(reloader.reload(Trigger::FileChange));
         assert_eq!((status.generation(), status.error()), (2, None));
         assert_eq!(reloader.files(), [PathBuf::from("guard.toml")]);
+    }
+
+    #[test]
+    fn a_refusal_of_files_that_moved_while_read_is_not_reported() {
+        let metrics = ReloadMetrics::default();
+        let reloader = Reloader::new(
+            Box::new(Flaky {
+                good: Arc::new(AtomicBool::new(false)),
+            }),
+            metrics.clone(),
+        );
+        let status = reloader.status();
+        assert!(!reloader.reload_unless_moved(Trigger::FileChange, || true));
+        assert_eq!((status.generation(), status.error()), (1, None));
+        assert_eq!(metrics.failures(), 0);
+        // Files that held still: the refusal is theirs, and reported.
+        assert!(!reloader.reload_unless_moved(Trigger::FileChange, || false));
+        assert!(status.error().is_some());
+        assert_eq!(metrics.failures(), 1);
     }
 }

@@ -3,13 +3,14 @@
 //! editor's write-then-rename and a Kubernetes ConfigMap's symlink swap
 //! all show as new content, with no platform watcher to miss a rename of a
 //! directory it does not watch. A change is acted on once the content
-//! holds still, so a write caught halfway is not reported as a broken
-//! configuration.
+//! holds still, and a refusal is not reported if the files moved again
+//! while the reload read them, so a write caught halfway is not reported
+//! as a broken configuration.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::reloader::{Reloader, Trigger};
 
@@ -29,6 +30,17 @@ fn snapshot(files: Vec<PathBuf>) -> Snapshot {
         .map(|path| {
             let content = std::fs::read(&path).ok();
             (path, content)
+        })
+        .collect()
+}
+
+/// Each file's length and modification time (`None`: no such file).
+fn stamps(paths: &[PathBuf]) -> Vec<Option<(u64, Option<SystemTime>)>> {
+    paths
+        .iter()
+        .map(|path| {
+            let meta = std::fs::metadata(path).ok()?;
+            Some((meta.len(), meta.modified().ok()))
         })
         .collect()
 }
@@ -63,7 +75,14 @@ pub fn watch_files(reloader: &Arc<Reloader>, interval: Duration) -> std::io::Res
                 }
                 now = again;
             }
-            reloader.reload(Trigger::FileChange);
+            // The same paths again, not `reloader.files()`: a refusal adds
+            // the files it names, which would count as a move. The stamps
+            // catch a write of the content they held already.
+            let paths: Vec<PathBuf> = now.iter().map(|(path, _)| path.clone()).collect();
+            let before = stamps(&paths);
+            reloader.reload_unless_moved(Trigger::FileChange, || {
+                stamps(&paths) != before || snapshot(paths) != now
+            });
             // What was loaded, not what is there now: a change landing
             // during the reload differs from it, and is loaded at the next
             // poll. (A reload naming other files differs too, once.)

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{rules, PATIENCE};
+use super::{rules, write_then_rename, PATIENCE};
 use crate::common::binary::temp_dir;
 use crate::common::guard_process::{test_pool_vars, GuardProcess};
 use crate::common::helpers::*;
@@ -161,7 +161,9 @@ fn flips_under_load(guard: GuardProcess) {
         .collect();
     let mut expected = 1;
     for flip in 0..100u8 {
-        std::fs::write(&file, version(flip % 2 + 1)).expect("write");
+        // Renamed over: a reload (the watcher's, or a signal's still
+        // queued) reads one whole version, never a write caught halfway.
+        write_then_rename(&file, &version(flip % 2 + 1));
         guard.hang_up();
         expected += 1;
         assert!(wait_for_generation(port, expected), "{}", guard.log());
