@@ -2,13 +2,15 @@
 //! parse, no schema-driven conversion on the hot path): `token` for an
 //! access token (`scope` as a set), `pathParameters` for a rule's
 //! captures, and `guard`, this server's own; with a schema, only what the
-//! action's context declares.
+//! action's context declares, and without one, only what the policies
+//! read.
 
 use cedar_policy::{Context, RestrictedExpression};
 use serde_json::Value;
 
 use super::decision::RequestFacts;
 use super::principal::Principal;
+use super::reads::ContextReads;
 use super::shape::{DeclaredShapes, Shape};
 use super::values::to_cedar;
 use crate::auth::Claims;
@@ -17,13 +19,15 @@ use crate::auth::Claims;
 /// captures), `guard`; with a schema, what the action declares.
 pub(crate) fn context(
     shapes: Option<&DeclaredShapes>,
+    reads: &ContextReads,
     principal: &Principal,
     claims: &Claims,
     action: &str,
     facts: RequestFacts<'_>,
 ) -> Result<Context, String> {
     let shape = shapes.map(|shapes| shapes.context(action));
-    let wants = |name: &str| shape.as_ref().is_none_or(|shape| shape.declares(name));
+    let wants =
+        |name: &str| reads.field(name) && shape.as_ref().is_none_or(|shape| shape.declares(name));
     let field = |name: &str| shape.as_ref().map(|shape| shape.field(name));
     let mut pairs: Vec<(String, RestrictedExpression)> = Vec::with_capacity(3);
     if let (Some(token), true) = (&principal.token, wants("token")) {
@@ -65,10 +69,10 @@ pub(crate) fn context(
             ),
             ("tokenUse", claims.token_use.as_str()),
         ];
-        pairs.push((
-            "guard".to_owned(),
-            strings(guard.into_iter(), field("guard"))?,
-        ));
+        let read = guard
+            .into_iter()
+            .filter(|(name, _)| reads.subfield("guard", name));
+        pairs.push(("guard".to_owned(), strings(read, field("guard"))?));
     }
     Context::from_pairs(pairs).map_err(|e| e.to_string())
 }

@@ -18,6 +18,8 @@ use super::errors::PolicyLoadError;
 use super::kept::Kept;
 use super::load::{load, Loaded, PolicySources};
 use super::principal::Principal;
+use super::reads::ContextReads;
+use super::slices::Slices;
 use crate::auth::Claims;
 
 /// A loaded policy set, ready to decide.
@@ -27,6 +29,8 @@ pub struct PolicyEngine {
     files: Vec<String>,
     authorizer: Authorizer,
     kept: Kept,
+    slices: Slices,
+    reads: ContextReads,
 }
 
 impl std::fmt::Debug for PolicyEngine {
@@ -51,12 +55,24 @@ pub struct Explained {
 impl PolicyEngine {
     /// Parses and validates `sources`.
     pub fn load(sources: &PolicySources) -> Result<Self, PolicyLoadError> {
+        let loaded = load(sources)?;
+        let slices = Slices::new(
+            &loaded.policies,
+            &loaded.types.resource,
+            loaded.schema.as_ref(),
+        );
+        let reads = match loaded.schema {
+            Some(_) => ContextReads::everything(),
+            None => ContextReads::of(&loaded.policies),
+        };
         Ok(PolicyEngine {
-            loaded: load(sources)?,
+            loaded,
             names: sources.names.clone(),
             files: sources.files.iter().map(|f| f.name.clone()).collect(),
             authorizer: Authorizer::new(),
             kept: Kept::new(),
+            slices,
+            reads,
         })
     }
 
@@ -200,10 +216,16 @@ impl PolicyEngine {
         }
     }
 
+    /// Cedar's answer, from the policies whose scopes match (the whole
+    /// set's answer: see `slices`).
     fn evaluate(&self, request: &Request, principal: &Principal) -> PolicyDecision {
-        let response =
-            self.authorizer
-                .is_authorized(request, &self.loaded.policies, &principal.entities);
+        let set = match request.action() {
+            Some(action) => self.slices.for_request(&principal.scopes, action),
+            None => self.slices.whole(),
+        };
+        let response = self
+            .authorizer
+            .is_authorized(request, &set, &principal.entities);
         let mut policies: Vec<String> = response
             .diagnostics()
             .reason()
@@ -241,6 +263,7 @@ impl PolicyEngine {
             &loaded.types,
             loaded.schema.as_ref(),
             loaded.shapes.as_ref().map(|shapes| &shapes.principal),
+            &self.slices,
         )
     }
 
@@ -255,6 +278,7 @@ impl PolicyEngine {
         let (action_id, action_uid) = action.for_method(facts.method);
         let context = context(
             self.loaded.shapes.as_ref(),
+            &self.reads,
             principal,
             claims,
             &action_id,

@@ -4,8 +4,10 @@
 //! token, so the same policies run here and in AVP. Along the request:
 //! `principal` (the token's entity, built once per verified token, its
 //! claims converted by `values`) → `engine` (the context of `context`
-//! per request, the action of `action`, then `is_authorized`; what it
-//! keeps between requests in `kept`; `decision` the request and answer). `load` reads and validates
+//! per request (holding what `reads` finds the policies read), the action
+//! of `action`, then `is_authorized` on the policies whose scopes match
+//! (`slices`); what it keeps between requests in `kept`; `decision` the
+//! request and answer). `load` reads and validates
 //! the set at start and reload (`shape`: what a schema declares;
 //! `names`: the entity types), `errors` says where a set is wrong, and
 //! `schema_start` writes a schema to begin from.
@@ -19,8 +21,10 @@ mod kept;
 mod load;
 mod names;
 mod principal;
+mod reads;
 mod schema_start;
 mod shape;
+mod slices;
 mod values;
 
 pub use action::RuleAction;

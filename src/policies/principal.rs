@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::names::CedarTypes;
 use super::shape::Shape;
+use super::slices::{Bits, Slices};
 use super::values::to_cedar;
 use crate::auth::{Claims, TokenUse};
 
@@ -27,6 +28,8 @@ pub(crate) struct Principal {
     /// An access token's claims (for `context.token`); `None` for an ID
     /// token.
     pub token: Option<Map<String, Value>>,
+    /// The policies whose principal scope matches.
+    pub scopes: Bits,
 }
 
 /// The user pool id of a Cognito issuer (`https://cognito-idp.<region>.
@@ -49,6 +52,7 @@ impl Principal {
         types: &CedarTypes,
         schema: Option<&Schema>,
         principal: Option<&Shape>,
+        slices: &Slices,
     ) -> Result<Self, String> {
         let all = claims.all_claims();
         let pool = pool_id(&all).to_owned();
@@ -56,7 +60,7 @@ impl Principal {
             types.principal.clone(),
             EntityId::new(format!("{pool}|{}", claims.sub)),
         );
-        let parents: HashSet<EntityUid> = claims
+        let parents: Vec<EntityUid> = claims
             .groups
             .iter()
             .map(|group| {
@@ -70,6 +74,8 @@ impl Principal {
             TokenUse::Id => (attributes(all, principal)?, None),
             TokenUse::Access => (HashMap::new(), Some(without_groups(all))),
         };
+        let scopes = slices.principal(&uid, &parents);
+        let parents: HashSet<EntityUid> = parents.into_iter().collect();
         let entity = Entity::new(uid.clone(), attributes, parents)
             .map_err(|e| format!("the principal cannot be built: {e}"))?;
         let entities = Entities::from_entities([entity], schema)
@@ -78,6 +84,7 @@ impl Principal {
             uid,
             entities,
             token,
+            scopes,
         })
     }
 }
