@@ -103,10 +103,7 @@ impl ConfigReload {
 
 impl Reload for ConfigReload {
     fn reload(&self) -> Result<String, String> {
-        let new = self.source.reread().map_err(|e| {
-            self.also_watch(self.source.named_files());
-            e.to_string()
-        })?;
+        let new = self.source.reread().map_err(|e| e.to_string())?;
         if let Some(change) = self.started.changed_by(&new) {
             return Err(format!("{change}: a restart is needed to apply it"));
         }
@@ -127,21 +124,16 @@ impl Reload for ConfigReload {
         Ok(serving)
     }
 
+    /// The serving configuration's files, and those `GUARD_CONFIG` names
+    /// as it is now: a file a policy glob newly matches, or a key a
+    /// refused configuration waits for, reloads it when it arrives.
     fn files(&self) -> Vec<PathBuf> {
-        self.files.read().clone()
-    }
-}
-
-impl ConfigReload {
-    /// Watches `more` too, until a reload loads: the files a refused
-    /// configuration names (a key not there yet), whose arrival must
-    /// reload it.
-    fn also_watch(&self, more: Vec<PathBuf>) {
-        let mut files = self.files.write();
-        for file in more {
+        let mut files = self.files.read().clone();
+        for file in self.source.named_files() {
             if !files.contains(&file) {
                 files.push(file);
             }
         }
+        files
     }
 }

@@ -76,3 +76,39 @@ async fn a_changed_policy_file_decides_and_a_broken_one_changes_nothing() {
     );
     assert_eq!(status(&app, "/docs/a", &token).await, 403);
 }
+
+/// A policy file dropped into a folder the glob covers loads the set,
+/// with no signal and no change to any file already read.
+#[actix_rt::test]
+async fn a_new_file_a_glob_matches_loads_the_set() {
+    let dir = temp_dir("reload-policies-new");
+    std::fs::create_dir_all(dir.join("policies")).expect("dir");
+    std::fs::write(dir.join("policies/a.cedar"), permit_doc("a")).expect("write");
+    let file = dir.join("guard.toml");
+    std::fs::write(&file, RULES).expect("write");
+    let app = spawn_app_with(&[("GUARD_CONFIG", file.to_str().expect("path"))]).await;
+    let token = id_token("sub-docs", None, &[]);
+    assert_eq!(status(&app, "/docs/b", &token).await, 403);
+
+    // Written aside and renamed in, so the glob never matches half a file.
+    let aside = dir.join("b.cedar.tmp");
+    std::fs::write(&aside, permit_doc("b")).expect("write");
+    std::fs::rename(&aside, dir.join("policies/b.cedar")).expect("rename");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while status(&app, "/docs/b", &token).await != 200 && std::time::Instant::now() < deadline {
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status(&app, "/docs/b", &token).await,
+        200,
+        "the new file decides"
+    );
+    assert_eq!(
+        status(&app, "/docs/a", &token).await,
+        200,
+        "the old one still does"
+    );
+    let state = config_state(&app).await;
+    assert_eq!(state["generation"], 2, "{state}");
+    assert!(state["reload_error"].is_null(), "{state}");
+}
