@@ -2,6 +2,7 @@
 //! Cedar's answer with what decided it, as the log line says it.
 
 use actix_web::http::Method;
+use cedar_policy::PolicyId;
 
 /// What a request is, beyond the token: the per-request context.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +24,7 @@ pub struct PolicyDecision {
     pub allowed: bool,
     /// The deciding policies: the permits that allowed, or the forbids
     /// that denied (empty: no policy permits).
-    pub policies: Vec<String>,
+    pub policies: Vec<PolicyId>,
     /// Policies that erred (not satisfied), with Cedar's message.
     pub errors: Vec<String>,
     /// Why no request could be put to Cedar (denied without asking).
@@ -43,11 +44,15 @@ impl PolicyDecision {
 
     /// What the log line says: the deciding policy ids, or why none.
     pub fn explanation(&self) -> String {
+        let ids = || {
+            let ids: Vec<&str> = self.policies.iter().map(AsRef::as_ref).collect();
+            ids.join(",")
+        };
         let mut text = match (&self.refused, self.allowed, self.policies.is_empty()) {
             (Some(why), _, _) => format!("denied before evaluation: {why}"),
-            (None, true, _) => format!("permitted by {}", self.policies.join(",")),
+            (None, true, _) => format!("permitted by {}", ids()),
             (None, false, true) => "no policy permits".to_owned(),
-            (None, false, false) => format!("forbidden by {}", self.policies.join(",")),
+            (None, false, false) => format!("forbidden by {}", ids()),
         };
         if !self.errors.is_empty() {
             text.push_str(&format!("; erred: {}", self.errors.join("; ")));

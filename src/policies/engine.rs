@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use cedar_policy::{Authorizer, Decision, Request};
+use cedar_policy::{Authorizer, Decision, PolicyId, Request};
 use serde_json::Value;
 
 use super::action::RuleAction;
@@ -226,12 +226,10 @@ impl PolicyEngine {
         let response = self
             .authorizer
             .is_authorized(request, &set, &principal.entities);
-        let mut policies: Vec<String> = response
-            .diagnostics()
-            .reason()
-            .map(ToString::to_string)
-            .collect();
-        policies.sort();
+        // Ids, not strings: they are written out only when the line is
+        // logged.
+        let mut policies: Vec<PolicyId> = response.diagnostics().reason().cloned().collect();
+        policies.sort_unstable_by(|a, b| AsRef::<str>::as_ref(a).cmp(b.as_ref()));
         let mut errors: Vec<String> = response
             .diagnostics()
             .errors()

@@ -199,7 +199,7 @@ fn explain(settings: &Settings, request: &ExplainRequest) -> ExitCode {
     };
     say!("decision: {verdict}: {}", decision.explanation());
     for id in &decision.policies {
-        if let Some((file, line)) = engine.origin(id) {
+        if let Some((file, line)) = engine.origin(id.as_ref()) {
             say!("  {id}: {file}:{line}");
         }
     }
