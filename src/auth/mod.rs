@@ -1,8 +1,8 @@
 //! Authentication and authorisation, along the request path: `bearer` (the
 //! `Authorization` header) → `jose` (structure, strict header, RS256
 //! signature, payload) → `claims` (Cognito's claim rules) → `verifier`
-//! (keys, verified-token cache, revocations; the served pools in
-//! `pool_registry`) → `authenticate` (who presented the token, counted in
+//! (keys, verified-token cache with its `recent_tokens`, revocations; the
+//! served pools in `pool_registry`) → `authenticate` (who presented the token, counted in
 //! `metrics`) → `policy` (who may do what, and the one `decide`) → `guards`
 //! (the middleware applying a route's policy) → `caller` and `extractors`
 //! (what handlers take). `answer` turns a refusal into its HTTP answer.
@@ -20,6 +20,7 @@ pub mod jose;
 pub mod metrics;
 pub mod policy;
 pub mod pool_registry;
+mod recent_tokens;
 #[cfg(test)]
 pub(crate) mod test_fixtures;
 pub mod token_cache;

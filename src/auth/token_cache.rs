@@ -1,7 +1,9 @@
 //! The verified-token cache: real clients send the same token many times
 //! until it expires, so a token that passed every check once is remembered
 //! (by its SHA-256, so a collision cannot authenticate another token) and
-//! later requests skip the signature check and the claims parse.
+//! later requests skip the signature check and the claims parse. The
+//! tokens hit lately are also found by their exact bytes
+//! (`recent_tokens`), which spares a hot token the digest.
 
 use aws_lc_rs::digest::{digest, SHA256};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -10,6 +12,7 @@ use prometheus_client::metrics::family::Family;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
+use crate::auth::recent_tokens::RecentTokens;
 use crate::auth::Claims;
 
 /// The verified-token cache's bounds; `entries == 0` disables it.
@@ -58,9 +61,25 @@ impl Weighter<TokenDigest, CachedToken> for EntryWeighter {
     }
 }
 
+/// What the cache holds for a token.
+pub enum Lookup {
+    /// Held: the entry, and the token's digest.
+    Hit {
+        /// The entry, as verified.
+        entry: CachedToken,
+        /// The token's key.
+        digest: TokenDigest,
+        /// Found among the recent tokens (else by its digest).
+        recent: bool,
+    },
+    /// Not held: the token's digest, to remember it under once verified.
+    Miss(TokenDigest),
+}
+
 /// Bounded by entries and by bytes; shared by all workers.
 pub struct VerifiedTokenCache {
     cache: Cache<TokenDigest, CachedToken, EntryWeighter>,
+    recent: RecentTokens,
     lookups: Family<LookupLabels, Counter>,
     hits: Counter,
     misses: Counter,
@@ -91,13 +110,54 @@ impl VerifiedTokenCache {
             .clone();
         Some(VerifiedTokenCache {
             cache: Cache::with_weighter(max_entries, max_bytes, EntryWeighter { min_weight }),
+            recent: RecentTokens::new(),
             lookups,
             hits,
             misses,
         })
     }
 
-    /// The entry for a token, if cached.
+    /// What the cache holds for `token`: among the recent tokens first,
+    /// then by its digest. Counted once, as a hit or a miss.
+    pub fn lookup(&self, token: &str) -> Lookup {
+        if let Some((entry, digest)) = self.recent.get(token) {
+            self.hits.inc();
+            return Lookup::Hit {
+                entry,
+                digest,
+                recent: true,
+            };
+        }
+        let digest = token_digest(token);
+        match self.get(&digest) {
+            Some(entry) => Lookup::Hit {
+                entry,
+                digest,
+                recent: false,
+            },
+            None => Lookup::Miss(digest),
+        }
+    }
+
+    /// Offers a token just found by its digest, and still admitted, to the
+    /// recent tokens.
+    pub fn keep_recent(
+        &self,
+        token: &str,
+        digest: TokenDigest,
+        entry: impl FnOnce() -> CachedToken,
+    ) {
+        self.recent.offer(token, digest, entry);
+    }
+
+    /// Forgets a token found by [`Self::lookup`] (expired, verified under a
+    /// withdrawn key, revoked), wherever it was held.
+    pub fn forget(&self, token: &str, digest: &TokenDigest) {
+        self.cache.remove(digest);
+        self.recent.forget(token);
+    }
+
+    /// The entry for a token's digest, if cached.
     pub fn get(&self, digest: &TokenDigest) -> Option<CachedToken> {
         let entry = self.cache.get(digest);
         let counter = if entry.is_some() {
@@ -137,6 +197,12 @@ impl VerifiedTokenCache {
     /// Entries held now.
     pub fn len(&self) -> usize {
         self.cache.len()
+    }
+
+    /// Entries held among the recent tokens now.
+    #[cfg(test)]
+    pub fn recent_len(&self) -> usize {
+        self.recent.len()
     }
 
     /// Whether the cache holds nothing.

@@ -9,7 +9,7 @@ use crate::auth::errors::{AuthError, TokenRejection};
 use crate::auth::jose::{parse_payload, verify_signature, TokenParts};
 use crate::auth::pool_registry::{Pool, Pools};
 use crate::auth::token_cache::TokenCacheSettings;
-use crate::auth::token_cache::{token_digest, CachedToken, TokenDigest, VerifiedTokenCache};
+use crate::auth::token_cache::{CachedToken, Lookup, TokenDigest, VerifiedTokenCache};
 use crate::auth::verdict::PendingToken;
 pub use crate::auth::verdict::Verdict;
 use crate::clock::unix_now;
@@ -175,12 +175,13 @@ impl Verifier {
             log::error!("system clock before 1970; refusing every token");
             return Verdict::Decided(Err(AuthError::ClockUnset));
         };
-        let digest = self.tokens.as_ref().map(|_| token_digest(token));
-        if let (Some(cache), Some(digest)) = (&self.tokens, &digest) {
-            if let Some(decided) = self.check_cached(cache, digest, now) {
-                return Verdict::Decided(decided);
-            }
-        }
+        let digest = match &self.tokens {
+            None => None,
+            Some(cache) => match self.check_cached(cache, token, now) {
+                Ok(decided) => return Verdict::Decided(decided),
+                Err(digest) => Some(digest),
+            },
+        };
         let parts = match TokenParts::split(token) {
             Ok(parts) => parts,
             Err(rejection) => return Verdict::Decided(Err(rejection.into())),
@@ -225,31 +226,47 @@ impl Verifier {
         }
     }
 
-    /// A cache hit decided: `None` when the token is not cached, or was
-    /// verified under a key that has since been withdrawn.
+    /// A cache hit decided; else (the token is not cached, or was verified
+    /// under a key that has since been withdrawn) its digest, to remember
+    /// it under once verified.
     fn check_cached(
         &self,
         cache: &VerifiedTokenCache,
-        digest: &TokenDigest,
+        token: &str,
         now: u64,
-    ) -> Option<Result<Claims, AuthError>> {
-        let hit = cache.get(digest)?;
-        let pool = self.pools.get(hit.claims.pool.index)?;
-        if hit.key_withdrawals != pool.jwks.key_withdrawals() {
-            cache.remove(digest);
-            return None;
+    ) -> Result<Result<Claims, AuthError>, TokenDigest> {
+        let (hit, digest, recent) = match cache.lookup(token) {
+            Lookup::Hit {
+                entry,
+                digest,
+                recent,
+            } => (entry, digest, recent),
+            Lookup::Miss(digest) => return Err(digest),
+        };
+        let Some(pool) = self.pools.get(hit.claims.pool.index) else {
+            return Err(digest);
+        };
+        let key_withdrawals = hit.key_withdrawals;
+        if key_withdrawals != pool.jwks.key_withdrawals() {
+            cache.forget(token, &digest);
+            return Err(digest);
         }
         // The one claim check that changes with time is redone on every hit.
         if now >= hit.claims.exp.saturating_add(pool.rules.leeway_secs) {
-            cache.remove(digest);
-            return Some(Err(TokenRejection::Expired.into()));
+            cache.forget(token, &digest);
+            return Ok(Err(TokenRejection::Expired.into()));
         }
         let admitted = self.refuse_revoked(hit.claims, now);
-        if admitted.is_err() {
+        match &admitted {
             // Revocations outlive tokens: this entry is dead.
-            cache.remove(digest);
+            Err(_) => cache.forget(token, &digest),
+            Ok(claims) if !recent => cache.keep_recent(token, digest, || CachedToken {
+                claims: claims.clone(),
+                key_withdrawals,
+            }),
+            Ok(_) => {}
         }
-        Some(admitted)
+        Ok(admitted)
     }
 
     /// Finishes a [`Verdict::NeedsKey`]: fetches the pool's JWKS

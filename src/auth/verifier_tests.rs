@@ -118,3 +118,82 @@ fn verify_with_key_checks_the_signature_before_the_claims() {
         TokenRejection::BadSignature
     );
 }
+
+/// Checks `token` until it is found among the recent tokens: a full
+/// verification, a hit by its digest (which offers it), then a hit there.
+fn until_recent(verifier: &Verifier, token: &str, now: u64) {
+    let cache = verifier.token_cache().expect("enabled");
+    for expected in [0, 1, 1] {
+        assert!(decided(verifier.check_at(token, Some(now))).is_ok());
+        assert_eq!(cache.recent_len(), expected);
+    }
+}
+
+#[test]
+fn a_recent_token_is_a_cache_hit_counted_once() {
+    let verifier = fixture_verifier();
+    let now = unix_now().expect("clock");
+    let token = fixture_token(&with("exp", json!(now + 600)));
+    let cache = verifier.token_cache().expect("enabled");
+    until_recent(&verifier, &token, now);
+    assert_eq!((cache.hits(), cache.misses()), (2, 1));
+    let claims = decided(verifier.check_at(&token, Some(now))).expect("admitted");
+    assert_eq!(claims.sub, "u-1");
+    assert_eq!((cache.hits(), cache.misses()), (3, 1));
+}
+
+#[test]
+fn a_recent_token_that_expired_is_refused_and_forgotten() {
+    let verifier = fixture_verifier();
+    let now = unix_now().expect("clock");
+    let token = fixture_token(&with("exp", json!(now + 600)));
+    let cache = verifier.token_cache().expect("enabled");
+    until_recent(&verifier, &token, now);
+    let later = decided(verifier.check_at(&token, Some(now + 600)));
+    assert!(matches!(
+        later,
+        Err(AuthError::InvalidToken(TokenRejection::Expired))
+    ));
+    assert_eq!((cache.recent_len(), cache.len()), (0, 0));
+}
+
+#[test]
+fn a_recent_token_of_a_revoked_user_is_refused_and_forgotten() {
+    let verifier = fixture_verifier();
+    let now = unix_now().expect("clock");
+    let token = fixture_token(&with("exp", json!(now + 600)));
+    let cache = verifier.token_cache().expect("enabled");
+    until_recent(&verifier, &token, now);
+    verifier.revoke_deleted(&PoolTag::default(), "u-1");
+    let refused = decided(verifier.check_at(&token, Some(now)));
+    assert!(matches!(
+        refused,
+        Err(AuthError::InvalidToken(TokenRejection::UserDeleted))
+    ));
+    assert_eq!((cache.recent_len(), cache.len()), (0, 0));
+}
+
+#[test]
+fn a_recent_token_whose_key_was_withdrawn_is_verified_again() {
+    let verifier = fixture_verifier();
+    let now = unix_now().expect("clock");
+    let token = fixture_token(&with("exp", json!(now + 600)));
+    let cache = verifier.token_cache().expect("enabled");
+    until_recent(&verifier, &token, now);
+    // The key set now holds another key only: `k` is withdrawn.
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
+    let pem = std::fs::read(format!("{fixtures}rotated.pem")).expect("fixture");
+    let signing = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).expect("key");
+    let mut jwk =
+        jsonwebtoken::jwk::Jwk::from_encoding_key(&signing, jsonwebtoken::Algorithm::RS256)
+            .expect("jwk");
+    jwk.common.key_id = Some("r".to_owned());
+    let jwks = &verifier.pools().get(0).expect("one pool").jwks;
+    let document = json!({ "keys": [jwk] }).to_string();
+    jwks.store_document(document.as_bytes()).expect("key set");
+    match verifier.check_at(&token, Some(now)) {
+        Verdict::NeedsKey(pending) => assert_eq!(pending.kid(), "k"),
+        Verdict::Decided(result) => panic!("decided without its key: {result:?}"),
+    }
+    assert_eq!((cache.recent_len(), cache.len()), (0, 0));
+}
