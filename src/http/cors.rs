@@ -16,6 +16,7 @@ use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Condition;
 use actix_web::Error;
+use futures_util::future::{Either, MapOk, TryFutureExt};
 
 use crate::http::errors::Detail;
 
@@ -103,59 +104,67 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = StripService<CorsMiddleware<S>>;
+    type Transform = StripService<CorsMiddleware<Rc<S>>, S>;
     type InitError = ();
     type Future = Pin<Box<dyn Future<Output = Result<Self::Transform, ()>>>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let cors = self.cors.new_transform(service);
+        let direct = Rc::new(service);
+        let cors = self.cors.new_transform(Rc::clone(&direct));
         let origins = Rc::clone(&self.origins);
         Box::pin(async move {
             Ok(StripService {
                 service: cors.await?,
+                direct,
                 origins,
             })
         })
     }
 }
 
-/// [`OnlyAllowedOrigins`] around the actix-cors service.
-pub struct StripService<S> {
-    service: S,
+/// [`OnlyAllowedOrigins`] around the actix-cors service `C`, which wraps
+/// the app `S`; forward-auth's requests go to `S` directly.
+pub struct StripService<C, S> {
+    service: C,
+    direct: Rc<S>,
     origins: Rc<[HeaderValue]>,
 }
 
-impl<S, B> Service<ServiceRequest> for StripService<S>
+/// An answer of the app as the layer's: its body on the left.
+type AsLayers<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
+
+impl<C, S, B> Service<ServiceRequest> for StripService<C, S>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<EitherBody<B>>, Error = Error>,
-    S::Future: 'static,
+    C: Service<ServiceRequest, Response = ServiceResponse<EitherBody<B>>, Error = Error>,
+    C::Future: 'static,
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Error>>>>;
+    type Future = Either<
+        MapOk<S::Future, AsLayers<B>>,
+        Pin<Box<dyn Future<Output = Result<Self::Response, Error>>>>,
+    >;
 
     actix_web::dev::forward_ready!(service);
 
-    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+    fn call(&self, req: ServiceRequest) -> Self::Future {
         if is_forward_auth(req.path()) {
-            // A gateway's subrequest carries the client's headers: an
-            // allowed page's preflight must be decided by the rules, never
-            // answered 200 by actix-cors (which the gateway reads as "let
-            // it through"). /auth is no browser's route.
-            for name in [
-                header::ORIGIN,
-                header::ACCESS_CONTROL_REQUEST_METHOD,
-                header::ACCESS_CONTROL_REQUEST_HEADERS,
-            ] {
-                req.headers_mut().remove(name);
-            }
+            // A gateway's subrequest carries the client's headers, and
+            // /auth is no browser's route: an allowed page's preflight must
+            // be decided by the rules, never answered 200 by actix-cors
+            // (which the gateway reads as "let it through"), and no answer
+            // varies with `Origin`. Past actix-cors, it costs no boxed
+            // future either.
+            let as_layers: AsLayers<B> = ServiceResponse::map_into_left_body;
+            return Either::Left(self.direct.call(req).map_ok(as_layers));
         }
         let allowed = req
             .headers()
             .get(header::ORIGIN)
             .is_some_and(|origin| self.origins.contains(origin));
         let answer = self.service.call(req);
-        Box::pin(async move {
+        Either::Right(Box::pin(async move {
             match answer.await {
                 Ok(response) => {
                     let mut response = refusal_as_json(response);
@@ -175,7 +184,7 @@ where
                     Err(error)
                 }
             }
-        })
+        }))
     }
 }
 
