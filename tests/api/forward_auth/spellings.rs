@@ -196,4 +196,18 @@ async fn a_browser_preflight_through_the_gateway_is_decided_by_the_rules() {
     ]);
     let refused = app.request_with_headers("OPTIONS", "/auth", &headers).await;
     assert_eq!(refused.status, 401, "{}", refused.body);
+
+    // Allowed, asked with an allowed page's `Origin`: no CORS header, and
+    // nothing that varies with `Origin`.
+    let user = id_token("sub-u", None, &[]);
+    let headers = [
+        ("Origin", ORIGIN.to_owned()),
+        ("X-Original-Method", "GET".to_owned()),
+        ("X-Original-URI", "/api/x".to_owned()),
+        ("Authorization", format!("Bearer {user}")),
+    ];
+    let allowed = app.request_with_headers("GET", "/auth", &headers).await;
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+    assert!(allowed.header("access-control-allow-origin").is_none());
+    assert!(allowed.header("vary").is_none());
 }
