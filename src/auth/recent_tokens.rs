@@ -10,7 +10,7 @@
 //! checks on every hit as one of the cache behind (expiry, withdrawn keys,
 //! revocations), so it is never more trusted than that one.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
@@ -29,35 +29,52 @@ struct Recent {
     digest: TokenDigest,
     /// The cached entry, as verified.
     entry: CachedToken,
-    /// Hit since it was placed or last spared: a newcomer for the same slot
-    /// then takes its place only on a later try (a second chance), so two
-    /// callers sharing a slot do not copy their tokens in on every request.
+    /// Hit since it was placed or last spared: a newcomer then does not
+    /// take its place.
     hit: AtomicBool,
+}
+
+/// One token's place, and who asked for it last.
+struct Slot {
+    held: ArcSwapOption<Recent>,
+    /// The fingerprint of the token offered last and not placed. A token
+    /// is placed only when offered twice in a row: with many callers
+    /// sharing a slot, each found once in a while, none is copied in (a
+    /// kilobyte, and a swap) only to be pushed out by the next.
+    knocked: AtomicU64,
 }
 
 /// Direct-mapped slots, each swapped whole: a lookup takes no lock and
 /// writes no shared cache line.
 pub struct RecentTokens {
-    slots: Box<[ArcSwapOption<Recent>]>,
+    slots: Box<[Slot]>,
+}
+
+/// A token's fingerprint: its last eight bytes, the end of its signature
+/// (as good as random for a signed token), mixed by Fibonacci hashing so
+/// that the top bits depend on every byte.
+fn fingerprint(token: &[u8]) -> u64 {
+    let tail = &token[token.len().saturating_sub(8)..];
+    let mut bytes = [0u8; 8];
+    bytes[..tail.len()].copy_from_slice(tail);
+    u64::from_le_bytes(bytes).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl RecentTokens {
     /// Empty slots, [`RECENT_SLOTS`] of them.
     pub fn new() -> Self {
+        let slot = |_| Slot {
+            held: ArcSwapOption::empty(),
+            knocked: AtomicU64::new(0),
+        };
         RecentTokens {
-            slots: (0..RECENT_SLOTS).map(|_| ArcSwapOption::empty()).collect(),
+            slots: (0..RECENT_SLOTS).map(slot).collect(),
         }
     }
 
-    /// The slot for a token: from its last eight bytes, the end of its
-    /// signature, which is as good as random for a signed token.
-    fn slot(&self, token: &[u8]) -> &ArcSwapOption<Recent> {
-        let tail = &token[token.len().saturating_sub(8)..];
-        let mut bytes = [0u8; 8];
-        bytes[..tail.len()].copy_from_slice(tail);
-        // Fibonacci hashing: the top bits of the product mix every byte.
-        let mixed = u64::from_le_bytes(bytes).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let index = usize::try_from(mixed >> 56).unwrap_or(0) % self.slots.len();
+    /// The slot for a token of fingerprint `print`.
+    fn slot(&self, print: u64) -> &Slot {
+        let index = usize::try_from(print >> 56).unwrap_or(0) % self.slots.len();
         &self.slots[index]
     }
 
@@ -67,7 +84,7 @@ impl RecentTokens {
         let token = token.as_bytes();
         // A guard, not a clone of the Arc: no count shared by the workers
         // is written.
-        let held = self.slot(token).load();
+        let held = self.slot(fingerprint(token)).held.load();
         let recent = held.as_ref().filter(|recent| *recent.token == *token)?;
         // Read first: once set, hits write nothing shared.
         if !recent.hit.load(Ordering::Relaxed) {
@@ -76,17 +93,23 @@ impl RecentTokens {
         Some((recent.entry.clone(), recent.digest))
     }
 
-    /// Offers a token the cache behind just found: placed in its slot when
-    /// the slot is empty, or its holder was not hit since it was placed or
-    /// last spared (that holder is spared once more otherwise).
+    /// Offers a token the cache behind just found. It is placed in its
+    /// slot when it was also the last token offered there, and the slot
+    /// is empty or its holder was not hit since it was placed or last
+    /// spared (a holder hit since is spared, once).
     pub fn offer(&self, token: &str, digest: TokenDigest, entry: impl FnOnce() -> CachedToken) {
-        let slot = self.slot(token.as_bytes());
-        if let Some(holder) = &*slot.load() {
-            if holder.hit.swap(false, Ordering::Relaxed) {
-                return;
-            }
+        let print = fingerprint(token.as_bytes());
+        let slot = self.slot(print);
+        let spared = slot
+            .held
+            .load()
+            .as_ref()
+            .is_some_and(|holder| holder.hit.swap(false, Ordering::Relaxed));
+        let knocked_before = slot.knocked.swap(print, Ordering::Relaxed) == print;
+        if spared || !knocked_before {
+            return;
         }
-        slot.store(Some(Arc::new(Recent {
+        slot.held.store(Some(Arc::new(Recent {
             token: token.as_bytes().into(),
             digest,
             entry: entry(),
@@ -97,13 +120,13 @@ impl RecentTokens {
     /// Empties `token`'s slot if it holds that token (which failed a
     /// check on a hit: expired, key withdrawn, revoked).
     pub fn forget(&self, token: &str) {
-        let slot = self.slot(token.as_bytes());
-        let current = slot.load();
+        let slot = self.slot(fingerprint(token.as_bytes()));
+        let current = slot.held.load();
         if current
             .as_ref()
             .is_some_and(|held| *held.token == *token.as_bytes())
         {
-            slot.compare_and_swap(&current, None);
+            slot.held.compare_and_swap(&current, None);
         }
     }
 
@@ -112,7 +135,7 @@ impl RecentTokens {
     pub fn len(&self) -> usize {
         self.slots
             .iter()
-            .filter(|slot| slot.load().is_some())
+            .filter(|slot| slot.held.load().is_some())
             .count()
     }
 }
@@ -147,14 +170,34 @@ mod tests {
         recent.get(token).map(|(entry, _)| entry.claims.sub.clone())
     }
 
-    // Two tokens with the same last eight bytes share a slot.
+    // Two tokens with the same last eight bytes share a slot (and a
+    // fingerprint).
     const A: &str = "header.alice.SIGNATURE";
     const B: &str = "header.bob.SIGNATURE";
+
+    /// A token in `token`'s slot with another fingerprint.
+    fn same_slot_other_print(token: &str) -> String {
+        let print = fingerprint(token.as_bytes());
+        (0..100_000)
+            .map(|n| format!("header.carol.{n:08}"))
+            .find(|other| {
+                let other = fingerprint(other.as_bytes());
+                other >> 56 == print >> 56 && other != print
+            })
+            .expect("one in 256 shares the slot")
+    }
+
+    /// Offers `token` twice in a row, as two lookups by digest would.
+    fn place(recent: &RecentTokens, token: &str, digest: u8, sub: &str) {
+        for _ in 0..2 {
+            recent.offer(token, [digest; 32], || entry(sub));
+        }
+    }
 
     #[test]
     fn a_token_is_found_only_by_its_every_byte() {
         let recent = RecentTokens::new();
-        recent.offer(A, [1; 32], || entry("alice"));
+        place(&recent, A, 1, "alice");
         assert_eq!(found(&recent, A).as_deref(), Some("alice"));
         assert_eq!(recent.get(A).map(|(_, digest)| digest), Some([1; 32]));
         for other in [
@@ -166,16 +209,30 @@ mod tests {
             assert_eq!(found(&recent, other), None, "{other}");
         }
         // Shorter than the eight bytes a slot is picked by.
-        recent.offer("a.b", [2; 32], || entry("short"));
+        place(&recent, "a.b", 2, "short");
         assert_eq!(found(&recent, "a.b").as_deref(), Some("short"));
         assert_eq!(found(&recent, "a.c"), None);
     }
 
     #[test]
-    fn a_holder_not_hit_gives_its_slot_up_at_once() {
+    fn a_token_is_placed_when_offered_twice_in_a_row() {
         let recent = RecentTokens::new();
         recent.offer(A, [1; 32], || entry("alice"));
-        recent.offer(B, [2; 32], || entry("bob"));
+        assert_eq!(recent.len(), 0, "offered once");
+        // Another token's offer in between: each has knocked once.
+        let carol = same_slot_other_print(A);
+        recent.offer(&carol, [3; 32], || entry("carol"));
+        recent.offer(A, [1; 32], || entry("alice"));
+        assert_eq!(recent.len(), 0);
+        recent.offer(A, [1; 32], || entry("alice"));
+        assert_eq!(found(&recent, A).as_deref(), Some("alice"));
+    }
+
+    #[test]
+    fn a_holder_not_hit_gives_its_slot_up() {
+        let recent = RecentTokens::new();
+        place(&recent, A, 1, "alice");
+        place(&recent, B, 2, "bob");
         assert_eq!(found(&recent, A), None);
         assert_eq!(found(&recent, B).as_deref(), Some("bob"));
         assert_eq!(recent.len(), 1);
@@ -184,7 +241,7 @@ mod tests {
     #[test]
     fn a_holder_hit_since_is_spared_once() {
         let recent = RecentTokens::new();
-        recent.offer(A, [1; 32], || entry("alice"));
+        place(&recent, A, 1, "alice");
         assert!(found(&recent, A).is_some());
         let mut built = false;
         recent.offer(B, [2; 32], || {
@@ -193,7 +250,8 @@ mod tests {
         });
         assert!(!built, "spared: the newcomer is not even copied");
         assert_eq!(found(&recent, B), None);
-        // Not hit since it was spared: the next offer takes its place.
+        // Not hit since it was spared: the newcomer's next offer (its
+        // second in a row) takes its place.
         recent.offer(B, [2; 32], || entry("bob"));
         assert_eq!(found(&recent, A), None);
         assert_eq!(found(&recent, B).as_deref(), Some("bob"));
@@ -202,7 +260,7 @@ mod tests {
     #[test]
     fn forget_empties_the_slot_only_of_that_token() {
         let recent = RecentTokens::new();
-        recent.offer(A, [1; 32], || entry("alice"));
+        place(&recent, A, 1, "alice");
         recent.forget(B);
         assert_eq!(found(&recent, A).as_deref(), Some("alice"));
         recent.forget(A);
