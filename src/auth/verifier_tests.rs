@@ -23,18 +23,23 @@ fn fixture_token(claims: &Value) -> String {
     jsonwebtoken::encode(&header, claims, &signing).expect("signs")
 }
 
-/// A verifier whose key cache holds the trusted fixture key as `k`.
-fn fixture_verifier() -> Verifier {
+/// A JWKS document holding the public half of fixture `pem` as `kid`.
+fn key_set(pem: &str, kid: &str) -> String {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
-    let pem = std::fs::read(format!("{fixtures}trusted.pem")).expect("fixture");
+    let pem = std::fs::read(format!("{fixtures}{pem}")).expect("fixture");
     let signing = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).expect("key");
     let mut jwk =
         jsonwebtoken::jwk::Jwk::from_encoding_key(&signing, jsonwebtoken::Algorithm::RS256)
             .expect("jwk");
-    jwk.common.key_id = Some("k".to_owned());
+    jwk.common.key_id = Some(kid.to_owned());
+    json!({ "keys": [jwk] }).to_string()
+}
+
+/// A verifier whose key cache holds the trusted fixture key as `k`.
+fn fixture_verifier() -> Verifier {
     let jwks = Arc::new(JwksCache::new("http://127.0.0.1:9/", Default::default()));
-    let document = json!({ "keys": [jwk] }).to_string();
-    jwks.store_document(document.as_bytes()).expect("key set");
+    jwks.store_document(key_set("trusted.pem", "k").as_bytes())
+        .expect("key set");
     Verifier::from_parts(rules(), jwks, VerifiedTokenCache::new(100, 1 << 20))
 }
 
@@ -119,24 +124,42 @@ fn verify_with_key_checks_the_signature_before_the_claims() {
     );
 }
 
-/// Checks `token` until it is found among the recent tokens: a full
+/// A verifier, and a token of it (valid for ten minutes from `now`)
+/// checked until it is found among the recent tokens: a full
 /// verification, two hits by its digest (each offers it; the second places
 /// it), then a hit there.
-fn until_recent(verifier: &Verifier, token: &str, now: u64) {
-    let cache = verifier.token_cache().expect("enabled");
-    for expected in [0, 0, 1, 1] {
-        assert!(decided(verifier.check_at(token, Some(now))).is_ok());
-        assert_eq!(cache.recent_len(), expected);
-    }
-}
-
-#[test]
-fn a_recent_token_is_a_cache_hit_counted_once() {
+fn recent_token() -> (Verifier, String, u64) {
     let verifier = fixture_verifier();
     let now = unix_now().expect("clock");
     let token = fixture_token(&with("exp", json!(now + 600)));
     let cache = verifier.token_cache().expect("enabled");
-    until_recent(&verifier, &token, now);
+    for expected in [0, 0, 1, 1] {
+        assert!(decided(verifier.check_at(&token, Some(now))).is_ok());
+        assert_eq!(cache.recent_len(), expected);
+    }
+    (verifier, token, now)
+}
+
+/// Asserts `verdict` refuses the token for `reason`, and that it is held
+/// nowhere any more.
+fn assert_refused_and_forgotten(verifier: &Verifier, verdict: Verdict, reason: TokenRejection) {
+    match decided(verdict) {
+        Err(AuthError::InvalidToken(refused)) => assert_eq!(refused, reason),
+        other => panic!("expected {reason:?}, got {other:?}"),
+    }
+    assert_forgotten(verifier);
+}
+
+/// Asserts the token is held nowhere any more.
+fn assert_forgotten(verifier: &Verifier) {
+    let cache = verifier.token_cache().expect("enabled");
+    assert_eq!((cache.recent_len(), cache.len()), (0, 0));
+}
+
+#[test]
+fn a_recent_token_is_a_cache_hit_counted_once() {
+    let (verifier, token, now) = recent_token();
+    let cache = verifier.token_cache().expect("enabled");
     assert_eq!((cache.hits(), cache.misses()), (3, 1));
     let claims = decided(verifier.check_at(&token, Some(now))).expect("admitted");
     assert_eq!(claims.sub, "u-1");
@@ -145,56 +168,29 @@ fn a_recent_token_is_a_cache_hit_counted_once() {
 
 #[test]
 fn a_recent_token_that_expired_is_refused_and_forgotten() {
-    let verifier = fixture_verifier();
-    let now = unix_now().expect("clock");
-    let token = fixture_token(&with("exp", json!(now + 600)));
-    let cache = verifier.token_cache().expect("enabled");
-    until_recent(&verifier, &token, now);
-    let later = decided(verifier.check_at(&token, Some(now + 600)));
-    assert!(matches!(
-        later,
-        Err(AuthError::InvalidToken(TokenRejection::Expired))
-    ));
-    assert_eq!((cache.recent_len(), cache.len()), (0, 0));
+    let (verifier, token, now) = recent_token();
+    let later = verifier.check_at(&token, Some(now + 600));
+    assert_refused_and_forgotten(&verifier, later, TokenRejection::Expired);
 }
 
 #[test]
 fn a_recent_token_of_a_revoked_user_is_refused_and_forgotten() {
-    let verifier = fixture_verifier();
-    let now = unix_now().expect("clock");
-    let token = fixture_token(&with("exp", json!(now + 600)));
-    let cache = verifier.token_cache().expect("enabled");
-    until_recent(&verifier, &token, now);
+    let (verifier, token, now) = recent_token();
     verifier.revoke_deleted(&PoolTag::default(), "u-1");
-    let refused = decided(verifier.check_at(&token, Some(now)));
-    assert!(matches!(
-        refused,
-        Err(AuthError::InvalidToken(TokenRejection::UserDeleted))
-    ));
-    assert_eq!((cache.recent_len(), cache.len()), (0, 0));
+    let refused = verifier.check_at(&token, Some(now));
+    assert_refused_and_forgotten(&verifier, refused, TokenRejection::UserDeleted);
 }
 
 #[test]
 fn a_recent_token_whose_key_was_withdrawn_is_verified_again() {
-    let verifier = fixture_verifier();
-    let now = unix_now().expect("clock");
-    let token = fixture_token(&with("exp", json!(now + 600)));
-    let cache = verifier.token_cache().expect("enabled");
-    until_recent(&verifier, &token, now);
+    let (verifier, token, now) = recent_token();
     // The key set now holds another key only: `k` is withdrawn.
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
-    let pem = std::fs::read(format!("{fixtures}rotated.pem")).expect("fixture");
-    let signing = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).expect("key");
-    let mut jwk =
-        jsonwebtoken::jwk::Jwk::from_encoding_key(&signing, jsonwebtoken::Algorithm::RS256)
-            .expect("jwk");
-    jwk.common.key_id = Some("r".to_owned());
     let jwks = &verifier.pools().get(0).expect("one pool").jwks;
-    let document = json!({ "keys": [jwk] }).to_string();
-    jwks.store_document(document.as_bytes()).expect("key set");
+    jwks.store_document(key_set("rotated.pem", "r").as_bytes())
+        .expect("key set");
     match verifier.check_at(&token, Some(now)) {
         Verdict::NeedsKey(pending) => assert_eq!(pending.kid(), "k"),
         Verdict::Decided(result) => panic!("decided without its key: {result:?}"),
     }
-    assert_eq!((cache.recent_len(), cache.len()), (0, 0));
+    assert_forgotten(&verifier);
 }
