@@ -189,11 +189,6 @@ impl VerifiedTokenCache {
         self.cache.insert(digest, entry);
     }
 
-    /// Forgets a token (expired, or verified under a withdrawn key).
-    pub fn remove(&self, digest: &TokenDigest) {
-        self.cache.remove(digest);
-    }
-
     /// Entries held now.
     pub fn len(&self) -> usize {
         self.cache.len()
